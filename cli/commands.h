@@ -1,0 +1,47 @@
+// tracectl's commands, callable without the command-line parser (tests and
+// other programs use them directly). Each returns the process exit code and
+// prints its results to `out` and its errors to `err`.
+//
+// Exit codes: 0 ok, 1 verification failed, 2 usage or input error,
+// 3 node unreachable.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+
+#include "crypto/result.h"
+#include "crypto/signature.h"
+
+namespace tracechain::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitVerificationFailed = 1,
+  kExitUsage = 2,
+  kExitUnreachable = 3,
+};
+
+// Prints "tracectl: <message>" to `err` and returns the exit code the error's
+// kind calls for.
+int report_error(std::ostream& err, const Error& error);
+
+struct KeysGenerateOptions {
+  crypto::Suite suite = crypto::kDefaultSuite;
+  std::filesystem::path out;
+};
+int keys_generate(const KeysGenerateOptions& options, std::ostream& out, std::ostream& err);
+
+struct KeysShowOptions {
+  std::filesystem::path key;
+};
+int keys_show(const KeysShowOptions& options, std::ostream& out, std::ostream& err);
+
+struct DemoOptions {
+  crypto::Suite suite = crypto::kDefaultSuite;
+  std::uint64_t log_size = 8;
+  std::uint64_t prove_index = 5;
+};
+int demo(const DemoOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace tracechain::cli

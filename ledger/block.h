@@ -1,0 +1,136 @@
+// Block headers, consensus votes and commit certificates: the bytes that make
+// a committed block verifiable by anyone who knows the validator set.
+//
+// BlockHeader, format version 1:
+//   u8 version, text chain id, u64 height, digest previous header hash,
+//   u64 time (Unix milliseconds, chosen by the proposer), text proposer,
+//   digest transactions root, digest receipts root, digest state root,
+//   u64 log size, digest log root, digest validator set hash
+// Its hash is the chain hash of that encoding.
+//
+// Vote, format version 1 (signed with SigningDomain::kVote):
+//   u8 version, text chain id, u8 type (1 prevote, 2 precommit), u64 height,
+//   u32 round, optional digest block hash (absent = a vote for nil),
+//   text validator, bytes signature
+//
+// CommitCertificate, format version 1:
+//   u8 version, u64 height, u32 round, digest block hash,
+//   list of (text validator, bytes signature)
+// Each signature is that validator's precommit for (height, round, block
+// hash); precommit_of() rebuilds the vote it signed.
+//
+// Plain value types; no shared state.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "ledger/transaction.h"
+
+namespace tracechain::ledger {
+
+inline constexpr std::size_t kMaxValidators = 256;
+
+struct BlockHeader {
+  static constexpr std::string_view kTypeName = "block header";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  ChainId chain_id;
+  std::uint64_t height = 0;
+  Digest previous_hash{};
+  std::uint64_t time_ms = 0;
+  ParticipantId proposer;
+  Digest transactions_root{};
+  Digest receipts_root{};
+  Digest state_root{};
+  std::uint64_t log_size = 0;
+  Digest log_root{};
+  Digest validator_set_hash{};
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    FormatVersion version{kFormatVersion, "block header"};
+    ar(version, chain_id, height, previous_hash, time_ms, proposer, transactions_root,
+       receipts_root, state_root, log_size, log_root, validator_set_hash);
+  }
+
+  bool operator==(const BlockHeader&) const = default;
+};
+
+Status validate(const BlockHeader& header);
+Digest header_hash(crypto::HashAlgorithm algorithm, const BlockHeader& header);
+
+enum class VoteType : std::uint8_t {
+  kPrevote = 1,
+  kPrecommit = 2,
+};
+
+struct Vote {
+  static constexpr std::string_view kTypeName = "vote";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  ChainId chain_id;
+  VoteType type = VoteType::kPrevote;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  std::optional<Digest> block_hash;  // nullopt: a vote for nil
+  ParticipantId validator;
+  Bytes signature;
+
+  template <class Archive>
+  void serialize_unsigned(Archive& ar) {
+    FormatVersion version{kFormatVersion, "vote"};
+    ar(version, chain_id, type, height, round, block_hash, validator);
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    serialize_unsigned(ar);
+    ar(signature);
+  }
+
+  bool operator==(const Vote&) const = default;
+};
+
+Status validate(const Vote& vote);
+Bytes signing_bytes(const Vote& vote);
+void sign(Vote& vote, const crypto::PrivateKey& key);
+Status verify_signature(const Vote& vote, const crypto::PublicKey& key);
+
+struct CommitSignature {
+  ParticipantId validator;
+  Bytes signature;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(validator, signature);
+  }
+
+  bool operator==(const CommitSignature&) const = default;
+};
+
+struct CommitCertificate {
+  static constexpr std::string_view kTypeName = "commit certificate";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Digest block_hash{};
+  std::vector<CommitSignature> signatures;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    FormatVersion version{kFormatVersion, "commit certificate"};
+    ar(version, height, round, block_hash, signatures);
+  }
+
+  bool operator==(const CommitCertificate&) const = default;
+};
+
+Status validate(const CommitCertificate& certificate);
+
+// The precommit vote that `signature` in `certificate` signed, on `chain_id`.
+Vote precommit_of(const ChainId& chain_id, const CommitCertificate& certificate,
+                  const CommitSignature& signature);
+
+}  // namespace tracechain::ledger

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Exercises the tracectl binary the way a user does: commands, files, exit
+# codes and messages. Usage: tracectl_test.sh PATH_TO_TRACECTL
+set -euo pipefail
+tracectl=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE COMMAND...: runs the command, checks its exit code, keeps output.
+expect() {
+  local want=$1; shift
+  set +e
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  set -e
+  if [[ $got -ne $want ]]; then
+    fail "'$*' exited $got, expected $want"
+    sed 's/^/  out: /' "$work/out" >&2
+    sed 's/^/  err: /' "$work/err" >&2
+  fi
+}
+
+expect_in() {  # expect_in FILE TEXT
+  grep -qF -- "$2" "$work/$1" || fail "$1 lacks '$2': $(cat "$work/$1")"
+}
+
+for suite in p256-sha256 ed25519-sha256 sm2-sm3; do
+  expect 0 "$tracectl" keys generate --suite "$suite" --out "$work/$suite.pem"
+  expect_in out "suite       $suite"
+  generated=$(grep '^public key' "$work/out")
+  mode=$(stat -c %a "$work/$suite.pem")
+  [[ $mode == 600 ]] || fail "$suite key file has mode $mode, expected 600"
+
+  expect 0 "$tracectl" keys show --key "$work/$suite.pem"
+  shown=$(grep '^public key' "$work/out")
+  [[ $generated == "$shown" ]] || fail "keys show disagrees with keys generate for $suite"
+  expect_in out "-----BEGIN PUBLIC KEY-----"
+
+  expect 2 "$tracectl" keys generate --suite "$suite" --out "$work/$suite.pem"
+  expect_in err "already exists"
+
+  expect 0 "$tracectl" demo --suite "$suite" --transactions 13 --prove 12
+  expect_in out "signature     verified"
+  expect_in out "proof         verified against the root"
+done
+
+expect 2 "$tracectl" keys show --key "$work/missing.pem"
+expect_in err "missing.pem"
+echo "not a key" >"$work/junk.pem"
+expect 2 "$tracectl" keys show --key "$work/junk.pem"
+expect_in err "not a PEM private key"
+expect 2 "$tracectl" keys generate --suite rsa --out "$work/rsa.pem"
+expect_in err "unknown signature suite"
+expect 2 "$tracectl" demo --transactions 4 --prove 4
+expect_in err "--prove must be below --transactions"
+expect 2 "$tracectl" no-such-command
+expect 0 "$tracectl" --help
+expect_in out "Exit codes"
+expect 0 "$tracectl" keys generate --help
+expect_in out "Example"
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures check(s) failed" >&2
+  exit 1
+fi
+echo "all tracectl checks passed"
