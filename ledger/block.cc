@@ -2,18 +2,6 @@
 
 namespace tracechain::ledger {
 
-namespace {
-
-Status validate_signature_size(const Bytes& signature) {
-  if (signature.size() > crypto::kMaxSignatureSize) {
-    return Error(ErrorCode::kInvalidInput, "signature is " + std::to_string(signature.size()) +
-                                               " bytes, more than any suite produces");
-  }
-  return {};
-}
-
-}  // namespace
-
 Status validate(const BlockHeader& header) {
   if (Status s = validate_identifier("chain id", header.chain_id); !s) return s;
   return validate_identifier("proposer", header.proposer);
@@ -41,6 +29,29 @@ void sign(Vote& vote, const crypto::PrivateKey& key) {
 
 Status verify_signature(const Vote& vote, const crypto::PublicKey& key) {
   return key.verify(signing_bytes(vote), vote.signature);
+}
+
+Status validate(const Proposal& proposal) {
+  if (Status s = validate_identifier("chain id", proposal.chain_id); !s) return s;
+  if (proposal.valid_round && *proposal.valid_round >= proposal.round) {
+    return Error(ErrorCode::kInvalidInput, "valid round " + std::to_string(*proposal.valid_round) +
+                                               " is not below the round " +
+                                               std::to_string(proposal.round));
+  }
+  if (Status s = validate_identifier("proposer", proposal.proposer); !s) return s;
+  return validate_signature_size(proposal.signature);
+}
+
+Bytes signing_bytes(const Proposal& proposal) {
+  return signing_bytes_of(SigningDomain::kProposal, proposal);
+}
+
+void sign(Proposal& proposal, const crypto::PrivateKey& key) {
+  proposal.signature = key.sign(signing_bytes(proposal));
+}
+
+Status verify_signature(const Proposal& proposal, const crypto::PublicKey& key) {
+  return key.verify(signing_bytes(proposal), proposal.signature);
 }
 
 Status validate(const CommitCertificate& certificate) {

@@ -97,6 +97,43 @@ Bytes signing_bytes(const Vote& vote);
 void sign(Vote& vote, const crypto::PrivateKey& key);
 Status verify_signature(const Vote& vote, const crypto::PublicKey& key);
 
+// A proposer's signed proposal of a block for (height, round); the block's
+// bytes travel separately. Format version 1 (signed with SigningDomain::kProposal):
+//   u8 version, text chain id, u64 height, u32 round, digest block hash,
+//   optional u32 valid round (absent = -1 in the paper), text proposer,
+//   bytes signature
+struct Proposal {
+  static constexpr std::string_view kTypeName = "proposal";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  ChainId chain_id;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  Digest block_hash{};
+  std::optional<std::uint32_t> valid_round;
+  ParticipantId proposer;
+  Bytes signature;
+
+  template <class Archive>
+  void serialize_unsigned(Archive& ar) {
+    FormatVersion version{kFormatVersion, "proposal"};
+    ar(version, chain_id, height, round, block_hash, valid_round, proposer);
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    serialize_unsigned(ar);
+    ar(signature);
+  }
+
+  bool operator==(const Proposal&) const = default;
+};
+
+Status validate(const Proposal& proposal);
+Bytes signing_bytes(const Proposal& proposal);
+void sign(Proposal& proposal, const crypto::PrivateKey& key);
+Status verify_signature(const Proposal& proposal, const crypto::PublicKey& key);
+
 struct CommitSignature {
   ParticipantId validator;
   Bytes signature;

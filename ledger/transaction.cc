@@ -59,8 +59,12 @@ Status validate(const Transaction& tx) {
   if (auto suite = crypto::suite_from_byte(static_cast<std::uint8_t>(tx.suite)); !suite) {
     return suite.error();
   }
-  if (tx.signature.size() > crypto::kMaxSignatureSize) {
-    return Error(ErrorCode::kInvalidInput, "signature is " + std::to_string(tx.signature.size()) +
+  return validate_signature_size(tx.signature);
+}
+
+Status validate_signature_size(const Bytes& signature) {
+  if (signature.size() > crypto::kMaxSignatureSize) {
+    return Error(ErrorCode::kInvalidInput, "signature is " + std::to_string(signature.size()) +
                                                " bytes, more than any suite produces");
   }
   return {};

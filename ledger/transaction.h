@@ -112,6 +112,9 @@ Status validate(const Transaction& tx);
 
 Bytes signing_bytes(const Transaction& tx);
 
+// Refuses signatures longer than any suite produces (shared by every signed type).
+Status validate_signature_size(const Bytes& signature);
+
 // The hash that names a transaction: the chain hash of its full encoding.
 Digest transaction_hash(const Transaction& tx);
 // The same from already-encoded bytes (no re-encoding), for a node that

@@ -138,6 +138,14 @@ TEST_CASE("truncated, mutated and padded encodings never crash or alias",
   check_robust<Vote>(ledger::encode(sample_vote(*key, false)));
   check_robust<Vote>(ledger::encode(sample_vote(*key, true)));
   check_robust<CommitCertificate>(ledger::encode(sample_certificate()));
+  ledger::Proposal proposal;
+  proposal.chain_id = "tracechain-test";
+  proposal.height = 4;
+  proposal.round = 1;
+  proposal.valid_round = 0;
+  proposal.proposer = "validator-1";
+  ledger::sign(proposal, *key);
+  check_robust<ledger::Proposal>(ledger::encode(proposal));
 }
 
 TEST_CASE("random bytes decode to an error or to a canonical value", "[ledger][encoding]") {
