@@ -83,6 +83,22 @@ void MemoryMerkleNodeStore::put(std::uint32_t level, std::uint64_t index, const 
   }
 }
 
+// ----------------------------------------------------------- MerkleFrontier
+
+MerkleFrontier::MerkleFrontier(std::uint64_t size, std::vector<Digest> roots)
+    : size_(size), roots_(std::move(roots)) {
+  TC_ASSERT_MSG(roots_.size() == static_cast<std::size_t>(std::popcount(size_)),
+                "a frontier holds one root per set bit of its size");
+}
+
+Digest MerkleFrontier::root(const MerkleHasher& hasher) const {
+  if (roots_.empty()) return hasher.empty_root();
+  // Fold from the smallest (rightmost) subtree up: H(P1, H(P2, ... Pt)).
+  Digest root = roots_.back();
+  for (std::size_t i = roots_.size() - 1; i-- > 0;) root = hasher.node(roots_[i], root);
+  return root;
+}
+
 // ---------------------------------------------------------------- MerkleLog
 
 MerkleLog::MerkleLog(HashAlgorithm algorithm, MerkleNodeStore& store)
@@ -91,6 +107,7 @@ MerkleLog::MerkleLog(HashAlgorithm algorithm, MerkleNodeStore& store)
 Result<MerkleLog> MerkleLog::open(HashAlgorithm algorithm, MerkleNodeStore& store,
                                   std::uint64_t size) {
   MerkleLog log(algorithm, store);
+  std::vector<Digest> roots;
   std::uint64_t begin = 0;
   for (int level = 63; level >= 0; --level) {
     std::uint64_t width = std::uint64_t{1} << level;
@@ -100,42 +117,22 @@ Result<MerkleLog> MerkleLog::open(HashAlgorithm algorithm, MerkleNodeStore& stor
       return node.error().with_context("Merkle log of size " + std::to_string(size) +
                                        " is incomplete");
     }
-    log.frontier_.push_back(*node);
+    roots.push_back(*node);
     begin += width;
   }
-  log.size_ = size;
+  log.frontier_ = MerkleFrontier(size, std::move(roots));
   return log;
 }
 
-Digest MerkleLog::root() const {
-  if (frontier_.empty()) return hasher_.empty_root();
-  // Fold from the smallest (rightmost) subtree up: H(P1, H(P2, ... Pt)).
-  Digest root = frontier_.back();
-  for (std::size_t i = frontier_.size() - 1; i-- > 0;) root = hasher_.node(frontier_[i], root);
-  return root;
-}
-
 void MerkleLog::append(const Digest& leaf_hash) {
-  TC_ASSERT_MSG(size_ < (std::uint64_t{1} << 63), "Merkle log is full");
-  std::uint64_t index = size_;
-  std::uint32_t level = 0;
-  Digest node = leaf_hash;
-  store_->put(level, index, node);
-  // Each trailing 1 bit of the old size is a perfect subtree the new leaf
-  // completes into a larger one; its root is the last frontier entry.
-  while (index & 1) {
-    node = hasher_.node(frontier_.back(), node);
-    frontier_.pop_back();
-    index >>= 1;
-    ++level;
-    store_->put(level, index, node);
-  }
-  frontier_.push_back(node);
-  ++size_;
+  frontier_.append(hasher_, leaf_hash,
+                   [this](std::uint32_t level, std::uint64_t index, const Digest& node) {
+                     store_->put(level, index, node);
+                   });
 }
 
 Result<Digest> MerkleLog::range_root(std::uint64_t begin, std::uint64_t end) const {
-  TC_ASSERT(begin < end && end <= size_);
+  TC_ASSERT(begin < end && end <= size());
   if (is_perfect(begin, end)) {
     std::uint32_t level = static_cast<std::uint32_t>(std::countr_zero(end - begin));
     return store_->get(level, begin >> level);
@@ -149,21 +146,22 @@ Result<Digest> MerkleLog::range_root(std::uint64_t begin, std::uint64_t end) con
 }
 
 Result<Digest> MerkleLog::root_at(std::uint64_t size) const {
-  if (size > size_) {
+  if (size > this->size()) {
     return Error(ErrorCode::kNotFound, "log size " + std::to_string(size) +
                                            " is beyond the current size " +
-                                           std::to_string(size_));
+                                           std::to_string(this->size()));
   }
-  if (size == size_) return root();
+  if (size == this->size()) return root();
   if (size == 0) return hasher_.empty_root();
   return range_root(0, size);
 }
 
 Result<std::vector<Digest>> MerkleLog::inclusion_proof(std::uint64_t index,
                                                        std::uint64_t size) const {
-  if (size > size_) {
+  if (size > this->size()) {
     return Error(ErrorCode::kNotFound, "tree size " + std::to_string(size) +
-                                           " is beyond the log's size " + std::to_string(size_));
+                                           " is beyond the log's size " +
+                                           std::to_string(this->size()));
   }
   if (index >= size) {
     return Error(ErrorCode::kInvalidInput, "leaf index " + std::to_string(index) +
@@ -220,9 +218,9 @@ Status MerkleLog::subproof(std::uint64_t m, std::uint64_t begin, std::uint64_t e
 
 Result<std::vector<Digest>> MerkleLog::consistency_proof(std::uint64_t size1,
                                                          std::uint64_t size2) const {
-  if (size2 > size_) {
+  if (size2 > size()) {
     return Error(ErrorCode::kNotFound, "tree size " + std::to_string(size2) +
-                                           " is beyond the log's size " + std::to_string(size_));
+                                           " is beyond the log's size " + std::to_string(size()));
   }
   if (size1 == 0 || size1 > size2) {
     return Error(ErrorCode::kInvalidInput,

@@ -60,6 +60,56 @@ class MemoryMerkleNodeStore final : public MerkleNodeStore {
   std::vector<std::vector<Digest>> levels_;
 };
 
+// The state of an append-only tree without its nodes: its size and the roots
+// of the perfect subtrees that make it up (largest first, one per set bit of
+// the size). Enough to append and to compute the root; a value type of at
+// most 64 hashes, cheap to copy for "what would the root be after these
+// leaves" without touching any store.
+class MerkleFrontier {
+ public:
+  MerkleFrontier() = default;
+  MerkleFrontier(std::uint64_t size, std::vector<Digest> roots);
+
+  std::uint64_t size() const { return size_; }
+  const std::vector<Digest>& roots() const { return roots_; }
+  Digest root(const MerkleHasher& hasher) const;
+
+  // Appends a leaf hash. `completed` (if given) is called for the leaf and
+  // for every perfect subtree root the leaf completes, as (level, index, hash).
+  template <typename Sink>
+  void append(const MerkleHasher& hasher, const Digest& leaf_hash, Sink&& completed);
+  void append(const MerkleHasher& hasher, const Digest& leaf_hash) {
+    append(hasher, leaf_hash, [](std::uint32_t, std::uint64_t, const Digest&) {});
+  }
+
+  bool operator==(const MerkleFrontier&) const = default;
+
+ private:
+  std::uint64_t size_ = 0;
+  std::vector<Digest> roots_;
+};
+
+template <typename Sink>
+void MerkleFrontier::append(const MerkleHasher& hasher, const Digest& leaf_hash,
+                            Sink&& completed) {
+  TC_ASSERT_MSG(size_ < (std::uint64_t{1} << 63), "Merkle log is full");
+  std::uint64_t index = size_;
+  std::uint32_t level = 0;
+  Digest node = leaf_hash;
+  completed(level, index, node);
+  // Each trailing 1 bit of the old size is a perfect subtree the new leaf
+  // completes into a larger one; its root is the last frontier entry.
+  while (index & 1) {
+    node = hasher.node(roots_.back(), node);
+    roots_.pop_back();
+    index >>= 1;
+    ++level;
+    completed(level, index, node);
+  }
+  roots_.push_back(node);
+  ++size_;
+}
+
 class MerkleLog {
  public:
   // An empty log writing to `store`; the store must outlive the log.
@@ -71,8 +121,9 @@ class MerkleLog {
                                 std::uint64_t size);
 
   const MerkleHasher& hasher() const { return hasher_; }
-  std::uint64_t size() const { return size_; }
-  Digest root() const;
+  std::uint64_t size() const { return frontier_.size(); }
+  const MerkleFrontier& frontier() const { return frontier_; }
+  Digest root() const { return frontier_.root(hasher_); }
 
   // Appends a leaf by its leaf hash (hasher().leaf(data)) and puts the leaf
   // and every perfect subtree it completes into the store. Reads nothing.
@@ -95,10 +146,7 @@ class MerkleLog {
 
   MerkleHasher hasher_;
   MerkleNodeStore* store_;
-  std::uint64_t size_ = 0;
-  // Roots of the perfect subtrees that make up the tree, largest first: one per
-  // set bit of size_.
-  std::vector<Digest> frontier_;
+  MerkleFrontier frontier_;
 };
 
 // Verifies that `leaf_hash` is leaf `index` of the tree of `size` leaves whose

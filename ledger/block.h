@@ -49,7 +49,7 @@ struct BlockHeader {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, "block header"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, chain_id, height, previous_hash, time_ms, proposer, transactions_root,
        receipts_root, state_root, log_size, log_root, validator_set_hash);
   }
@@ -79,7 +79,7 @@ struct Vote {
 
   template <class Archive>
   void serialize_unsigned(Archive& ar) {
-    FormatVersion version{kFormatVersion, "vote"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, chain_id, type, height, round, block_hash, validator);
   }
 
@@ -116,7 +116,7 @@ struct Proposal {
 
   template <class Archive>
   void serialize_unsigned(Archive& ar) {
-    FormatVersion version{kFormatVersion, "proposal"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, chain_id, height, round, block_hash, valid_round, proposer);
   }
 
@@ -157,7 +157,7 @@ struct CommitCertificate {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, "commit certificate"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, height, round, block_hash, signatures);
   }
 

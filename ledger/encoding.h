@@ -22,6 +22,7 @@
 
 #include <cereal/cereal.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstring>
 #include <optional>
@@ -170,6 +171,19 @@ void CEREAL_LOAD_FUNCTION_NAME(CanonicalInputArchive& ar, std::array<std::uint8_
 }
 
 // -------------------------------------------------------------- containers
+
+// A fixed-size array is its elements, with no count.
+template <typename T, std::size_t N>
+  requires(!std::same_as<T, std::uint8_t>)
+void CEREAL_SAVE_FUNCTION_NAME(CanonicalOutputArchive& ar, const std::array<T, N>& a) {
+  for (const T& element : a) ar(element);
+}
+
+template <typename T, std::size_t N>
+  requires(!std::same_as<T, std::uint8_t>)
+void CEREAL_LOAD_FUNCTION_NAME(CanonicalInputArchive& ar, std::array<T, N>& a) {
+  for (T& element : a) ar(element);
+}
 
 template <typename T>
   requires(!std::same_as<T, std::uint8_t>)

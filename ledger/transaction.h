@@ -94,7 +94,7 @@ struct Transaction {
 
   template <class Archive>
   void serialize_unsigned(Archive& ar) {
-    FormatVersion version{kFormatVersion, "transaction"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, chain_id, sender, kind, payload, nonce, expiry_height, suite);
   }
 

@@ -44,7 +44,7 @@ struct ValidatorSet {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, "validator set"};
+    FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, suite, validators);
   }
 

@@ -1,0 +1,412 @@
+#include "ledger/execution.h"
+
+#include "ledger/handlers.h"
+
+namespace tracechain::ledger {
+
+namespace {
+
+using detail::Outcome;
+using detail::TxContext;
+
+Error refused(const std::string& message) {
+  return Error(ErrorCode::kInvalidInput, message);
+}
+
+template <Decodable T>
+Result<T> read_record(const StateView& state, std::string_view key) {
+  auto bytes = state.get(key);
+  if (!bytes) {
+    return Error(ErrorCode::kCorruption,
+                 "state has no '" + std::string(key) + "' entry; was genesis applied?");
+  }
+  auto value = decode<T>(*bytes);
+  if (!value) return Error(ErrorCode::kCorruption, value.error().message());
+  return value;
+}
+
+// Appends a trail entry to a record's history (trade or asset) and bumps the
+// record's history count.
+template <typename Record>
+void append_history(StateOverlay& state, Record& record, std::string_view record_key,
+                    const std::string& entry_key, const TrailEntry& entry) {
+  state.put(entry_key, encode(entry));
+  ++record.history_count;
+  state.put(record_key, encode(record));
+}
+
+// Puts the transaction on the trail of the trade and the asset it concerns.
+// Runs after the transaction's own writes were merged (or discarded), so a
+// failed attempt is recorded on a record that exists.
+void record_trail(StateOverlay& state, const Transaction& tx, const Payload& payload,
+                  const TrailEntry& entry) {
+  bool ok = entry.status == TxStatus::kOk;
+
+  // A failed trade.create names a trade that is not its own.
+  bool touches_trade = tx.kind != TxKind::kTradeCreate || ok;
+  if (auto trade_id = payload_trade_id(payload); trade_id && touches_trade) {
+    std::string key = keys::trade(*trade_id);
+    if (auto trade = detail::load_record<Trade>(state, key)) {
+      append_history(state, *trade, key, keys::trade_history(*trade_id, trade->history_count),
+                     entry);
+      if (tx.kind == TxKind::kTradeCreate) {
+        std::string asset_key = keys::asset(trade->asset);
+        if (auto asset = detail::load_record<Asset>(state, asset_key)) {
+          append_history(state, *asset, asset_key,
+                         keys::asset_history(trade->asset, asset->history_count), entry);
+        }
+      }
+    }
+  }
+
+  const std::string* asset_id = nullptr;
+  if (const auto* p = std::get_if<AssetRegisterPayload>(&payload); p && ok) asset_id = &p->asset_id;
+  if (const auto* p = std::get_if<AssetReviewPayload>(&payload)) asset_id = &p->asset_id;
+  if (asset_id != nullptr) {
+    std::string key = keys::asset(*asset_id);
+    if (auto asset = detail::load_record<Asset>(state, key)) {
+      append_history(state, *asset, key, keys::asset_history(*asset_id, asset->history_count),
+                     entry);
+    }
+  }
+}
+
+// Deletes replay-guard entries whose transactions expired before `height`:
+// such transactions are refused as expired, so their nonces need no memory.
+void prune_expired_nonces(StateOverlay& state, std::uint64_t height) {
+  std::string limit = keys::nonce_expiry_prefix() + keys::number(height);
+  std::vector<std::string> expired;
+  state.scan(keys::nonce_expiry_prefix(), [&](std::string_view key, ByteView) {
+    if (key >= limit) return false;
+    expired.emplace_back(key);
+    return true;
+  });
+  for (const std::string& key : expired) {
+    // "nx/<expiry>/<sender>/<nonce>" -> "n/<sender>/<nonce>"
+    std::string_view rest = std::string_view(key).substr(keys::nonce_expiry_prefix().size() + 17);
+    state.erase(key);
+    state.erase("n/" + std::string(rest));
+  }
+}
+
+// Runs the transactions of one block in order on an overlay of the state.
+class BlockExecutor {
+ public:
+  BlockExecutor(const StateView& base, const ChainTip& tip, const BlockContext& context,
+                const SignatureChecker& checker)
+      : base_(base), state_(base), tip_(tip), context_(context), checker_(checker) {}
+
+  Status start() {
+    auto params = read_chain_params(base_);
+    if (!params) return params.error();
+    params_ = *params;
+    auto validators = read_validators(base_);
+    if (!validators) return validators.error();
+    validator_set_hash_ = validator_set_hash(*validators);
+    if (context_.height != tip_.height + 1) {
+      return refused("block height " + std::to_string(context_.height) +
+                     " does not follow the last committed height " + std::to_string(tip_.height));
+    }
+    if (context_.time_ms < tip_.time_ms) {
+      return refused("block time " + std::to_string(context_.time_ms) +
+                     " is before the previous block's time " + std::to_string(tip_.time_ms));
+    }
+    if (Status s = validate_identifier("proposer", context_.proposer); !s) return s;
+    prune_expired_nonces(state_, context_.height);
+    log_ = tip_.log;
+    return {};
+  }
+
+  // Authenticates and executes `tx` as the next transaction. An error means
+  // authentication failed and nothing was written.
+  Status add(const Transaction& tx, const Digest& tx_hash) {
+    auto payload = authenticate(state_, context_.height, tx, tx_hash, checker_);
+    if (!payload) return payload.error();
+    auto policy = read_policy(state_);
+    if (!policy) return policy.error();
+    auto sender_bytes = state_.get(keys::participant(tx.sender));
+    TC_ASSERT(sender_bytes.has_value());  // authenticate() found it
+    Participant sender = *decode<Participant>(*sender_bytes);
+
+    // The nonce is spent whether or not the business rules accept the transaction.
+    state_.put(keys::nonce(tx.sender, tx.nonce), encode(tx.expiry_height));
+    state_.put(keys::nonce_expiry(tx.expiry_height, tx.sender, tx.nonce), Bytes{});
+
+    auto index = static_cast<std::uint32_t>(receipts_.size());
+    StateOverlay tx_state(state_);
+    TxContext ctx{tx_state, params_, *policy, context_, tx, tx_hash, sender};
+    Outcome outcome = std::visit([&](const auto& p) { return detail::execute(ctx, p); }, *payload);
+    if (outcome.ok()) tx_state.merge_into(state_);
+
+    Receipt receipt;
+    receipt.tx_hash = tx_hash;
+    receipt.height = context_.height;
+    receipt.index = index;
+    receipt.status = outcome.ok() ? TxStatus::kOk : TxStatus::kFailed;
+    receipt.reason = outcome.reason;
+    receipt.message = std::move(outcome.message);
+    receipt.events = std::move(outcome.events);
+
+    TrailEntry entry{tx_hash, context_.height, index, tx.kind, tx.sender, receipt.status,
+                     receipt.reason};
+    record_trail(state_, tx, *payload, entry);
+
+    LogLeaf leaf{tx_hash, receipt_hash(params_.hash_algorithm(), receipt), context_.height,
+                 index};
+    log_.append(crypto::MerkleHasher(params_.hash_algorithm()),
+                log_leaf_hash(crypto::MerkleHasher(params_.hash_algorithm()), leaf));
+    tx_hashes_.push_back(tx_hash);
+    receipts_.push_back(std::move(receipt));
+    leaves_.push_back(leaf);
+    return {};
+  }
+
+  const ChainParams& params() const { return params_; }
+
+  ExecutedBlock finish() {
+    crypto::MerkleHasher hasher(params_.hash_algorithm());
+    ExecutedBlock executed;
+    executed.delta = state_.delta();
+    executed.state_root = next_state_root(params_.hash_algorithm(), tip_.state_root, executed.delta);
+    executed.transactions_root = digest_list_root(hasher, tx_hashes_);
+    std::vector<Digest> receipt_hashes;
+    receipt_hashes.reserve(receipts_.size());
+    for (const Receipt& r : receipts_) {
+      receipt_hashes.push_back(receipt_hash(params_.hash_algorithm(), r));
+    }
+    executed.receipts_root = digest_list_root(hasher, receipt_hashes);
+    executed.log = log_;
+    executed.log_root = log_.root(hasher);
+    executed.validator_set_hash = validator_set_hash_;
+    for (const StateWrite& write : executed.delta) {
+      if (write.key == keys::kValidators && write.value) {
+        executed.next_validators = *decode<ValidatorSet>(*write.value);
+      }
+    }
+    executed.tx_hashes = std::move(tx_hashes_);
+    executed.receipts = std::move(receipts_);
+    executed.leaves = std::move(leaves_);
+    return executed;
+  }
+
+ private:
+  const StateView& base_;
+  StateOverlay state_;
+  const ChainTip& tip_;
+  const BlockContext& context_;
+  const SignatureChecker& checker_;
+  ChainParams params_;
+  Digest validator_set_hash_{};
+  crypto::MerkleFrontier log_;
+  std::vector<Digest> tx_hashes_;
+  std::vector<Receipt> receipts_;
+  std::vector<LogLeaf> leaves_;
+};
+
+// Runs `body` and turns a StateReadError (the state could not be read) into
+// an Error instead of letting it escape.
+template <typename F>
+auto guard_state_reads(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const StateReadError& e) {
+    return Error(ErrorCode::kCorruption, std::string("state could not be read: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Status SignatureChecker::check(const Transaction& tx, const Digest&,
+                               const crypto::PublicKey& key) const {
+  return verify_signature(tx, key);
+}
+
+const SignatureChecker& default_signature_checker() {
+  static const SignatureChecker checker;
+  return checker;
+}
+
+ChainTip genesis_tip(const Genesis& genesis) {
+  ChainTip tip;
+  tip.height = 0;
+  tip.header_hash = genesis_hash(genesis);
+  tip.time_ms = genesis.time_ms;
+  tip.state_root = genesis_state_root(genesis);
+  return tip;
+}
+
+Result<ChainParams> read_chain_params(const StateView& state) {
+  return read_record<ChainParams>(state, keys::kChain);
+}
+
+Result<Policy> read_policy(const StateView& state) {
+  return read_record<Policy>(state, keys::kPolicy);
+}
+
+Result<ValidatorSet> read_validators(const StateView& state) {
+  return read_record<ValidatorSet>(state, keys::kValidators);
+}
+
+Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
+                             const Digest& tx_hash, const SignatureChecker& checker) {
+  return guard_state_reads([&]() -> Result<Payload> {
+    if (Status s = validate(tx); !s) return s.error();
+    auto params = read_chain_params(state);
+    if (!params) return params.error();
+    if (tx.chain_id != params->chain_id) {
+      return refused("transaction is for chain '" + tx.chain_id + "', this is '" +
+                     params->chain_id + "'");
+    }
+    if (tx.suite != params->suite) {
+      return refused("transaction uses suite " + std::string(crypto::suite_name(tx.suite)) +
+                     "; this chain uses " + std::string(crypto::suite_name(params->suite)));
+    }
+    auto sender_bytes = state.get(keys::participant(tx.sender));
+    if (!sender_bytes) return refused("sender '" + tx.sender + "' is not a participant");
+    auto sender = decode<Participant>(*sender_bytes);
+    if (!sender) return Error(ErrorCode::kCorruption, sender.error().message());
+    if (!sender->active()) return refused("sender '" + tx.sender + "' is suspended");
+    const Bytes* key_bytes = sender->key_at(height);
+    if (key_bytes == nullptr) {
+      return refused("sender '" + tx.sender + "' has no key at height " + std::to_string(height));
+    }
+    if ((sender->roles & detail::roles_allowed(tx.kind)) == 0) {
+      return refused("sender '" + tx.sender + "' (" + roles_to_string(sender->roles) +
+                     ") has no role that may send " + std::string(*tx_kind_name(tx.kind)) +
+                     " (" + roles_to_string(detail::roles_allowed(tx.kind)) + ")");
+    }
+    if (tx.expiry_height < height) {
+      return refused("transaction expired at height " + std::to_string(tx.expiry_height) +
+                     "; the chain is at height " + std::to_string(height));
+    }
+    auto policy = read_policy(state);
+    if (!policy) return policy.error();
+    if (tx.expiry_height - height > policy->max_transaction_lifetime) {
+      return refused("expiry height " + std::to_string(tx.expiry_height) + " is more than " +
+                     std::to_string(policy->max_transaction_lifetime) +
+                     " blocks ahead of height " + std::to_string(height));
+    }
+    if (state.get(keys::nonce(tx.sender, tx.nonce))) {
+      return refused("nonce " + std::to_string(tx.nonce) + " of '" + tx.sender +
+                     "' was already used (replay)");
+    }
+    auto payload = decode_payload(tx.kind, tx.payload, params->suite);
+    if (!payload) return payload.error();
+    // The signature last: every cheaper reason to refuse comes first.
+    auto key = crypto::PublicKey::from_bytes(params->suite, *key_bytes);
+    if (!key) return Error(ErrorCode::kCorruption, key.error().message());
+    if (Status s = checker.check(tx, tx_hash, *key); !s) {
+      return refused("signature of '" + tx.sender + "' does not verify with its key at height " +
+                     std::to_string(height) + ": " + s.error().message());
+    }
+    return payload;
+  });
+}
+
+Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
+                                    const BlockContext& context,
+                                    std::span<const Transaction> transactions,
+                                    const SignatureChecker& checker) {
+  return guard_state_reads([&]() -> Result<ExecutedBlock> {
+    BlockExecutor executor(state, tip, context, checker);
+    if (Status s = executor.start(); !s) return s.error();
+    for (std::size_t i = 0; i < transactions.size(); ++i) {
+      const Transaction& tx = transactions[i];
+      Digest tx_hash = transaction_hash(executor.params().suite, encode(tx));
+      if (Status s = executor.add(tx, tx_hash); !s) {
+        return s.error().with_context("transaction " + std::to_string(i) + " (" +
+                                      to_hex(tx_hash) + ")");
+      }
+    }
+    return executor.finish();
+  });
+}
+
+BlockHeader make_header(const ChainParams& params, const ChainTip& tip,
+                        const BlockContext& context, const ExecutedBlock& executed) {
+  BlockHeader header;
+  header.chain_id = params.chain_id;
+  header.height = context.height;
+  header.previous_hash = tip.header_hash;
+  header.time_ms = context.time_ms;
+  header.proposer = context.proposer;
+  header.transactions_root = executed.transactions_root;
+  header.receipts_root = executed.receipts_root;
+  header.state_root = executed.state_root;
+  header.log_size = executed.log.size();
+  header.log_root = executed.log_root;
+  header.validator_set_hash = executed.validator_set_hash;
+  return header;
+}
+
+ChainTip next_tip(const ChainParams& params, const BlockHeader& header,
+                  const ExecutedBlock& executed) {
+  ChainTip tip;
+  tip.height = header.height;
+  tip.header_hash = header_hash(params.hash_algorithm(), header);
+  tip.time_ms = header.time_ms;
+  tip.state_root = executed.state_root;
+  tip.log = executed.log;
+  return tip;
+}
+
+Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip,
+                                     const Block& block, const SignatureChecker& checker) {
+  const BlockHeader& header = block.header;
+  BlockContext context{header.height, header.time_ms, header.proposer};
+  auto executed = execute_block(state, tip, context, block.transactions, checker);
+  if (!executed) return executed.error();
+  auto params = read_chain_params(state);
+  if (!params) return params.error();
+  BlockHeader expected = make_header(*params, tip, context, *executed);
+  auto mismatch = [&](const char* field) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "block " + std::to_string(header.height) + ": " + field +
+                     " in the header does not match re-execution");
+  };
+  if (header.chain_id != expected.chain_id) return mismatch("chain id");
+  if (header.previous_hash != expected.previous_hash) return mismatch("previous header hash");
+  if (header.transactions_root != expected.transactions_root) {
+    return mismatch("transactions root");
+  }
+  if (header.receipts_root != expected.receipts_root) return mismatch("receipts root");
+  if (header.state_root != expected.state_root) return mismatch("state root");
+  if (header.log_size != expected.log_size) return mismatch("log size");
+  if (header.log_root != expected.log_root) return mismatch("log root");
+  if (header.validator_set_hash != expected.validator_set_hash) {
+    return mismatch("validator set hash");
+  }
+  TC_ASSERT(header == expected);
+  return executed;
+}
+
+Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
+                               const BlockContext& context,
+                               std::span<const Transaction> candidates,
+                               const BlockLimits& limits, const SignatureChecker& checker) {
+  return guard_state_reads([&]() -> Result<BuiltBlock> {
+    BlockExecutor executor(state, tip, context, checker);
+    if (Status s = executor.start(); !s) return s.error();
+    BuiltBlock built;
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (built.block.transactions.size() >= limits.max_transactions) break;
+      const Transaction& tx = candidates[i];
+      Bytes encoded = encode(tx);
+      if (bytes + encoded.size() > limits.max_bytes) break;
+      built.considered = i + 1;
+      Digest tx_hash = transaction_hash(executor.params().suite, encoded);
+      if (Status s = executor.add(tx, tx_hash); !s) {
+        built.dropped.emplace_back(i, s.error());
+        continue;
+      }
+      bytes += encoded.size();
+      built.block.transactions.push_back(tx);
+    }
+    built.executed = executor.finish();
+    built.block.header = make_header(executor.params(), tip, context, built.executed);
+    return built;
+  });
+}
+
+}  // namespace tracechain::ledger

@@ -1,0 +1,134 @@
+// Executing blocks: a pure function of (state before, chain tip, block context,
+// transactions) giving receipts, the state delta and every root the header
+// commits to.
+//
+// Each transaction goes through two stages:
+//
+//  1. Authentication (authenticate()): it decodes and validates, is for this
+//     chain and suite, comes from a known and active participant, carries a
+//     valid signature by that participant's current key, the sender holds a
+//     role allowed to send this kind, its nonce is unused and its expiry
+//     height is neither past nor further ahead than policy allows. A
+//     transaction that fails here never enters a block: the mempool refuses
+//     it, a proposer drops it, and a block containing one is invalid.
+//  2. Execution: the business rules of its kind. A failure here still yields
+//     a receipt (status failed, a reason and a precise message) and a mark on
+//     the trail of the trade or asset it concerns, so attempts stay on record;
+//     its other writes are discarded. The nonce is used either way.
+//
+// Nothing here reads a clock or draws randomness: time is the block's time.
+// Execution writes only into overlays; the caller's state is never modified.
+// The functions are thread-safe given thread-safe StateView reads.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "crypto/merkle.h"
+#include "ledger/genesis.h"
+#include "ledger/payloads.h"
+#include "ledger/state.h"
+
+namespace tracechain::ledger {
+
+// What executing the next block needs to know about the last committed one.
+struct ChainTip {
+  std::uint64_t height = 0;  // 0: only genesis so far
+  Digest header_hash{};      // genesis hash at height 0
+  std::uint64_t time_ms = 0;
+  Digest state_root{};
+  crypto::MerkleFrontier log;
+
+  bool operator==(const ChainTip&) const = default;
+};
+
+ChainTip genesis_tip(const Genesis& genesis);
+
+struct BlockContext {
+  std::uint64_t height = 0;
+  std::uint64_t time_ms = 0;
+  ParticipantId proposer;
+};
+
+// Signature verification, replaceable so that a node can skip transactions it
+// has already verified at admission. The default verifies every time.
+class SignatureChecker {
+ public:
+  virtual ~SignatureChecker() = default;
+  virtual Status check(const Transaction& tx, const Digest& tx_hash,
+                       const crypto::PublicKey& key) const;
+};
+
+const SignatureChecker& default_signature_checker();
+
+struct ExecutedBlock {
+  std::vector<Digest> tx_hashes;
+  std::vector<Receipt> receipts;
+  std::vector<LogLeaf> leaves;
+  StateDelta delta;
+  Digest transactions_root{};
+  Digest receipts_root{};
+  Digest state_root{};
+  crypto::MerkleFrontier log;  // the ledger-wide log after this block
+  Digest log_root{};
+  Digest validator_set_hash{};  // of the set that signs this block
+  // The set that signs the next block, when this block changed it.
+  std::optional<ValidatorSet> next_validators;
+};
+
+// Stage 1 for one transaction as the next one at `height` on top of `state`.
+// On success returns the decoded payload.
+Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
+                             const Digest& tx_hash, const SignatureChecker& checker);
+
+// Executes `transactions` as block `context.height` on top of `state`/`tip`.
+// Fails, naming the transaction, if any fails authentication, or if the height
+// or time does not follow the tip.
+Result<ExecutedBlock> execute_block(
+    const StateView& state, const ChainTip& tip, const BlockContext& context,
+    std::span<const Transaction> transactions,
+    const SignatureChecker& checker = default_signature_checker());
+
+// Executes a received block and checks every field of its header against the
+// result: what a validator does before voting for it.
+Result<ExecutedBlock> validate_block(
+    const StateView& state, const ChainTip& tip, const Block& block,
+    const SignatureChecker& checker = default_signature_checker());
+
+struct BlockLimits {
+  std::size_t max_transactions = 10000;
+  std::size_t max_bytes = 8 * 1024 * 1024;  // encoded transactions
+};
+
+struct BuiltBlock {
+  Block block;
+  ExecutedBlock executed;
+  // Candidates refused by authentication, by index into the candidates.
+  std::vector<std::pair<std::size_t, Error>> dropped;
+  std::size_t considered = 0;  // candidates examined before the limits were reached
+};
+
+// A proposer's block: candidates in order, dropping any that fail
+// authentication, until a limit is reached; the header is filled in.
+Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
+                               const BlockContext& context,
+                               std::span<const Transaction> candidates,
+                               const BlockLimits& limits = {},
+                               const SignatureChecker& checker = default_signature_checker());
+
+// The header a block with this execution result must carry.
+BlockHeader make_header(const ChainParams& params, const ChainTip& tip,
+                        const BlockContext& context, const ExecutedBlock& executed);
+
+// The tip after committing `header` with `executed`.
+ChainTip next_tip(const ChainParams& params, const BlockHeader& header,
+                  const ExecutedBlock& executed);
+
+// Chain parameters, policy and validator set as recorded in state.
+Result<ChainParams> read_chain_params(const StateView& state);
+Result<Policy> read_policy(const StateView& state);
+Result<ValidatorSet> read_validators(const StateView& state);
+
+}  // namespace tracechain::ledger

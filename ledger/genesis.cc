@@ -1,0 +1,333 @@
+#include "ledger/genesis.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "crypto/file_util.h"
+
+namespace tracechain::ledger {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxGenesisBytes = 16 * 1024 * 1024;
+
+Error invalid(const std::string& message) { return Error(ErrorCode::kInvalidInput, message); }
+
+std::size_t count_active_governors(const Genesis& genesis) {
+  std::size_t governors = 0;
+  for (const auto& p : genesis.participants) governors += has_role(p.roles, Role::kGovernor);
+  return governors;
+}
+
+// Reads typed fields out of a JSON object, remembering the path for errors.
+class JsonReader {
+ public:
+  JsonReader(const json& node, std::string path) : node_(node), path_(std::move(path)) {}
+
+  Status require_object() const {
+    if (!node_.is_object()) return invalid(path_ + ": expected an object");
+    return {};
+  }
+
+  std::string at(const std::string& field) const {
+    return path_.empty() ? field : path_ + "." + field;
+  }
+
+  Result<const json*> field(const std::string& name) const {
+    auto it = node_.find(name);
+    if (it == node_.end()) return invalid(at(name) + ": missing");
+    return &*it;
+  }
+
+  Result<std::string> text(const std::string& name) const {
+    auto value = field(name);
+    if (!value) return value.error();
+    if (!(*value)->is_string()) return invalid(at(name) + ": expected a string");
+    return (*value)->get<std::string>();
+  }
+
+  Result<std::uint64_t> number(const std::string& name, std::uint64_t max) const {
+    auto value = field(name);
+    if (!value) return value.error();
+    if (!(*value)->is_number_unsigned() && !((*value)->is_number_integer() &&
+                                             (*value)->get<std::int64_t>() >= 0)) {
+      return invalid(at(name) + ": expected a non-negative integer");
+    }
+    auto n = (*value)->get<std::uint64_t>();
+    if (n > max) return invalid(at(name) + ": " + std::to_string(n) + " is above " +
+                                std::to_string(max));
+    return n;
+  }
+
+  Result<bool> boolean(const std::string& name) const {
+    auto value = field(name);
+    if (!value) return value.error();
+    if (!(*value)->is_boolean()) return invalid(at(name) + ": expected true or false");
+    return (*value)->get<bool>();
+  }
+
+  Result<Bytes> hex(const std::string& name) const {
+    auto value = text(name);
+    if (!value) return value.error();
+    auto bytes = from_hex(*value);
+    if (!bytes) return bytes.error().with_context(at(name));
+    return bytes;
+  }
+
+  Result<const json*> array(const std::string& name) const {
+    auto value = field(name);
+    if (!value) return value.error();
+    if (!(*value)->is_array()) return invalid(at(name) + ": expected an array");
+    return value;
+  }
+
+ private:
+  const json& node_;
+  std::string path_;
+};
+
+Result<RoleSet> parse_roles(const json& node, const std::string& path) {
+  if (!node.is_array()) return invalid(path + ": expected an array of role names");
+  RoleSet roles = 0;
+  for (const auto& entry : node) {
+    if (!entry.is_string()) return invalid(path + ": expected role names");
+    auto role = parse_role(entry.get<std::string>());
+    if (!role) return role.error().with_context(path);
+    roles |= role_bit(*role);
+  }
+  return roles;
+}
+
+json roles_json(RoleSet roles) {
+  json out = json::array();
+  for (Role role : all_roles()) {
+    if (has_role(roles, role)) out.push_back(std::string(role_name(role)));
+  }
+  return out;
+}
+
+Result<Policy> parse_policy(const json& node, const std::string& path) {
+  JsonReader r(node, path);
+  if (Status s = r.require_object(); !s) return s.error();
+  Policy policy;
+  auto threshold = r.number("governance_threshold", 255);
+  if (!threshold) return threshold.error();
+  policy.governance_threshold = static_cast<std::uint8_t>(*threshold);
+  auto tx_lifetime = r.number("max_transaction_lifetime_blocks", 1'000'000);
+  if (!tx_lifetime) return tx_lifetime.error();
+  policy.max_transaction_lifetime = *tx_lifetime;
+  auto proposal_lifetime = r.number("max_proposal_lifetime_blocks", 100'000'000);
+  if (!proposal_lifetime) return proposal_lifetime.error();
+  policy.max_proposal_lifetime = *proposal_lifetime;
+
+  auto levels = r.array("levels");
+  if (!levels) return levels.error();
+  if ((*levels)->size() != kMaxLevel) {
+    return invalid(r.at("levels") + ": expected exactly 4 entries, for L1 to L4");
+  }
+  for (std::size_t i = 0; i < kMaxLevel; ++i) {
+    JsonReader level(
+        (**levels)[i], r.at("levels") + "[" + std::to_string(i) + "]");
+    if (Status s = level.require_object(); !s) return s.error();
+    auto number = level.number("level", kMaxLevel);
+    if (!number) return number.error();
+    if (*number != i + 1) {
+      return invalid(level.at("level") + ": entries must be in order L1, L2, L3, L4");
+    }
+    auto tradable = level.boolean("tradable");
+    if (!tradable) return tradable.error();
+    auto reviews = level.number("required_reviews", 16);
+    if (!reviews) return reviews.error();
+    auto assessment = level.boolean("cross_border_assessment");
+    if (!assessment) return assessment.error();
+    policy.levels[i] = {*tradable, static_cast<std::uint8_t>(*reviews), *assessment};
+  }
+  if (Status s = validate(policy); !s) return s.error().with_context(path);
+  return policy;
+}
+
+json policy_json(const Policy& policy) {
+  json levels = json::array();
+  for (std::size_t i = 0; i < policy.levels.size(); ++i) {
+    const LevelRule& rule = policy.levels[i];
+    levels.push_back({{"level", i + 1},
+                      {"tradable", rule.tradable},
+                      {"required_reviews", rule.required_reviews},
+                      {"cross_border_assessment", rule.cross_border_assessment}});
+  }
+  return {{"governance_threshold", policy.governance_threshold},
+          {"max_transaction_lifetime_blocks", policy.max_transaction_lifetime},
+          {"max_proposal_lifetime_blocks", policy.max_proposal_lifetime},
+          {"levels", levels}};
+}
+
+}  // namespace
+
+Status validate(const Genesis& genesis) {
+  if (Status s = validate_identifier("chain id", genesis.chain_id); !s) return s;
+  if (auto suite = crypto::suite_from_byte(static_cast<std::uint8_t>(genesis.suite)); !suite) {
+    return suite.error();
+  }
+  if (Status s = validate(genesis.policy); !s) return s.error().with_context("policy");
+  std::set<std::string_view> ids;
+  for (std::size_t i = 0; i < genesis.participants.size(); ++i) {
+    const GenesisParticipant& p = genesis.participants[i];
+    std::string where = "participants[" + std::to_string(i) + "]";
+    if (Status s = validate_identifier("id", p.id); !s) return s.error().with_context(where);
+    if (!ids.insert(p.id).second) return invalid(where + ": participant '" + p.id + "' repeats");
+    if (auto key = crypto::PublicKey::from_bytes(genesis.suite, p.public_key); !key) {
+      return key.error().with_context(where + ".public_key");
+    }
+    if (p.roles == 0 || (p.roles & ~kAllRoles) != 0) {
+      return invalid(where + ".roles: at least one known role is needed");
+    }
+    if (Status s = validate_jurisdiction(p.jurisdiction); !s) {
+      return s.error().with_context(where + ".jurisdiction");
+    }
+  }
+  if (count_active_governors(genesis) < genesis.policy.governance_threshold) {
+    return invalid("policy.governance_threshold is " +
+                   std::to_string(genesis.policy.governance_threshold) + " but only " +
+                   std::to_string(count_active_governors(genesis)) +
+                   " participants are governors");
+  }
+  if (genesis.validators.suite != genesis.suite) {
+    return invalid("validators use a different suite from the chain");
+  }
+  if (Status s = validate(genesis.validators); !s) return s.error().with_context("validators");
+  return {};
+}
+
+Digest genesis_hash(const Genesis& genesis) {
+  return crypto::hash(crypto::suite_hash(genesis.suite), encode(genesis));
+}
+
+StateDelta genesis_delta(const Genesis& genesis) {
+  MemoryState empty;
+  StateOverlay state(empty);
+  ChainParams params{genesis.chain_id, genesis.suite, genesis_hash(genesis)};
+  state.put(keys::kChain, encode(params));
+  state.put(keys::kPolicy, encode(genesis.policy));
+  state.put(keys::kValidators, encode(genesis.validators));
+  for (const GenesisParticipant& p : genesis.participants) {
+    Participant participant;
+    participant.id = p.id;
+    participant.roles = p.roles;
+    participant.jurisdiction = p.jurisdiction;
+    participant.keys.push_back({0, p.public_key});
+    state.put(keys::participant(p.id), encode(participant));
+  }
+  return state.delta();
+}
+
+Digest genesis_state_root(const Genesis& genesis) {
+  return next_state_root(crypto::suite_hash(genesis.suite), Digest{}, genesis_delta(genesis));
+}
+
+Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source) {
+  auto fail = [&](const Error& error) { return error.with_context(std::string(source)); };
+  json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return fail(invalid("not valid JSON"));
+  }
+  JsonReader r(document, "");
+  if (Status s = r.require_object(); !s) return fail(invalid("expected a JSON object"));
+
+  Genesis genesis;
+  auto chain_id = r.text("chain_id");
+  if (!chain_id) return fail(chain_id.error());
+  genesis.chain_id = *chain_id;
+  auto suite_text = r.text("suite");
+  if (!suite_text) return fail(suite_text.error());
+  auto suite = crypto::parse_suite(*suite_text);
+  if (!suite) return fail(suite.error().with_context("suite"));
+  genesis.suite = *suite;
+  auto time = r.number("genesis_time_ms", std::uint64_t{1} << 53);
+  if (!time) return fail(time.error());
+  genesis.time_ms = *time;
+  auto policy_node = r.field("policy");
+  if (!policy_node) return fail(policy_node.error());
+  auto policy = parse_policy(**policy_node, "policy");
+  if (!policy) return fail(policy.error());
+  genesis.policy = *policy;
+
+  auto participants = r.array("participants");
+  if (!participants) return fail(participants.error());
+  for (std::size_t i = 0; i < (*participants)->size(); ++i) {
+    JsonReader p((**participants)[i], "participants[" + std::to_string(i) + "]");
+    if (Status s = p.require_object(); !s) return fail(s.error());
+    GenesisParticipant participant;
+    auto id = p.text("id");
+    if (!id) return fail(id.error());
+    participant.id = *id;
+    auto key = p.hex("public_key");
+    if (!key) return fail(key.error());
+    participant.public_key = *key;
+    auto roles_node = p.field("roles");
+    if (!roles_node) return fail(roles_node.error());
+    auto roles = parse_roles(**roles_node, p.at("roles"));
+    if (!roles) return fail(roles.error());
+    participant.roles = *roles;
+    auto jurisdiction = p.text("jurisdiction");
+    if (!jurisdiction) return fail(jurisdiction.error());
+    participant.jurisdiction = *jurisdiction;
+    genesis.participants.push_back(std::move(participant));
+  }
+
+  auto validators = r.array("validators");
+  if (!validators) return fail(validators.error());
+  genesis.validators.suite = genesis.suite;
+  for (std::size_t i = 0; i < (*validators)->size(); ++i) {
+    JsonReader v((**validators)[i], "validators[" + std::to_string(i) + "]");
+    if (Status s = v.require_object(); !s) return fail(s.error());
+    Validator validator;
+    auto id = v.text("id");
+    if (!id) return fail(id.error());
+    validator.id = *id;
+    auto key = v.hex("public_key");
+    if (!key) return fail(key.error());
+    validator.public_key = *key;
+    auto power = v.number("power", kMaxTotalVotingPower);
+    if (!power) return fail(power.error());
+    validator.power = *power;
+    genesis.validators.validators.push_back(std::move(validator));
+  }
+  // The set is canonical when sorted; the file may list validators in any order.
+  std::sort(genesis.validators.validators.begin(), genesis.validators.validators.end(),
+            [](const Validator& a, const Validator& b) { return a.id < b.id; });
+
+  if (Status s = validate(genesis); !s) return fail(s.error());
+  return genesis;
+}
+
+std::string genesis_to_json(const Genesis& genesis) {
+  json participants = json::array();
+  for (const auto& p : genesis.participants) {
+    participants.push_back({{"id", p.id},
+                            {"public_key", to_hex(p.public_key)},
+                            {"roles", roles_json(p.roles)},
+                            {"jurisdiction", p.jurisdiction}});
+  }
+  json validators = json::array();
+  for (const auto& v : genesis.validators.validators) {
+    validators.push_back({{"id", v.id}, {"public_key", to_hex(v.public_key)}, {"power", v.power}});
+  }
+  json document = {{"chain_id", genesis.chain_id},
+                   {"suite", std::string(crypto::suite_name(genesis.suite))},
+                   {"genesis_time_ms", genesis.time_ms},
+                   {"policy", policy_json(genesis.policy)},
+                   {"participants", participants},
+                   {"validators", validators}};
+  return document.dump(2) + "\n";
+}
+
+Result<Genesis> load_genesis(const std::filesystem::path& path) {
+  auto text = read_file(path, kMaxGenesisBytes);
+  if (!text) return text.error().with_context("genesis");
+  return parse_genesis_json(*text, path.string());
+}
+
+}  // namespace tracechain::ledger

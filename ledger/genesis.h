@@ -1,0 +1,75 @@
+// Genesis: the chain's founding document — chain id, signature suite, policy,
+// the first participants with their roles and keys, and the first validators.
+//
+// Operators write it as JSON (config/genesis.json, see docs/ledger.md). JSON is
+// never hashed: the parsed document is turned into the canonical Genesis
+// encoding, whose hash is the chain's genesis hash (block 1's "previous
+// header hash") and whose writes form the state before block 1.
+//
+// Genesis, format version 1:
+//   u8 version, text chain id, u8 suite, u64 time (ms), Policy,
+//   list<(text id, bytes public key, u16 roles, text jurisdiction)>, ValidatorSet
+//
+// Pure functions, except load_genesis() which reads a file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/model.h"
+#include "ledger/state.h"
+
+namespace tracechain::ledger {
+
+struct GenesisParticipant {
+  ParticipantId id;
+  Bytes public_key;
+  RoleSet roles = 0;
+  std::string jurisdiction;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(id, public_key, roles, jurisdiction);
+  }
+
+  bool operator==(const GenesisParticipant&) const = default;
+};
+
+struct Genesis {
+  static constexpr std::string_view kTypeName = "genesis";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  ChainId chain_id;
+  crypto::Suite suite = crypto::kDefaultSuite;
+  std::uint64_t time_ms = 0;
+  Policy policy;
+  std::vector<GenesisParticipant> participants;
+  ValidatorSet validators;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    FormatVersion version{kFormatVersion, kTypeName.data()};
+    ar(version, chain_id, suite, time_ms, policy, participants, validators);
+  }
+
+  bool operator==(const Genesis&) const = default;
+};
+
+// Unique ids, keys of the chain's suite, known roles, enough active governors
+// for the threshold, a valid validator set of the same suite.
+Status validate(const Genesis& genesis);
+Digest genesis_hash(const Genesis& genesis);
+
+// The state writes genesis makes, in key order, and the state root after them.
+StateDelta genesis_delta(const Genesis& genesis);
+Digest genesis_state_root(const Genesis& genesis);
+
+// JSON form. Errors name `source` and the field, e.g.
+// "genesis.json: participants[2].public_key: not hex".
+Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source);
+std::string genesis_to_json(const Genesis& genesis);
+Result<Genesis> load_genesis(const std::filesystem::path& path);
+
+}  // namespace tracechain::ledger

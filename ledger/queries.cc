@@ -1,0 +1,160 @@
+#include "ledger/queries.h"
+
+#include <algorithm>
+
+#include "ledger/handlers.h"
+
+namespace tracechain::ledger {
+
+namespace {
+
+template <Decodable T>
+Result<T> find(const StateView& state, const std::string& key, const std::string& what) {
+  try {
+    auto value = detail::load_record<T>(state, key);
+    if (!value) return Error(ErrorCode::kNotFound, what + " does not exist");
+    return std::move(*value);
+  } catch (const StateReadError& e) {
+    return Error(ErrorCode::kCorruption, e.what());
+  }
+}
+
+std::vector<TrailEntry> history(const StateView& state, const std::string& prefix) {
+  std::vector<TrailEntry> entries;
+  state.scan(prefix, [&](std::string_view key, ByteView value) {
+    auto entry = decode<TrailEntry>(value);
+    if (!entry) throw StateReadError("trail entry '" + std::string(key) + "' is corrupt");
+    entries.push_back(std::move(*entry));
+    return true;
+  });
+  return entries;
+}
+
+// The last path component of every key under `prefix`, after `start_after`.
+std::vector<std::string> index_page(const StateView& state, const std::string& prefix,
+                                    std::string_view start_after, std::size_t limit) {
+  std::vector<std::string> ids;
+  state.scan(prefix, [&](std::string_view key, ByteView) {
+    std::string_view id = key.substr(prefix.size());
+    if (!start_after.empty() && id <= start_after) return true;
+    ids.emplace_back(id);
+    return ids.size() < limit;
+  });
+  return ids;
+}
+
+template <typename F>
+auto guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const StateReadError& e) {
+    return Error(ErrorCode::kCorruption, e.what());
+  }
+}
+
+}  // namespace
+
+Result<Participant> find_participant(const StateView& state, std::string_view id) {
+  return find<Participant>(state, keys::participant(id), "participant '" + std::string(id) + "'");
+}
+
+Result<Asset> find_asset(const StateView& state, std::string_view id) {
+  return find<Asset>(state, keys::asset(id), "asset '" + std::string(id) + "'");
+}
+
+Result<Trade> find_trade(const StateView& state, std::string_view id) {
+  return find<Trade>(state, keys::trade(id), "trade '" + std::string(id) + "'");
+}
+
+Result<Attestation> find_attestation(const StateView& state, const Digest& id) {
+  return find<Attestation>(state, keys::attestation(id), "attestation " + to_hex(id));
+}
+
+Result<SourceReview> find_source_review(const StateView& state, const Digest& id) {
+  return find<SourceReview>(state, keys::source_review(id), "source review " + to_hex(id));
+}
+
+Result<GovernanceProposal> find_proposal(const StateView& state, std::string_view id) {
+  return find<GovernanceProposal>(state, keys::proposal(id),
+                                  "proposal '" + std::string(id) + "'");
+}
+
+Result<TradeTrail> trade_trail(const StateView& state, std::string_view trade_id) {
+  return guarded([&]() -> Result<TradeTrail> {
+    TradeTrail trail;
+    auto trade = find_trade(state, trade_id);
+    if (!trade) return trade.error();
+    trail.trade = std::move(*trade);
+    trail.steps = history(state, keys::trade_history_prefix(trade_id));
+    auto asset = find_asset(state, trail.trade.asset);
+    if (!asset) return asset.error().with_context("trade '" + std::string(trade_id) + "'");
+    trail.asset = std::move(*asset);
+    for (const TrailEntry& entry : history(state, keys::asset_history_prefix(trail.asset.id))) {
+      if (entry.tx_hash == trail.asset.registration_tx) trail.registration = entry;
+    }
+
+    std::vector<Digest> reviews;
+    std::vector<Digest> attestations;
+    auto add_once = [](std::vector<Digest>& list, const std::optional<Digest>& id) {
+      if (id && std::find(list.begin(), list.end(), *id) == list.end()) list.push_back(*id);
+    };
+    for (const TradeReviewRecord& review : trail.trade.reviews) {
+      add_once(reviews, review.source_review);
+      add_once(attestations, review.buyer_attestation);
+      add_once(attestations, review.provider_attestation);
+    }
+    for (const Digest& id : reviews) {
+      // A rejecting review may name records that do not exist; the trail
+      // lists what exists.
+      if (auto review = find_source_review(state, id)) trail.source_reviews.push_back(*review);
+    }
+    for (const Digest& id : attestations) {
+      if (auto attestation = find_attestation(state, id)) {
+        trail.attestations.push_back(*attestation);
+      }
+    }
+    return trail;
+  });
+}
+
+Result<AssetHistory> asset_history(const StateView& state, std::string_view asset_id) {
+  return guarded([&]() -> Result<AssetHistory> {
+    AssetHistory result;
+    auto asset = find_asset(state, asset_id);
+    if (!asset) return asset.error();
+    result.asset = std::move(*asset);
+    result.entries = history(state, keys::asset_history_prefix(asset_id));
+    for (const TrailEntry& entry : result.entries) {
+      if (entry.kind != TxKind::kAssetReview || entry.status != TxStatus::kOk) continue;
+      auto review = find_source_review(state, entry.tx_hash);
+      if (!review) return review.error();
+      result.reviews.push_back(std::move(*review));
+    }
+    return result;
+  });
+}
+
+std::vector<std::string> trades_of_participant(const StateView& state,
+                                               std::string_view participant,
+                                               std::string_view start_after, std::size_t limit) {
+  return index_page(state, keys::participant_trades_prefix(participant), start_after, limit);
+}
+
+std::vector<std::string> trades_of_asset(const StateView& state, std::string_view asset,
+                                         std::string_view start_after, std::size_t limit) {
+  return index_page(state, keys::asset_trades_prefix(asset), start_after, limit);
+}
+
+std::vector<Attestation> attestations_of(const StateView& state, std::string_view participant) {
+  std::vector<Attestation> out;
+  for (const std::string& hex : index_page(state, keys::subject_attestations_prefix(participant),
+                                           {}, SIZE_MAX)) {
+    auto id = digest_from_hex(hex);
+    TC_ASSERT(id.ok());
+    auto attestation = find_attestation(state, *id);
+    if (attestation) out.push_back(std::move(*attestation));
+  }
+  return out;
+}
+
+}  // namespace tracechain::ledger
