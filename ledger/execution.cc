@@ -94,7 +94,7 @@ class BlockExecutor {
  public:
   BlockExecutor(const StateView& base, const ChainTip& tip, const BlockContext& context,
                 const SignatureChecker& checker)
-      : base_(base), state_(base), tip_(tip), context_(context), checker_(checker) {}
+      : base_(base), state_(&base), tip_(tip), context_(context), checker_(checker) {}
 
   Status start() {
     auto params = read_chain_params(base_);
@@ -133,7 +133,7 @@ class BlockExecutor {
     state_.put(keys::nonce_expiry(tx.expiry_height, tx.sender, tx.nonce), Bytes{});
 
     auto index = static_cast<std::uint32_t>(receipts_.size());
-    StateOverlay tx_state(state_);
+    StateOverlay tx_state(&state_);
     TxContext ctx{tx_state, params_, *policy, context_, tx, tx_hash, sender};
     Outcome outcome = std::visit([&](const auto& p) { return detail::execute(ctx, p); }, *payload);
     if (outcome.ok()) tx_state.merge_into(state_);

@@ -207,7 +207,7 @@ Digest genesis_hash(const Genesis& genesis) {
 
 StateDelta genesis_delta(const Genesis& genesis) {
   MemoryState empty;
-  StateOverlay state(empty);
+  StateOverlay state(&empty);
   ChainParams params{genesis.chain_id, genesis.suite, genesis_hash(genesis)};
   state.put(keys::kChain, encode(params));
   state.put(keys::kPolicy, encode(genesis.policy));

@@ -167,7 +167,7 @@ Outcome execute(TxContext& ctx, const ProposePayload& payload) {
   }
   // The change must make sense now; try it on a scratch overlay.
   {
-    StateOverlay scratch(ctx.state);
+    StateOverlay scratch(&ctx.state);
     TxContext dry = ctx.with_state(scratch);
     if (Outcome trial = apply_change(dry, payload.change); !trial.ok()) return trial;
   }

@@ -88,7 +88,11 @@ class MemoryState final : public StateView {
 // block's, and is merged into it only if the transaction succeeds.
 class StateOverlay final : public StateView {
  public:
-  explicit StateOverlay(const StateView& base) : base_(&base) {}
+  // Takes a pointer so that an overlay on an overlay can never be mistaken
+  // for a copy. Overlays are not copied or moved: children point at them.
+  explicit StateOverlay(const StateView* base) : base_(base) { TC_ASSERT(base != nullptr); }
+  StateOverlay(const StateOverlay&) = delete;
+  StateOverlay& operator=(const StateOverlay&) = delete;
 
   std::optional<Bytes> get(std::string_view key) const override;
   void scan(std::string_view prefix,
