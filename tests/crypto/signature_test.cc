@@ -159,7 +159,10 @@ TEST_CASE("non-canonical DER signatures are refused", "[crypto][signature]") {
     long_form.insert(long_form.begin(), 0x30);
     auto long_form_refused = key->public_key().verify(message, long_form);
     REQUIRE_FALSE(long_form_refused.ok());
-    CHECK(long_form_refused.error().message() == "signature is not canonical DER");
+    CHECK(long_form_refused.error().message() ==
+          (signature.size() < crypto::kMaxSignatureSize
+               ? "signature is not canonical DER"
+               : "signature is 73 bytes, longer than any DER signature of this suite"));
 
     CHECK_FALSE(key->public_key().verify(message, Bytes(80, 0x30)).ok());
   }
