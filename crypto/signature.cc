@@ -4,6 +4,10 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
 #include "crypto/file_util.h"
 #include "crypto/openssl_util.h"
 
@@ -301,12 +305,60 @@ HashAlgorithm suite_hash(Suite suite) {
 PublicKey::PublicKey(Suite suite, Bytes bytes, std::shared_ptr<const Handle> handle)
     : suite_(suite), bytes_(std::move(bytes)), handle_(std::move(handle)) {}
 
+// Recently imported public keys. Importing an EC point makes OpenSSL 3 build
+// the curve group afresh (tens of microseconds, more than a verification's
+// other overheads), and a ledger sees the same few thousand participant and
+// validator keys again and again. Bounded, least recently used out first;
+// one mutex, held only for the lookup.
+class KeyCache {
+ public:
+  static constexpr std::size_t kCapacity = 8192;
+
+  std::shared_ptr<const PublicKey::Handle> find(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second.position);
+    return it->second.handle;
+  }
+
+  void insert(const std::string& id, std::shared_ptr<const PublicKey::Handle> handle) {
+    std::lock_guard lock(mutex_);
+    if (entries_.count(id)) return;
+    order_.push_front(id);
+    entries_.emplace(id, Entry{std::move(handle), order_.begin()});
+    if (entries_.size() > kCapacity) {
+      entries_.erase(order_.back());
+      order_.pop_back();
+    }
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const PublicKey::Handle> handle;
+    std::list<std::string>::iterator position;
+  };
+  std::mutex mutex_;
+  std::list<std::string> order_;  // most recently used first
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+KeyCache& key_cache() {
+  static KeyCache cache;
+  return cache;
+}
+
 Result<PublicKey> PublicKey::from_bytes(Suite suite, ByteView bytes) {
+  std::string id(1, static_cast<char>(suite));
+  id.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Bytes wire(bytes.begin(), bytes.end());
+  if (auto cached = key_cache().find(id)) return PublicKey(suite, std::move(wire), std::move(cached));
   auto pkey = import_public_key(suite, bytes);
   if (!pkey) return pkey.error();
   auto handle = std::make_shared<Handle>();
   handle->pkey = std::move(*pkey);
-  return PublicKey(suite, Bytes(bytes.begin(), bytes.end()), std::move(handle));
+  key_cache().insert(id, handle);
+  return PublicKey(suite, std::move(wire), std::move(handle));
 }
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {

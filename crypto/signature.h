@@ -82,8 +82,10 @@ class PublicKey {
     return suite_ == other.suite_ && bytes_ == other.bytes_;
   }
 
- private:
+  // The OpenSSL key behind it; opaque outside crypto/.
   struct Handle;
+
+ private:
   PublicKey(Suite suite, Bytes bytes, std::shared_ptr<const Handle> handle);
 
   Suite suite_;

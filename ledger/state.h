@@ -77,7 +77,7 @@ class MemoryState final : public StateView {
 
   void apply(const StateDelta& delta);
   std::size_t size() const { return entries_.size(); }
-  bool operator==(const MemoryState&) const = default;
+  bool operator==(const MemoryState& other) const { return entries_ == other.entries_; }
 
  private:
   std::map<std::string, Bytes, std::less<>> entries_;
