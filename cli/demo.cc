@@ -1,34 +1,45 @@
 // `tracectl demo`: the embedded default, run by the README's first command.
 //
-// With no node yet, it exercises the real libraries end to end in one
-// process: a fresh key, a signed transaction in the canonical encoding, a
-// ledger-style Merkle log of several transactions, and an inclusion proof for
-// one of them, verified as an auditor would.
+// A single-validator chain in one process, on the real libraries: genesis
+// with fresh keys, a provider's signed asset registrations executed in blocks
+// with receipts, and an inclusion proof of one transaction's receipt in the
+// ledger-wide log, verified against the block header as an auditor would.
+// Nothing is persisted; the node daemon and storage are where a chain lives.
 #include <ostream>
 
 #include "cli/commands.h"
 #include "crypto/merkle.h"
-#include "ledger/transaction.h"
+#include "ledger/execution.h"
+#include "ledger/queries.h"
 
 namespace tracechain::cli {
 
 namespace {
 
 constexpr const char* kDemoChain = "tracechain-demo";
-constexpr const char* kDemoSender = "provider-demo";
+constexpr const char* kProvider = "provider-demo";
+constexpr std::uint64_t kGenesisTimeMs = 1'767'225'600'000ull;  // 2026-01-01T00:00:00Z
 
-ledger::Transaction sample_transaction(std::uint64_t nonce, const crypto::PrivateKey& key) {
+Digest text_hash(crypto::Suite suite, const std::string& text) {
+  return crypto::hash(crypto::suite_hash(suite), as_bytes(text));
+}
+
+ledger::Transaction registration(std::uint64_t n, const crypto::PrivateKey& key) {
+  crypto::Suite suite = key.suite();
+  std::string id = "dataset-" + std::to_string(n);
+  ledger::AssetRegisterPayload payload{id,
+                                       text_hash(suite, "content of " + id),
+                                       text_hash(suite, "metadata of " + id),
+                                       static_cast<std::uint8_t>(1 + n % 3),
+                                       text_hash(suite, "source declaration of " + id),
+                                       text_hash(suite, "licence terms of " + id)};
   ledger::Transaction tx;
   tx.chain_id = kDemoChain;
-  tx.sender = kDemoSender;
+  tx.sender = kProvider;
   tx.kind = ledger::TxKind::kAssetRegister;
-  // The asset-registration payload encoding belongs to the ledger; until it
-  // exists the demo carries the content hash of a sample dataset as payload.
-  std::string dataset = "sample dataset #" + std::to_string(nonce);
-  Digest content_hash = crypto::hash(crypto::suite_hash(key.suite()), as_bytes(dataset));
-  tx.payload.assign(content_hash.begin(), content_hash.end());
-  tx.nonce = nonce;
-  tx.expiry_height = 1000;
+  tx.payload = ledger::encode(payload);
+  tx.nonce = n;
+  tx.expiry_height = 100;
   ledger::sign(tx, key);
   return tx;
 }
@@ -42,62 +53,119 @@ int demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
                                        std::to_string(options.prove_index) + " and " +
                                        std::to_string(options.log_size) + ")"));
   }
-  out << "tracechain demo: one process, real libraries, no node yet\n\n";
+  const crypto::Suite suite = options.suite;
+  out << "tracechain demo: a single-validator chain in one process (nothing is saved)\n\n";
 
-  auto key = crypto::PrivateKey::generate(options.suite);
-  if (!key) return report_error(err, key.error());
-  out << "key\n"
-      << "  suite         " << crypto::suite_name(key->suite()) << "\n"
-      << "  public key    " << to_hex(key->public_key().bytes()) << "\n\n";
+  // Genesis: an exchange that governs, a provider, one validator.
+  auto exchange_key = crypto::PrivateKey::generate(suite);
+  auto provider_key = crypto::PrivateKey::generate(suite);
+  auto validator_key = crypto::PrivateKey::generate(suite);
+  for (const auto* key : {&exchange_key, &provider_key, &validator_key}) {
+    if (!*key) return report_error(err, key->error());
+  }
+  ledger::Genesis genesis;
+  genesis.chain_id = kDemoChain;
+  genesis.suite = suite;
+  genesis.time_ms = kGenesisTimeMs;
+  genesis.policy.levels.fill({true, 1, false});
+  genesis.participants = {
+      {"exchange", exchange_key->public_key().bytes(),
+       ledger::role_bit(ledger::Role::kGovernor) | ledger::role_bit(ledger::Role::kOperator), "cn"},
+      {kProvider, provider_key->public_key().bytes(), ledger::role_bit(ledger::Role::kProvider),
+       "cn"}};
+  genesis.validators.suite = suite;
+  genesis.validators.validators = {{"validator-0", validator_key->public_key().bytes(), 1}};
+  if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
+  ledger::ChainParams params{genesis.chain_id, suite, ledger::genesis_hash(genesis)};
 
+  out << "genesis\n"
+      << "  chain         " << genesis.chain_id << " (" << crypto::suite_name(suite) << ")\n"
+      << "  hash          " << to_hex(params.genesis_hash) << "\n"
+      << "  provider key  " << to_hex(provider_key->public_key().bytes()) << "\n\n";
+
+  ledger::MemoryState state;
+  state.apply(ledger::genesis_delta(genesis));
+  ledger::ChainTip tip = ledger::genesis_tip(genesis);
+
+  // Blocks of up to four registrations each, as a proposer would build them.
+  std::vector<ledger::Transaction> pending;
+  for (std::uint64_t i = 0; i < options.log_size; ++i) pending.push_back(registration(i, *provider_key));
   crypto::MemoryMerkleNodeStore store;
-  crypto::MerkleLog log(crypto::suite_hash(options.suite), store);
-  Digest proven_leaf{};
-  ledger::Transaction proven_tx;
-  for (std::uint64_t i = 0; i < options.log_size; ++i) {
-    ledger::Transaction tx = sample_transaction(i + 1, *key);
-    Digest tx_hash = ledger::transaction_hash(tx);
-    Digest leaf = log.hasher().leaf(tx_hash);
-    log.append(leaf);
-    if (i == options.prove_index) {
-      proven_leaf = leaf;
-      proven_tx = tx;
+  crypto::MerkleLog log(crypto::suite_hash(suite), store);
+  ledger::BlockHeader proven_header;
+  ledger::Receipt proven_receipt;
+  ledger::LogLeaf proven_leaf;
+  std::size_t next = 0;
+  while (next < pending.size()) {
+    ledger::BlockContext context{tip.height + 1, tip.time_ms + 1000, "validator-0"};
+    ledger::BlockLimits limits;
+    limits.max_transactions = 4;
+    auto built = ledger::build_block(state, tip, context,
+                                     std::span(pending).subspan(next), limits);
+    if (!built) return report_error(err, built.error());
+    if (!built->dropped.empty()) return report_error(err, built->dropped.front().second);
+    // Every validator re-executes before voting; here the one validator does.
+    auto validated = ledger::validate_block(state, tip, built->block);
+    if (!validated) return report_error(err, validated.error());
+    for (const ledger::LogLeaf& leaf : validated->leaves) {
+      log.append(ledger::log_leaf_hash(log.hasher(), leaf));
     }
+    std::size_t first = next;
+    next += built->block.transactions.size();
+    if (options.prove_index >= first && options.prove_index < next) {
+      proven_header = built->block.header;
+      proven_receipt = validated->receipts[options.prove_index - first];
+      proven_leaf = validated->leaves[options.prove_index - first];
+    }
+    out << "block " << context.height << "  " << built->block.transactions.size()
+        << " transactions, state root " << to_hex(validated->state_root).substr(0, 16)
+        << "..., log size " << validated->log.size() << "\n";
+    state.apply(validated->delta);
+    tip = ledger::next_tip(params, built->block.header, *validated);
   }
 
-  Bytes encoded = ledger::encode(proven_tx);
-  out << "transaction #" << options.prove_index << "\n"
-      << "  kind          " << *ledger::tx_kind_name(proven_tx.kind) << "\n"
-      << "  sender        " << proven_tx.sender << "\n"
-      << "  nonce         " << proven_tx.nonce << "\n"
-      << "  encoded       " << encoded.size() << " bytes\n"
-      << "  signature     " << to_hex(proven_tx.signature) << "\n"
-      << "  hash          " << to_hex(ledger::transaction_hash(proven_tx)) << "\n";
-
-  // Check it the way a node does: decode the bytes, then verify the signature.
-  auto decoded = ledger::decode<ledger::Transaction>(encoded);
-  if (!decoded) return report_error(err, decoded.error());
-  if (Status s = ledger::verify_signature(*decoded, key->public_key()); !s) {
-    return report_error(err, s.error());
+  const ledger::Transaction& tx = pending[options.prove_index];
+  out << "\ntransaction #" << options.prove_index << "\n"
+      << "  kind          " << *ledger::tx_kind_name(tx.kind) << " by " << tx.sender << "\n"
+      << "  hash          " << to_hex(proven_receipt.tx_hash) << "\n"
+      << "  signature     " << to_hex(tx.signature) << "\n"
+      << "  receipt       " << (proven_receipt.ok() ? "ok" : "failed") << ", block "
+      << proven_receipt.height << " index " << proven_receipt.index << ", events";
+  for (const ledger::Event& event : proven_receipt.events) {
+    out << " " << event.kind << "(" << event.subject << ")";
   }
-  out << "  signature     verified\n\n";
+  out << "\n";
 
-  auto proof = log.inclusion_proof(options.prove_index, log.size());
+  // The auditor's check: the receipt's leaf is in the log whose root the
+  // header (certified by the validators) carries.
+  ledger::LogLeaf leaf{proven_receipt.tx_hash,
+                       ledger::receipt_hash(crypto::suite_hash(suite), proven_receipt),
+                       proven_receipt.height, proven_receipt.index};
+  if (!(leaf == proven_leaf)) {
+    return report_error(err, Error(ErrorCode::kVerificationFailed, "log leaf mismatch"));
+  }
+  // Every transaction of this chain is in the log in order, so the n-th
+  // transaction is leaf n.
+  std::uint64_t leaf_index = options.prove_index;
+  auto proof = log.inclusion_proof(leaf_index, proven_header.log_size);
   if (!proof) return report_error(err, proof.error());
-  Digest root = log.root();
-  out << "log (RFC 9162 Merkle tree over transaction hashes)\n"
-      << "  size          " << log.size() << "\n"
-      << "  root          " << to_hex(root) << "\n"
-      << "  inclusion proof for leaf " << options.prove_index << ":\n";
+  out << "\ninclusion proof (RFC 9162) of leaf " << leaf_index << " in the log of size "
+      << proven_header.log_size << " at block " << proven_header.height << ":\n";
   for (std::size_t i = 0; i < proof->size(); ++i) {
-    out << "    [" << i << "] " << to_hex((*proof)[i]) << "\n";
+    out << "  [" << i << "] " << to_hex((*proof)[i]) << "\n";
   }
-  if (Status s = crypto::verify_inclusion(log.hasher(), options.prove_index, log.size(),
-                                          proven_leaf, *proof, root);
+  if (Status s = crypto::verify_inclusion(log.hasher(), leaf_index, proven_header.log_size,
+                                          ledger::log_leaf_hash(log.hasher(), leaf), *proof,
+                                          proven_header.log_root);
       !s) {
     return report_error(err, s.error());
   }
-  out << "  proof         verified against the root\n";
+  out << "  verified      against log root " << to_hex(proven_header.log_root) << "\n";
+
+  auto history = ledger::asset_history(state, "dataset-" + std::to_string(options.prove_index));
+  if (!history) return report_error(err, history.error());
+  out << "  asset         " << history->asset.id << " (level L" << int(history->asset.level)
+      << "), registered at height " << history->asset.registered_height << "\n";
   return kExitOk;
 }
 

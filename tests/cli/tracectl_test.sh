@@ -43,8 +43,8 @@ for suite in p256-sha256 ed25519-sha256 sm2-sm3; do
   expect_in err "already exists"
 
   expect 0 "$tracectl" demo --suite "$suite" --transactions 13 --prove 12
-  expect_in out "signature     verified"
-  expect_in out "proof         verified against the root"
+  expect_in out "receipt       ok, block 4 index 0, events asset.registered(dataset-12)"
+  expect_in out "verified      against log root"
 done
 
 expect 2 "$tracectl" keys show --key "$work/missing.pem"

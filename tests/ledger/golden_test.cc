@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "ledger/block.h"
+#include "ledger/payloads.h"
 #include "tests/support/vectors.h"
 
 using namespace tracechain;
@@ -52,15 +52,25 @@ Digest sha256_of(const char* text) {
 
 TEST_CASE("golden vectors in docs/encoding.md", "[ledger][encoding][golden]") {
   auto vectors = golden_vectors();
-  REQUIRE(vectors.size() == 6);
+  REQUIRE(vectors.size() == 7);
 
   SECTION("transaction") {
     ledger::Transaction tx;
     tx.chain_id = "tracechain-test";
     tx.sender = "provider-acme";
     tx.kind = ledger::TxKind::kAssetRegister;
-    Digest payload = sha256_of("sample dataset");
-    tx.payload.assign(payload.begin(), payload.end());
+    ledger::AssetRegisterPayload payload{"weather-2026",
+                                         sha256_of("sample dataset"),
+                                         sha256_of("sample metadata"),
+                                         2,
+                                         sha256_of("source declaration"),
+                                         sha256_of("licence terms")};
+    tx.payload = ledger::encode(payload);
+    CHECK(tx.payload == vectors.at("transaction.payload"));
+    auto decoded_payload =
+        ledger::decode_payload(tx.kind, tx.payload, crypto::Suite::kP256Sha256);
+    REQUIRE(decoded_payload.ok());
+    CHECK(std::get<ledger::AssetRegisterPayload>(*decoded_payload) == payload);
     tx.nonce = 42;
     tx.expiry_height = 1000;
     tx.suite = crypto::Suite::kP256Sha256;

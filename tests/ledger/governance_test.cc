@@ -222,3 +222,24 @@ TEST_CASE("a change's fields are checked for shape before it is proposed",
                                        ProposePayload{"y", bad_key, chain.height() + 5})})
                   .ok());
 }
+
+TEST_CASE("a change that no longer fits when approved fails that approval",
+          "[ledger][governance]") {
+  TestChain chain;
+  auto key = *crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  Change change = admit("newco", key, test::roles({"buyer"}));
+  REQUIRE(chain.run("exchange", TxKind::kGovernancePropose,
+                    ProposePayload{"first", change, chain.height() + 20})
+              .ok());
+  REQUIRE(chain.run("regulator", TxKind::kGovernancePropose,
+                    ProposePayload{"second", change, chain.height() + 20})
+              .ok());
+  REQUIRE(chain.run("member-bank", TxKind::kGovernanceApprove, ApprovePayload{"first"}).ok());
+  Receipt stale = chain.run("member-bank", TxKind::kGovernanceApprove, ApprovePayload{"second"});
+  CHECK(stale.reason == Reason::kAlreadyExists);
+  CHECK_THAT(stale.message, Catch::StartsWith("proposal 'second' cannot apply: "));
+  // The failed approval is not recorded; the proposal stays open until it expires.
+  auto second = find_proposal(chain.state(), "second");
+  CHECK(second->status == ProposalStatus::kOpen);
+  CHECK(second->approvals.size() == 1);
+}
