@@ -216,6 +216,40 @@ auto guard_state_reads(F&& body) -> decltype(body()) {
 
 }  // namespace
 
+RoleSet roles_allowed(TxKind kind) {
+  switch (kind) {
+    case TxKind::kGovernancePropose:
+    case TxKind::kGovernanceApprove:
+      return role_bit(Role::kGovernor);
+    case TxKind::kIdentityAttest:
+    case TxKind::kIdentityRevoke:
+      return role_bit(Role::kAttestor);
+    case TxKind::kIdentityRotateKey:
+      return kAllRoles;
+    case TxKind::kAssetRegister:
+      return role_bit(Role::kProvider);
+    case TxKind::kAssetReview:
+    case TxKind::kTradeReview:
+      return role_bit(Role::kReviewer);
+    case TxKind::kTradeCreate:
+    case TxKind::kTradeConfirm:
+    case TxKind::kTradeRecordUsage:
+      return role_bit(Role::kBuyer);
+    case TxKind::kTradeAccept:
+    case TxKind::kTradeDecline:
+    case TxKind::kTradeDeliver:
+      return role_bit(Role::kProvider);
+    case TxKind::kTradeSettle:
+      return role_bit(Role::kOperator);
+    case TxKind::kTradeOpenDispute:
+    case TxKind::kTradeCancel:
+      return role_bit(Role::kBuyer) | role_bit(Role::kProvider);
+    case TxKind::kTradeResolveDispute:
+      return role_bit(Role::kArbitrator);
+  }
+  return 0;
+}
+
 Status SignatureChecker::check(const Transaction& tx, const Digest&,
                                const crypto::PublicKey& key) const {
   return verify_signature(tx, key);
@@ -270,10 +304,10 @@ Result<Payload> authenticate(const StateView& state, std::uint64_t height, const
     if (key_bytes == nullptr) {
       return refused("sender '" + tx.sender + "' has no key at height " + std::to_string(height));
     }
-    if ((sender->roles & detail::roles_allowed(tx.kind)) == 0) {
+    if ((sender->roles & roles_allowed(tx.kind)) == 0) {
       return refused("sender '" + tx.sender + "' (" + roles_to_string(sender->roles) +
                      ") has no role that may send " + std::string(*tx_kind_name(tx.kind)) +
-                     " (" + roles_to_string(detail::roles_allowed(tx.kind)) + ")");
+                     " (" + roles_to_string(roles_allowed(tx.kind)) + ")");
     }
     if (tx.expiry_height < height) {
       return refused("transaction expired at height " + std::to_string(tx.expiry_height) +

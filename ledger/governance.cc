@@ -214,38 +214,4 @@ Outcome execute(TxContext& ctx, const ApprovePayload& payload) {
   return outcome;
 }
 
-RoleSet roles_allowed(TxKind kind) {
-  switch (kind) {
-    case TxKind::kGovernancePropose:
-    case TxKind::kGovernanceApprove:
-      return role_bit(Role::kGovernor);
-    case TxKind::kIdentityAttest:
-    case TxKind::kIdentityRevoke:
-      return role_bit(Role::kAttestor);
-    case TxKind::kIdentityRotateKey:
-      return kAllRoles;
-    case TxKind::kAssetRegister:
-      return role_bit(Role::kProvider);
-    case TxKind::kAssetReview:
-    case TxKind::kTradeReview:
-      return role_bit(Role::kReviewer);
-    case TxKind::kTradeCreate:
-    case TxKind::kTradeConfirm:
-    case TxKind::kTradeRecordUsage:
-      return role_bit(Role::kBuyer);
-    case TxKind::kTradeAccept:
-    case TxKind::kTradeDecline:
-    case TxKind::kTradeDeliver:
-      return role_bit(Role::kProvider);
-    case TxKind::kTradeSettle:
-      return role_bit(Role::kOperator);
-    case TxKind::kTradeOpenDispute:
-    case TxKind::kTradeCancel:
-      return role_bit(Role::kBuyer) | role_bit(Role::kProvider);
-    case TxKind::kTradeResolveDispute:
-      return role_bit(Role::kArbitrator);
-  }
-  return 0;
-}
-
 }  // namespace tracechain::ledger::detail

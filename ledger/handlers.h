@@ -90,7 +90,4 @@ Outcome execute(TxContext& ctx, const TradeSettlePayload& payload);
 Outcome execute(TxContext& ctx, const TradeReasonPayload& payload);
 Outcome execute(TxContext& ctx, const TradeResolvePayload& payload);
 
-// The roles allowed to send a kind (checked at authentication).
-RoleSet roles_allowed(TxKind kind);
-
 }  // namespace tracechain::ledger::detail

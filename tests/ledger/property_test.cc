@@ -17,34 +17,6 @@ using test::label_hash;
 
 namespace {
 
-RoleSet allowed_roles(TxKind kind) {
-  switch (kind) {
-    case TxKind::kGovernancePropose:
-    case TxKind::kGovernanceApprove:
-      return role_bit(Role::kGovernor);
-    case TxKind::kIdentityAttest:
-    case TxKind::kIdentityRevoke:
-      return role_bit(Role::kAttestor);
-    case TxKind::kAssetRegister:
-    case TxKind::kTradeAccept:
-    case TxKind::kTradeDecline:
-    case TxKind::kTradeDeliver:
-      return role_bit(Role::kProvider);
-    case TxKind::kAssetReview:
-    case TxKind::kTradeReview:
-      return role_bit(Role::kReviewer);
-    case TxKind::kTradeSettle:
-      return role_bit(Role::kOperator);
-    case TxKind::kTradeResolveDispute:
-      return role_bit(Role::kArbitrator);
-    case TxKind::kTradeOpenDispute:
-    case TxKind::kTradeCancel:
-      return role_bit(Role::kBuyer) | role_bit(Role::kProvider);
-    default:
-      return role_bit(Role::kBuyer);
-  }
-}
-
 struct AcceptAll : SignatureChecker {
   Status check(const Transaction&, const Digest&, const crypto::PublicKey&) const override {
     return {};
@@ -156,7 +128,7 @@ class Generator {
     if (pick(5) != 0) {
       std::vector<std::string> eligible;
       for (const auto& p : genesis_.participants) {
-        if (p.roles & allowed_roles(tx.kind)) eligible.push_back(p.id);
+        if (p.roles & roles_allowed(tx.kind)) eligible.push_back(p.id);
       }
       if (!eligible.empty()) tx.sender = eligible[pick(eligible.size())];
     }
