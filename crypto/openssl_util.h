@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto/hash.h"
+#include "crypto/signature.h"
 
 namespace tracechain::crypto::detail {
 
@@ -38,6 +39,22 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
 using MdPtr = std::unique_ptr<EVP_MD, EvpMdFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
+
+}  // namespace tracechain::crypto::detail
+
+namespace tracechain::crypto {
+
+struct PublicKey::Handle {
+  detail::PkeyPtr pkey;
+};
+
+struct PrivateKey::Handle {
+  detail::PkeyPtr pkey;
+};
+
+}  // namespace tracechain::crypto
+
+namespace tracechain::crypto::detail {
 
 // Drains OpenSSL's thread-local error queue into one line ("" if empty), so a
 // failure's reason reaches the user and a stale error never leaks into the

@@ -20,13 +20,6 @@ using detail::PkeyCtxPtr;
 using detail::PkeyPtr;
 using detail::take_openssl_errors;
 
-struct PublicKey::Handle {
-  PkeyPtr pkey;
-};
-
-struct PrivateKey::Handle {
-  PkeyPtr pkey;
-};
 
 namespace {
 

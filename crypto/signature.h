@@ -84,6 +84,7 @@ class PublicKey {
 
   // The OpenSSL key behind it; opaque outside crypto/.
   struct Handle;
+  const Handle& handle() const { return *handle_; }
 
  private:
   PublicKey(Suite suite, Bytes bytes, std::shared_ptr<const Handle> handle);
@@ -115,8 +116,11 @@ class PrivateKey {
   // Signs `message` (the suite hashes it). ECDSA signatures come out low-S.
   Bytes sign(ByteView message, std::string_view sm2_id = kSm2DefaultId) const;
 
- private:
+  // The OpenSSL key behind it; opaque outside crypto/.
   struct Handle;
+  const Handle& handle() const { return *handle_; }
+
+ private:
   PrivateKey(Suite suite, std::shared_ptr<const Handle> handle, PublicKey public_key);
   static Result<PrivateKey> from_handle(Suite suite,
                                         std::unique_ptr<evp_pkey_st, detail::EvpPkeyFree> pkey);
