@@ -12,6 +12,7 @@ packages=(
   libcli11-dev
   catch2
   libbenchmark-dev
+  librocksdb-dev
 )
 
 missing=()
