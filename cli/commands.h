@@ -37,6 +37,24 @@ struct KeysShowOptions {
 };
 int keys_show(const KeysShowOptions& options, std::ostream& out, std::ostream& err);
 
+struct InitOptions {
+  std::filesystem::path home;
+  std::string chain_id = "tracechain-local";
+  crypto::Suite suite = crypto::kDefaultSuite;
+  std::string node_id = "validator-0";
+  bool demo_participants = true;  // the demo consortium's participants, keys in <home>/keys
+};
+int init(const InitOptions& options, std::ostream& out, std::ostream& err);
+
+struct TestnetOptions {
+  std::filesystem::path out;
+  std::uint32_t validators = 4;
+  std::string chain_id = "tracechain-testnet";
+  crypto::Suite suite = crypto::kDefaultSuite;
+  std::uint16_t base_port = 26600;  // node i uses base + 10 i (p2p), +1 (rpc), +2 (metrics)
+};
+int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err);
+
 struct DemoOptions {
   crypto::Suite suite = crypto::kDefaultSuite;
   std::uint64_t log_size = 8;

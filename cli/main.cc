@@ -2,6 +2,7 @@
 // This file only parses the command line; the commands live in commands.h.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,6 +19,14 @@ std::function<std::string(std::string&)> suite_validator() {
   };
 }
 
+std::filesystem::path default_home() {
+  if (const char* home = std::getenv("TRACECHAIN_HOME"); home && *home) return home;
+  if (const char* user = std::getenv("HOME"); user && *user) {
+    return std::filesystem::path(user) / ".tracechain";
+  }
+  return ".tracechain";
+}
+
 tracechain::crypto::Suite suite_or_default(const std::string& name) {
   auto suite = tracechain::crypto::parse_suite(name);
   return suite ? *suite : tracechain::crypto::kDefaultSuite;
@@ -31,6 +40,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Examples:\n"
              "  tracectl demo\n"
+             "  tracectl init --home ~/.tracechain\n"
+             "  tracectl testnet init --validators 4 --out ./testnet\n"
              "  tracectl keys generate --suite sm2-sm3 --out alice.pem\n"
              "  tracectl keys show --key alice.pem\n\n"
              "Exit codes: 0 ok, 1 verification failed, 2 usage or input error, "
@@ -62,6 +73,49 @@ int main(int argc, char** argv) {
   keys_show->add_option("--key", show.key, "Private key file (PEM)")->required();
   keys_show->footer("Example: tracectl keys show --key node.pem");
   keys_show->callback([&] { exit_code = cli::keys_show(show, std::cout, std::cerr); });
+
+  // init
+  cli::InitOptions init;
+  std::string init_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));
+  init.home = default_home();
+  auto* init_command = app.add_subcommand(
+      "init", "Create a single-node home (the embedded default): genesis, keys, certificates");
+  init_command->add_option("--home", init.home, "Home directory to create")->capture_default_str();
+  init_command->add_option("--chain-id", init.chain_id, "Chain id")->capture_default_str();
+  init_command->add_option("--suite", init_suite, "Signature suite")
+      ->check(CLI::Validator(suite_validator(), "SUITE"))
+      ->capture_default_str();
+  init_command->add_option("--node-id", init.node_id, "This node's (validator's) id")
+      ->capture_default_str();
+  init_command->footer("Example: tracectl init --home ~/.tracechain && tracechaind --home ~/.tracechain");
+  init_command->callback([&] {
+    init.suite = suite_or_default(init_suite);
+    exit_code = cli::init(init, std::cout, std::cerr);
+  });
+
+  // testnet init
+  auto* testnet = app.add_subcommand("testnet", "Local multi-node consortiums");
+  testnet->require_subcommand(1);
+  cli::TestnetOptions testnet_options;
+  std::string testnet_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));
+  auto* testnet_init = testnet->add_subcommand(
+      "init", "Create N validator homes on loopback with a consortium CA and demo participants");
+  testnet_init->add_option("--validators", testnet_options.validators, "Number of validators")
+      ->capture_default_str();
+  testnet_init->add_option("--out", testnet_options.out, "Directory to create")->required();
+  testnet_init->add_option("--chain-id", testnet_options.chain_id, "Chain id")
+      ->capture_default_str();
+  testnet_init->add_option("--suite", testnet_suite, "Signature suite")
+      ->check(CLI::Validator(suite_validator(), "SUITE"))
+      ->capture_default_str();
+  testnet_init->add_option("--base-port", testnet_options.base_port,
+                           "Node i listens on base+10i (p2p), +1 (rpc), +2 (metrics)")
+      ->capture_default_str();
+  testnet_init->footer("Example: tracectl testnet init --validators 4 --out ./testnet");
+  testnet_init->callback([&] {
+    testnet_options.suite = suite_or_default(testnet_suite);
+    exit_code = cli::testnet_init(testnet_options, std::cout, std::cerr);
+  });
 
   // demo
   std::string demo_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));

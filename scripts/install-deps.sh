@@ -13,6 +13,7 @@ packages=(
   catch2
   libbenchmark-dev
   librocksdb-dev
+  libboost-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
 )
 
 missing=()

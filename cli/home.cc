@@ -1,0 +1,243 @@
+// `tracectl init` and `tracectl testnet init`: create node homes.
+//
+// A home holds config/node.toml, config/genesis.json, the validator key
+// (config/node_key.pem), the TLS key and certificate with the consortium CA
+// certificate (config/tls/), and later data/ and logs/. The consortium CA's
+// private key is written beside the homes (ca/ca.key) so that an operator can
+// issue certificates for new nodes; in production it belongs offline.
+#include <ostream>
+
+#include "cli/commands.h"
+#include "crypto/file_util.h"
+#include "crypto/x509.h"
+#include "ledger/genesis.h"
+#include "node/config.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+constexpr unsigned kCaDays = 3650;
+constexpr unsigned kNodeCertificateDays = 825;
+constexpr std::uint64_t kGenesisTimeMs = 1'767'225'600'000ull;  // 2026-01-01T00:00:00Z
+
+Status write_text(const std::filesystem::path& path, const std::string& text, unsigned mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return Error(ErrorCode::kIo, "cannot create '" + path.parent_path().string() +
+                                     "': " + ec.message());
+  }
+  return write_file_atomic(path, text, mode, Overwrite::kRefuse);
+}
+
+Status refuse_existing(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    return Error(ErrorCode::kConflict, "'" + path.string() +
+                                           "' already exists; choose another directory or remove it");
+  }
+  return {};
+}
+
+struct Consortium {
+  crypto::PrivateKey ca_key;
+  std::string ca_certificate;
+};
+
+Result<Consortium> create_consortium(const std::filesystem::path& dir, const std::string& chain_id) {
+  auto ca_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  if (!ca_key) return ca_key.error();
+  auto ca = crypto::create_ca_certificate(*ca_key, chain_id + " consortium CA", kCaDays);
+  if (!ca) return ca.error();
+  if (Status s = write_text(dir / "ca" / "ca.pem", *ca, 0644); !s) return s.error();
+  if (Status s = write_text(dir / "ca" / "ca.key", ca_key->to_pem(), 0600); !s) return s.error();
+  return Consortium{std::move(*ca_key), std::move(*ca)};
+}
+
+// Writes a node home (config.home): config, genesis, validator key, TLS key
+// and certificate.
+Status write_home(const node::NodeConfig& config,
+                  const std::string& genesis_json, const crypto::PrivateKey& validator_key,
+                  const Consortium& consortium) {
+  auto tls_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  if (!tls_key) return tls_key.error();
+  auto certificate = crypto::issue_node_certificate(consortium.ca_key, consortium.ca_certificate,
+                                                    tls_key->public_key(), config.node.id,
+                                                    kNodeCertificateDays);
+  if (!certificate) return certificate.error();
+  if (Status s = write_text(config.config_file(), node::config_to_toml(config), 0644); !s) return s;
+  if (Status s = write_text(config.genesis_file(), genesis_json, 0644); !s) return s;
+  if (Status s = write_text(config.node_key_file(), validator_key.to_pem(), 0600); !s) return s;
+  if (Status s = write_text(config.ca_file(), consortium.ca_certificate, 0644); !s) return s;
+  if (Status s = write_text(config.tls_certificate_file(), *certificate, 0644); !s) return s;
+  return write_text(config.tls_key_file(), tls_key->to_pem(), 0600);
+}
+
+struct DemoParticipant {
+  const char* id;
+  std::vector<ledger::Role> roles;
+  const char* jurisdiction;
+};
+
+// The participants a demo consortium starts with; their keys go to keys/.
+const std::vector<DemoParticipant>& demo_participants() {
+  using ledger::Role;
+  static const std::vector<DemoParticipant> list = {
+      {"exchange", {Role::kGovernor, Role::kOperator}, "cn"},
+      {"regulator", {Role::kGovernor, Role::kAuditor}, "cn"},
+      {"member-bank", {Role::kGovernor}, "cn"},
+      {"attestor-ca", {Role::kAttestor}, "cn"},
+      {"provider-acme", {Role::kProvider}, "cn"},
+      {"buyer-bank", {Role::kBuyer}, "cn"},
+      {"buyer-abroad", {Role::kBuyer}, "sg"},
+      {"reviewer-1", {Role::kReviewer}, "cn"},
+      {"reviewer-2", {Role::kReviewer}, "cn"},
+      {"arbitrator-1", {Role::kArbitrator}, "cn"},
+      {"auditor-1", {Role::kAuditor}, "cn"},
+  };
+  return list;
+}
+
+ledger::Policy demo_policy(std::uint8_t threshold) {
+  ledger::Policy policy;
+  policy.governance_threshold = threshold;
+  policy.max_transaction_lifetime = 1000;
+  policy.max_proposal_lifetime = 10000;
+  policy.levels[0] = {true, 1, false};
+  policy.levels[1] = {true, 1, false};
+  policy.levels[2] = {true, 2, true};
+  policy.levels[3] = {false, 2, true};
+  return policy;
+}
+
+// Generates the demo participants' keys into `keys_dir` and lists them in `genesis`.
+Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::path& keys_dir,
+                             bool all) {
+  for (const DemoParticipant& p : demo_participants()) {
+    if (!all && std::string_view(p.id) != "exchange") continue;
+    auto key = crypto::PrivateKey::generate(genesis.suite);
+    if (!key) return key.error();
+    ledger::RoleSet roles = 0;
+    for (ledger::Role role : p.roles) roles |= ledger::role_bit(role);
+    genesis.participants.push_back({p.id, key->public_key().bytes(), roles, p.jurisdiction});
+    if (Status s = write_text(keys_dir / (std::string(p.id) + ".pem"), key->to_pem(), 0600); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
+  if (Status s = refuse_existing(options.home / "config"); !s) return report_error(err, s.error());
+  if (Status s = ledger::validate_identifier("chain id", options.chain_id); !s) {
+    return report_error(err, s.error());
+  }
+  auto consortium = create_consortium(options.home, options.chain_id);
+  if (!consortium) return report_error(err, consortium.error());
+
+  ledger::Genesis genesis;
+  genesis.chain_id = options.chain_id;
+  genesis.suite = options.suite;
+  genesis.time_ms = kGenesisTimeMs;
+  genesis.policy = demo_policy(1);
+  if (Status s = add_demo_participants(genesis, options.home / "keys", options.demo_participants);
+      !s) {
+    return report_error(err, s.error());
+  }
+  auto validator_key = crypto::PrivateKey::generate(options.suite);
+  if (!validator_key) return report_error(err, validator_key.error());
+  genesis.validators.suite = options.suite;
+  genesis.validators.validators = {{options.node_id, validator_key->public_key().bytes(), 1}};
+  if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
+
+  node::NodeConfig config;
+  config.home = options.home;
+  config.node.id = options.node_id;
+  if (Status s = write_home(config, ledger::genesis_to_json(genesis),
+                            *validator_key, *consortium);
+      !s) {
+    return report_error(err, s.error());
+  }
+  out << "created a single-node home in " << options.home.string() << "\n"
+      << "  chain        " << genesis.chain_id << " (" << crypto::suite_name(genesis.suite)
+      << "), genesis " << to_hex(ledger::genesis_hash(genesis)) << "\n"
+      << "  validator    " << options.node_id << "\n"
+      << "  participant keys in " << (options.home / "keys").string() << "\n"
+      << "start it with: tracechaind --home " << options.home.string() << "\n";
+  return kExitOk;
+}
+
+int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.validators < 1 || options.validators > 64) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "--validators must be between 1 and 64"));
+  }
+  if (Status s = refuse_existing(options.out); !s) return report_error(err, s.error());
+  if (Status s = ledger::validate_identifier("chain id", options.chain_id); !s) {
+    return report_error(err, s.error());
+  }
+  auto consortium = create_consortium(options.out, options.chain_id);
+  if (!consortium) return report_error(err, consortium.error());
+
+  ledger::Genesis genesis;
+  genesis.chain_id = options.chain_id;
+  genesis.suite = options.suite;
+  genesis.time_ms = kGenesisTimeMs;
+  genesis.policy = demo_policy(2);
+  if (Status s = add_demo_participants(genesis, options.out / "keys", true); !s) {
+    return report_error(err, s.error());
+  }
+  std::vector<crypto::PrivateKey> keys;
+  std::vector<node::NodeConfig> configs;
+  genesis.validators.suite = options.suite;
+  for (std::uint32_t i = 0; i < options.validators; ++i) {
+    auto key = crypto::PrivateKey::generate(options.suite);
+    if (!key) return report_error(err, key.error());
+    node::NodeConfig config;
+    config.node.id = "validator-" + std::to_string(i);
+    config.home = options.out / ("node" + std::to_string(i));
+    auto port = [&](unsigned offset) {
+      return static_cast<std::uint16_t>(options.base_port + 10 * i + offset);
+    };
+    config.p2p.listen = {"127.0.0.1", port(0)};
+    config.rpc.listen = {"127.0.0.1", port(1)};
+    config.rpc.metrics_listen = {"127.0.0.1", port(2)};
+    genesis.validators.validators.push_back({config.node.id, key->public_key().bytes(), 1});
+    keys.push_back(std::move(*key));
+    configs.push_back(std::move(config));
+  }
+  for (auto& config : configs) {
+    for (const auto& other : configs) {
+      if (other.node.id != config.node.id) {
+        config.p2p.peers.push_back({other.node.id, other.p2p.listen});
+      }
+    }
+  }
+  if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
+  std::string genesis_json = ledger::genesis_to_json(genesis);
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    if (Status s = write_home(configs[i], genesis_json, keys[i], *consortium);
+        !s) {
+      return report_error(err, s.error());
+    }
+  }
+  if (Status s = write_text(options.out / "genesis.json", genesis_json, 0644); !s) {
+    return report_error(err, s.error());
+  }
+  out << "created a " << options.validators << "-validator testnet in " << options.out.string()
+      << "\n  chain        " << genesis.chain_id << " (" << crypto::suite_name(genesis.suite)
+      << "), genesis " << to_hex(ledger::genesis_hash(genesis)) << "\n";
+  for (const auto& config : configs) {
+    out << "  " << config.node.id << "  home " << config.home.string() << "  p2p "
+        << config.p2p.listen.to_string() << "  rpc " << config.rpc.listen.to_string() << "\n";
+  }
+  out << "  participant keys in " << (options.out / "keys").string() << "\n"
+      << "start each node with: tracechaind --home <home>  (or deploy/testnet.sh start "
+      << options.out.string() << ")\n";
+  return kExitOk;
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,151 @@
+// A node's home directory and its configuration (config/node.toml).
+//
+// Home layout:
+//   config/node.toml        this file (see docs/operations.md)
+//   config/genesis.json     the chain's genesis
+//   config/node_key.pem     the validator's consensus key (the chain's suite)
+//   config/tls/ca.pem       the consortium CA certificate
+//   config/tls/node.pem     this node's TLS certificate, issued by the CA
+//   config/tls/node.key     this node's TLS key (P-256)
+//   data/                   the RocksDB database
+//   logs/                   rotating log files
+//
+// A setting comes from, in order of precedence: the command line
+// (--set section.key=value), the environment (TRACECHAIN_SECTION_KEY), the
+// file, the defaults below. Unknown keys are errors, so a misspelt setting
+// never silently keeps its default; errors name the file, line and key.
+//
+// Plain values; load_config() reads files and the environment it is given.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/result.h"
+
+namespace tracechain::node {
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+  bool operator==(const Endpoint&) const = default;
+};
+
+// "host:port"; the host may be a name, an IPv4 address or a [bracketed] IPv6 one.
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+// A peer to dial: "node-id@host:port".
+struct PeerAddress {
+  std::string node_id;
+  Endpoint endpoint;
+
+  bool operator==(const PeerAddress&) const = default;
+};
+Result<PeerAddress> parse_peer_address(std::string_view text);
+
+struct NodeSection {
+  std::string id;                 // this node's id: its certificate name and validator id
+  bool validator = true;          // signs consensus messages with config/node_key.pem
+};
+
+struct P2pSection {
+  Endpoint listen{"127.0.0.1", 26656};
+  std::vector<PeerAddress> peers;           // dialled and kept connected
+  std::vector<std::string> allowed_peers;   // non-validator node ids also admitted
+  std::uint64_t max_frame_bytes = 16 * 1024 * 1024;
+  std::uint64_t max_peers = 50;
+  std::uint64_t reconnect_min_ms = 250;
+  std::uint64_t reconnect_max_ms = 10'000;
+  std::uint64_t handshake_timeout_ms = 5'000;
+};
+
+struct ConsensusSection {
+  std::uint64_t timeout_propose_ms = 1'000;
+  std::uint64_t timeout_propose_delta_ms = 500;
+  std::uint64_t timeout_prevote_ms = 500;
+  std::uint64_t timeout_prevote_delta_ms = 500;
+  std::uint64_t timeout_precommit_ms = 500;
+  std::uint64_t timeout_precommit_delta_ms = 500;
+  // With no transactions waiting, a proposer waits this long before
+  // proposing an empty block.
+  std::uint64_t idle_block_interval_ms = 2'000;
+  std::uint64_t max_block_transactions = 10'000;
+  std::uint64_t max_block_bytes = 8 * 1024 * 1024;
+};
+
+struct MempoolSection {
+  std::uint64_t max_transactions = 50'000;
+  std::uint64_t max_bytes = 256 * 1024 * 1024;
+  std::uint64_t verify_threads = 0;  // 0: one per core
+};
+
+struct RpcSection {
+  Endpoint listen{"127.0.0.1", 26657};
+  Endpoint metrics_listen{"127.0.0.1", 26660};
+  std::vector<std::string> cors_origins;
+};
+
+// Every committed block is written with fsync; that is not configurable.
+struct StorageSection {
+  std::uint64_t cache_mb = 256;   // RocksDB block cache
+};
+
+struct LogSection {
+  std::string level = "info";     // trace, debug, info, warn, error
+  std::string file = "logs/tracechaind.log";  // relative to the home; "" for none
+  std::uint64_t max_file_mb = 64;
+  std::uint64_t max_files = 10;
+};
+
+struct NodeConfig {
+  std::filesystem::path home;
+  NodeSection node;
+  P2pSection p2p;
+  ConsensusSection consensus;
+  MempoolSection mempool;
+  RpcSection rpc;
+  StorageSection storage;
+  LogSection log;
+
+  std::filesystem::path config_file() const { return home / "config" / "node.toml"; }
+  std::filesystem::path genesis_file() const { return home / "config" / "genesis.json"; }
+  std::filesystem::path node_key_file() const { return home / "config" / "node_key.pem"; }
+  std::filesystem::path ca_file() const { return home / "config" / "tls" / "ca.pem"; }
+  std::filesystem::path tls_certificate_file() const { return home / "config" / "tls" / "node.pem"; }
+  std::filesystem::path tls_key_file() const { return home / "config" / "tls" / "node.key"; }
+  std::filesystem::path data_dir() const { return home / "data"; }
+  std::filesystem::path log_file() const;
+};
+
+// Settings from outside the file, as "section.key" → text.
+using Overrides = std::map<std::string, std::string>;
+
+// TRACECHAIN_<SECTION>_<KEY> variables from `environment` (entries as in
+// `environ`, "NAME=value"), e.g. TRACECHAIN_P2P_LISTEN=0.0.0.0:26656.
+// TRACECHAIN_HOME is not a setting and is skipped.
+Overrides overrides_from_environment(const std::vector<std::string>& environment);
+
+// Reads <home>/config/node.toml (which must exist) and applies the overrides,
+// environment first and command line last.
+Result<NodeConfig> load_config(const std::filesystem::path& home, const Overrides& environment,
+                               const Overrides& command_line);
+
+// Parses TOML text (for tests and tools); `source` names it in errors.
+Result<NodeConfig> parse_config(std::string_view toml, std::string_view source,
+                                const std::filesystem::path& home,
+                                const Overrides& environment = {},
+                                const Overrides& command_line = {});
+
+// The TOML text of a configuration, every setting written out with a comment.
+std::string config_to_toml(const NodeConfig& config);
+
+// Every setting's "section.key" name, for help texts.
+std::vector<std::string> config_keys();
+
+}  // namespace tracechain::node

@@ -1,0 +1,131 @@
+#include "node/mempool.h"
+
+namespace tracechain::node {
+
+// ------------------------------------------------------- VerifiedSignatures
+
+void VerifiedSignatures::remember(const Digest& tx_hash, const Bytes& public_key) {
+  std::lock_guard lock(mutex_);
+  if (!keys_.insert_or_assign(tx_hash, public_key).second) return;
+  order_.push_back(tx_hash);
+  if (order_.size() > capacity_) {
+    keys_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+Status VerifiedSignatures::check(const ledger::Transaction& tx, const Digest& tx_hash,
+                                 const crypto::PublicKey& key) const {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = keys_.find(tx_hash);
+    // Only for the very key that verified it: after a key rotation the
+    // transaction must verify again (and will not).
+    if (it != keys_.end() && it->second == key.bytes()) {
+      ++hits_;
+      return {};
+    }
+  }
+  return ledger::verify_signature(tx, key);
+}
+
+Status RememberingChecker::check(const ledger::Transaction& tx, const Digest& tx_hash,
+                                 const crypto::PublicKey& key) const {
+  Status status = verified_.check(tx, tx_hash, key);
+  if (status) verified_.remember(tx_hash, key.bytes());
+  return status;
+}
+
+// ------------------------------------------------------------------ Mempool
+
+std::string Mempool::nonce_key(const ledger::Transaction& tx) {
+  return tx.sender + "/" + std::to_string(tx.nonce);
+}
+
+Result<Digest> Mempool::admit(ByteView encoded, const ledger::StateView& state,
+                              std::uint64_t next_height, crypto::Suite suite,
+                              VerifiedSignatures& verified) {
+  if (encoded.size() > ledger::kMaxTransactionSize) {
+    return Error(ErrorCode::kInvalidInput, "transaction of " + std::to_string(encoded.size()) +
+                                               " bytes is larger than the " +
+                                               std::to_string(ledger::kMaxTransactionSize) +
+                                               " allowed");
+  }
+  auto tx = ledger::decode<ledger::Transaction>(encoded);
+  if (!tx) return tx.error();
+  Digest hash = ledger::transaction_hash(suite, encoded);
+  {
+    std::lock_guard lock(mutex_);
+    if (by_hash_.count(hash)) {
+      return Error(ErrorCode::kConflict, "transaction " + to_hex(hash) + " is already waiting");
+    }
+    if (queue_.size() >= limits_.max_transactions || bytes_ + encoded.size() > limits_.max_bytes) {
+      return Error(ErrorCode::kResourceExhausted,
+                   "mempool full (" + std::to_string(queue_.size()) + " transactions, " +
+                       std::to_string(bytes_) + " bytes), retry");
+    }
+  }
+  // The expensive part, outside the lock: every authentication check, the
+  // signature included.
+  RememberingChecker checker(verified);
+  auto payload = ledger::authenticate(state, next_height, *tx, hash, checker);
+  if (!payload) return payload.error();
+
+  std::lock_guard lock(mutex_);
+  if (by_hash_.count(hash)) {
+    return Error(ErrorCode::kConflict, "transaction " + to_hex(hash) + " is already waiting");
+  }
+  if (queue_.size() >= limits_.max_transactions || bytes_ + encoded.size() > limits_.max_bytes) {
+    return Error(ErrorCode::kResourceExhausted, "mempool full, retry");
+  }
+  if (!nonces_.insert(nonce_key(*tx)).second) {
+    return Error(ErrorCode::kConflict, "nonce " + std::to_string(tx->nonce) + " of '" +
+                                           tx->sender + "' is taken by a waiting transaction");
+  }
+  queue_.push_back({std::move(*tx), hash, encoded.size()});
+  by_hash_.emplace(hash, std::prev(queue_.end()));
+  bytes_ += encoded.size();
+  return hash;
+}
+
+std::vector<ledger::Transaction> Mempool::take_candidates(std::size_t max_transactions,
+                                                          std::size_t max_bytes) const {
+  std::lock_guard lock(mutex_);
+  std::vector<ledger::Transaction> out;
+  std::size_t bytes = 0;
+  for (const PooledTransaction& entry : queue_) {
+    if (out.size() >= max_transactions || bytes + entry.size > max_bytes) break;
+    out.push_back(entry.transaction);
+    bytes += entry.size;
+  }
+  return out;
+}
+
+void Mempool::remove(const std::vector<Digest>& hashes) {
+  std::lock_guard lock(mutex_);
+  for (const Digest& hash : hashes) {
+    auto it = by_hash_.find(hash);
+    if (it == by_hash_.end()) continue;
+    nonces_.erase(nonce_key(it->second->transaction));
+    bytes_ -= it->second->size;
+    queue_.erase(it->second);
+    by_hash_.erase(it);
+  }
+}
+
+bool Mempool::contains(const Digest& hash) const {
+  std::lock_guard lock(mutex_);
+  return by_hash_.count(hash) > 0;
+}
+
+std::size_t Mempool::size() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+std::size_t Mempool::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace tracechain::node

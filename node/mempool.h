@@ -1,0 +1,118 @@
+// The mempool: authenticated transactions waiting for a block, in arrival
+// order, bounded by count and bytes.
+//
+// Admission runs every check the ledger calls authentication (decode,
+// chain, suite, known active sender, role, nonce unused, expiry window,
+// payload, signature) against the committed state, on the caller's thread
+// (the node runs it on a verification thread pool). A transaction that
+// passes is remembered as verified — its hash with the key that verified it
+// — so that executing the block that includes it does not verify the
+// signature again (VerifiedSignatures is a ledger::SignatureChecker).
+//
+// When full, admission fails with kResourceExhausted ("mempool full, retry")
+// instead of growing. A sender's nonce is taken by the first transaction
+// that claims it; a second one with the same nonce is refused.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ledger/execution.h"
+
+namespace tracechain::node {
+
+struct DigestHasher {
+  std::size_t operator()(const Digest& d) const {
+    std::size_t h = 0;
+    std::memcpy(&h, d.data(), sizeof(h));
+    return h;
+  }
+};
+
+// Signatures already verified, keyed by transaction hash and the key that
+// verified them. Bounded; the oldest are forgotten first.
+class VerifiedSignatures final : public ledger::SignatureChecker {
+ public:
+  explicit VerifiedSignatures(std::size_t capacity = 200'000) : capacity_(capacity) {}
+
+  void remember(const Digest& tx_hash, const Bytes& public_key);
+  // Skips verification for a remembered (hash, key); verifies otherwise.
+  Status check(const ledger::Transaction& tx, const Digest& tx_hash,
+               const crypto::PublicKey& key) const override;
+  std::size_t hits() const { return hits_; }
+
+ private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<Digest, Bytes, DigestHasher> keys_;
+  std::deque<Digest> order_;
+  mutable std::atomic<std::size_t> hits_{0};
+};
+
+// A signature checker that records what it verified into a VerifiedSignatures.
+class RememberingChecker final : public ledger::SignatureChecker {
+ public:
+  explicit RememberingChecker(VerifiedSignatures& verified) : verified_(verified) {}
+  Status check(const ledger::Transaction& tx, const Digest& tx_hash,
+               const crypto::PublicKey& key) const override;
+
+ private:
+  VerifiedSignatures& verified_;
+};
+
+struct PooledTransaction {
+  ledger::Transaction transaction;
+  Digest hash{};
+  std::size_t size = 0;  // encoded bytes
+};
+
+class Mempool {
+ public:
+  struct Limits {
+    std::size_t max_transactions = 50'000;
+    std::size_t max_bytes = 256 * 1024 * 1024;
+  };
+
+  explicit Mempool(Limits limits) : limits_(limits) {}
+
+  // Decodes, authenticates against `state` as of the next height, verifies
+  // the signature (remembering it in `verified`) and queues the transaction.
+  // Returns its hash. kConflict for a transaction already waiting or a nonce
+  // already claimed; kResourceExhausted when full; kInvalidInput with the
+  // reason otherwise.
+  Result<Digest> admit(ByteView encoded, const ledger::StateView& state,
+                       std::uint64_t next_height, crypto::Suite suite,
+                       VerifiedSignatures& verified);
+
+  // Up to `max_transactions` / `max_bytes` of the oldest waiting transactions.
+  std::vector<ledger::Transaction> take_candidates(std::size_t max_transactions,
+                                                   std::size_t max_bytes) const;
+
+  // Forgets committed (or no longer valid) transactions.
+  void remove(const std::vector<Digest>& hashes);
+
+  bool contains(const Digest& hash) const;
+  std::size_t size() const;
+  std::size_t bytes() const;
+
+ private:
+  using Entry = std::list<PooledTransaction>::iterator;
+  static std::string nonce_key(const ledger::Transaction& tx);
+
+  Limits limits_;
+  mutable std::mutex mutex_;
+  std::list<PooledTransaction> queue_;  // arrival order
+  std::unordered_map<Digest, Entry, DigestHasher> by_hash_;
+  std::unordered_set<std::string> nonces_;  // "sender/nonce" claimed by a waiting transaction
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace tracechain::node
