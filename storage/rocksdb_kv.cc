@@ -296,12 +296,9 @@ Status check_column_families(const fs::path& path, const rocksdb::DBOptions& opt
                        "written by a newer version");
     }
   }
-  for (const std::string& name : expected) {
-    if (!found.contains(name)) {
-      return Error(ErrorCode::kCorruption, path.string() + " lacks column family '" + name +
-                                               "': not a tracechain database");
-    }
-  }
+  // Families of ours that are missing were not created yet: a crash can
+  // interrupt the first open between creating the database and its families.
+  // open_rocksdb_kv() creates them; the store then finds them empty.
   return {};
 }
 
@@ -333,6 +330,7 @@ Result<std::shared_ptr<KvStore>> open_rocksdb_kv(const fs::path& path,
   bool exists = fs::exists(path / "CURRENT", ec);
   if (exists) {
     if (Status s = check_column_families(path, db_options); !s) return s.error();
+    db_options.create_missing_column_families = true;
   } else {
     if (!options.create_if_missing) {
       return Error(ErrorCode::kNotFound, "no database at " + path.string());
