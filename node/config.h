@@ -33,7 +33,11 @@ struct Endpoint {
   std::string host;
   std::uint16_t port = 0;
 
-  std::string to_string() const { return host + ":" + std::to_string(port); }
+  // "host:port", with an IPv6 host in brackets.
+  std::string to_string() const {
+    bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
   bool operator==(const Endpoint&) const = default;
 };
 

@@ -1,0 +1,96 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "node/config.h"
+#include "tests/support/temp_dir.h"
+
+using namespace tracechain;
+using namespace tracechain::node;
+
+TEST_CASE("a configuration round-trips through TOML", "[node][config]") {
+  NodeConfig config;
+  config.home = "/srv/node";
+  config.node.id = "validator-3";
+  config.p2p.listen = {"0.0.0.0", 26656};
+  config.p2p.peers = {{"validator-0", {"10.0.0.1", 26656}}, {"validator-1", {"::1", 26656}}};
+  config.p2p.allowed_peers = {"observer-1"};
+  config.consensus.idle_block_interval_ms = 0;
+  config.rpc.cors_origins = {"https://exchange.example"};
+  config.log.level = "debug";
+  auto parsed = parse_config(config_to_toml(config), "node.toml", "/srv/node");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->node.id == "validator-3");
+  CHECK(parsed->p2p.listen == config.p2p.listen);
+  CHECK(parsed->p2p.peers == config.p2p.peers);
+  CHECK(parsed->p2p.allowed_peers == config.p2p.allowed_peers);
+  CHECK(parsed->consensus.idle_block_interval_ms == 0);
+  CHECK(parsed->rpc.cors_origins == config.rpc.cors_origins);
+  CHECK(parsed->log.level == "debug");
+  CHECK(parsed->log_file() == "/srv/node/logs/tracechaind.log");
+  CHECK(config_keys().size() > 20);
+}
+
+TEST_CASE("command line beats environment beats file beats defaults", "[node][config]") {
+  std::string file = "[node]\nid = 'n1'\n[p2p]\nlisten = '127.0.0.1:1000'\nmax_peers = 7\n";
+  Overrides environment = overrides_from_environment(
+      {"TRACECHAIN_P2P_LISTEN=127.0.0.1:2000", "TRACECHAIN_MEMPOOL_MAX_TRANSACTIONS=42",
+       "TRACECHAIN_HOME=/ignored", "PATH=/usr/bin", "TRACECHAIN_NO_SUCH=1"});
+  CHECK(environment.size() == 2);
+  Overrides command_line = {{"p2p.listen", "127.0.0.1:3000"}};
+  auto config = parse_config(file, "node.toml", "/h", environment, command_line);
+  REQUIRE(config.ok());
+  CHECK(config->p2p.listen.port == 3000);              // command line
+  CHECK(config->mempool.max_transactions == 42);       // environment
+  CHECK(config->p2p.max_peers == 7);                   // file
+  CHECK(config->consensus.timeout_propose_ms == 1000);  // default
+}
+
+TEST_CASE("configuration errors name the file, line and key", "[node][config]") {
+  auto error = [](const std::string& text, Overrides env = {}, Overrides cli = {}) {
+    auto config = parse_config(text, "node.toml", "/h", env, cli);
+    REQUIRE_FALSE(config.ok());
+    return config.error().message();
+  };
+  CHECK(error("[node]\nid = 'n'\n[p2p]\nlisten = 'nowhere'\n") ==
+        "node.toml:4: p2p.listen: 'nowhere' is not an address of the form host:port");
+  CHECK(error("[node]\nid = 'n'\n[p2p]\nlisen = '1.2.3.4:5'\n") ==
+        "node.toml:4: unknown setting 'p2p.lisen'");
+  CHECK(error("[node]\nid = 'n'\n[mempool]\nmax_bytes = -3\n") ==
+        "node.toml:4: mempool.max_bytes: expected a number of at least 0");
+  CHECK(error("[node]\nid = 'n'\n[p2p]\npeers = ['validator-1']\n") ==
+        "node.toml:4: p2p.peers: peer 'validator-1' is not of the form node-id@host:port");
+  CHECK_THAT(error("[node\nid = 'n'\n"), Catch::StartsWith("node.toml:1:"));
+  CHECK(error("[p2p]\nlisten = '1.2.3.4:5'\n") ==
+        "node.toml: node.id is not set; every node needs the id its certificate carries");
+  CHECK(error("[node]\nid = 'n'\n", {{"p2p.max_peers", "many"}}) ==
+        "environment TRACECHAIN_P2P_MAX_PEERS: expected a whole number, got 'many'");
+  CHECK(error("[node]\nid = 'n'\n", {}, {{"node.validator", "yes"}}) ==
+        "command line --set node.validator: expected true or false, got 'yes'");
+  CHECK(error("[node]\nid = 'n'\n[log]\nlevel = 'loud'\n") ==
+        "node.toml: log.level 'loud' is not one of trace, debug, info, warn, error");
+}
+
+TEST_CASE("endpoints and peer addresses parse strictly", "[node][config]") {
+  CHECK(*parse_endpoint("127.0.0.1:80") == Endpoint{"127.0.0.1", 80});
+  CHECK(*parse_endpoint("[::1]:26656") == Endpoint{"::1", 26656});
+  CHECK(*parse_endpoint("node.example:1") == Endpoint{"node.example", 1});
+  CHECK_FALSE(parse_endpoint("::1:80").ok());
+  CHECK_FALSE(parse_endpoint("host:").ok());
+  CHECK_FALSE(parse_endpoint("host:70000").ok());
+  CHECK_FALSE(parse_endpoint(":80").ok());
+  CHECK(parse_peer_address("v1@10.0.0.1:9")->node_id == "v1");
+  CHECK_FALSE(parse_peer_address("@10.0.0.1:9").ok());
+}
+
+TEST_CASE("a home without a configuration says how to create one", "[node][config]") {
+  test::TempDir dir;
+  auto missing = load_config(dir.path(), {}, {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK_THAT(missing.error().message(), Catch::Contains("tracectl init"));
+  std::filesystem::create_directories(dir.path() / "config");
+  std::ofstream(dir.path() / "config" / "node.toml") << "[node]\nid = 'x'\n";
+  auto loaded = load_config(dir.path(), {}, {});
+  REQUIRE(loaded.ok());
+  CHECK(loaded->data_dir() == dir.path() / "data");
+}
