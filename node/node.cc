@@ -191,6 +191,10 @@ class Node::Impl {
 
   const storage::BlockStore& store() const { return *store_; }
   const NodeConfig& config() const { return config_; }
+  asio::io_context& io() { return io_; }
+  void add_commit_listener(std::function<void(const CommitNotice&)> listener) {
+    commit_listeners_.push_back(std::move(listener));
+  }
 
  private:
   static std::size_t verify_threads(const NodeConfig& config) {
@@ -499,6 +503,19 @@ class Node::Impl {
                 block.header.height, block.header.height + 1,
                 executed.next_validators->validators.size());
     }
+    if (!commit_listeners_.empty()) {
+      CommitNotice notice;
+      notice.header = block.header;
+      notice.block_hash = certificate.block_hash;
+      notice.tx_hashes = executed.tx_hashes;
+      for (const ledger::Transaction& tx : block.transactions) {
+        notice.tx_kinds.push_back(tx.kind);
+        notice.tx_senders.push_back(tx.sender);
+      }
+      notice.receipts = executed.receipts;
+      notice.how = how;
+      for (const auto& listener : commit_listeners_) listener(notice);
+    }
     pending_.clear();
     requested_.clear();
     refresh_after_commit();
@@ -736,6 +753,7 @@ class Node::Impl {
   std::optional<std::string> sync_peer_;
   std::uint64_t sync_deadline_ms_ = 0;
   std::vector<consensus::Evidence> evidence_;
+  std::vector<std::function<void(const CommitNotice&)>> commit_listeners_;
 
   std::atomic<std::uint64_t> committed_height_{0};
   mutable std::mutex snapshot_mutex_;
@@ -793,6 +811,10 @@ void Node::submit(Bytes encoded, std::function<void(Result<Digest>)> done) {
   impl_->submit(std::move(encoded), std::move(done));
 }
 NodeStatus Node::status() const { return impl_->status(); }
+void Node::add_commit_listener(std::function<void(const CommitNotice&)> listener) {
+  impl_->add_commit_listener(std::move(listener));
+}
+boost::asio::io_context& Node::io_context() { return impl_->io(); }
 const storage::BlockStore& Node::store() const { return impl_->store(); }
 const NodeConfig& Node::config() const { return impl_->config(); }
 

@@ -24,6 +24,8 @@
 // Thread-safety: public methods may be called from any thread.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+
 #include <functional>
 #include <memory>
 
@@ -46,6 +48,17 @@ struct NodeStatus {
   std::size_t mempool_transactions = 0;
   std::size_t mempool_bytes = 0;
   ledger::ValidatorSet validators;
+};
+
+// What a committed block brings, for subscribers (the RPC's WebSocket).
+struct CommitNotice {
+  ledger::BlockHeader header;
+  Digest block_hash{};
+  std::vector<Digest> tx_hashes;
+  std::vector<ledger::TxKind> tx_kinds;
+  std::vector<ledger::ParticipantId> tx_senders;
+  std::vector<ledger::Receipt> receipts;
+  const char* how = "consensus";  // "consensus" or "sync"
 };
 
 class Node {
@@ -71,6 +84,14 @@ class Node {
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done);
 
   NodeStatus status() const;
+
+  // Called after every commit, on the node's core strand: must not block
+  // (post any real work elsewhere). Register before start().
+  void add_commit_listener(std::function<void(const CommitNotice&)> listener);
+
+  // The io_context the node's network runs on, for servers that share its
+  // threads (the RPC). Valid from open() until the Node is destroyed.
+  boost::asio::io_context& io_context();
   const storage::BlockStore& store() const;
   const NodeConfig& config() const;
 
