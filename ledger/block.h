@@ -5,7 +5,8 @@
 //   u8 version, text chain id, u64 height, digest previous header hash,
 //   u64 time (Unix milliseconds, chosen by the proposer), text proposer,
 //   digest transactions root, digest receipts root, digest state root,
-//   u64 log size, digest log root, digest validator set hash
+//   u64 log size, digest log root, digest validator set hash,
+//   digest next validator set hash
 // Its hash is the chain hash of that encoding.
 //
 // Vote, format version 1 (signed with SigningDomain::kVote):
@@ -46,12 +47,17 @@ struct BlockHeader {
   std::uint64_t log_size = 0;
   Digest log_root{};
   Digest validator_set_hash{};
+  // The set that signs the next block: equal to validator_set_hash unless this
+  // block changed the set. Signed by this block's certificate, it carries an
+  // auditor from one validator set to the next.
+  Digest next_validator_set_hash{};
 
   template <class Archive>
   void serialize(Archive& ar) {
     FormatVersion version{kFormatVersion, kTypeName.data()};
     ar(version, chain_id, height, previous_hash, time_ms, proposer, transactions_root,
-       receipts_root, state_root, log_size, log_root, validator_set_hash);
+       receipts_root, state_root, log_size, log_root, validator_set_hash,
+       next_validator_set_hash);
   }
 
   bool operator==(const BlockHeader&) const = default;

@@ -178,9 +178,11 @@ class BlockExecutor {
     executed.log = log_;
     executed.log_root = log_.root(hasher);
     executed.validator_set_hash = validator_set_hash_;
+    executed.next_validator_set_hash = validator_set_hash_;
     for (const StateWrite& write : executed.delta) {
       if (write.key == keys::kValidators && write.value) {
         executed.next_validators = *decode<ValidatorSet>(*write.value);
+        executed.next_validator_set_hash = validator_set_hash(*executed.next_validators);
       }
     }
     executed.tx_hashes = std::move(tx_hashes_);
@@ -370,6 +372,7 @@ BlockHeader make_header(const ChainParams& params, const ChainTip& tip,
   header.log_size = executed.log.size();
   header.log_root = executed.log_root;
   header.validator_set_hash = executed.validator_set_hash;
+  header.next_validator_set_hash = executed.next_validator_set_hash;
   return header;
 }
 
@@ -409,6 +412,9 @@ Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip
   if (header.log_root != expected.log_root) return mismatch("log root");
   if (header.validator_set_hash != expected.validator_set_hash) {
     return mismatch("validator set hash");
+  }
+  if (header.next_validator_set_hash != expected.next_validator_set_hash) {
+    return mismatch("next validator set hash");
   }
   TC_ASSERT(header == expected);
   return executed;

@@ -74,6 +74,7 @@ struct ExecutedBlock {
   crypto::MerkleFrontier log;  // the ledger-wide log after this block
   Digest log_root{};
   Digest validator_set_hash{};  // of the set that signs this block
+  Digest next_validator_set_hash{};  // of the set that signs the next block
   // The set that signs the next block, when this block changed it.
   std::optional<ValidatorSet> next_validators;
 };

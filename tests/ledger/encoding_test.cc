@@ -42,6 +42,7 @@ BlockHeader sample_header() {
   header.log_size = 99;
   header.log_root = digest_of("log");
   header.validator_set_hash = digest_of("validators");
+  header.next_validator_set_hash = digest_of("next validators");
   return header;
 }
 

@@ -181,6 +181,7 @@ TEST_CASE("validate_block re-executes and refuses any header that disagrees",
       {"log size", [](BlockHeader& h) { h.log_size += 1; }},
       {"log root", [](BlockHeader& h) { h.log_root[0] ^= 1; }},
       {"validator set hash", [](BlockHeader& h) { h.validator_set_hash[0] ^= 1; }},
+      {"next validator set hash", [](BlockHeader& h) { h.next_validator_set_hash[0] ^= 1; }},
       {"chain id", [](BlockHeader& h) { h.chain_id = "other-chain"; }},
   };
   for (const auto& [field, tamper] : tamperings) {

@@ -107,6 +107,7 @@ TEST_CASE("golden vectors in docs/encoding.md", "[ledger][encoding][golden]") {
     header.log_size = 1234;
     header.log_root = sha256_of("log");
     header.validator_set_hash = sha256_of("validators");
+    header.next_validator_set_hash = sha256_of("next validators");
 
     CHECK(ledger::encode(header) == vectors.at("header.encoding"));
     CHECK(to_hex(ledger::header_hash(crypto::HashAlgorithm::kSha256, header)) ==

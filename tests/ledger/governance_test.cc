@@ -189,12 +189,17 @@ TEST_CASE("validator changes take effect from the next block", "[ledger][governa
   REQUIRE(applied->next_validators.has_value());
   CHECK(applied->next_validators->validators.size() == 5);
   CHECK(applied->next_validators->find("validator-regulator")->power == 2);
-  // The block that changed the set was still signed by the old set...
+  // The block that changed the set was still signed by the old set, and
+  // names the new one...
   CHECK(chain.blocks().back().header.validator_set_hash == before_hash);
+  CHECK(chain.blocks().back().header.next_validator_set_hash ==
+        validator_set_hash(*applied->next_validators));
   // ...and the next block by the new one.
   auto next = chain.commit({});
   REQUIRE(next.ok());
   CHECK_FALSE(next->next_validators.has_value());
+  CHECK(chain.blocks().back().header.next_validator_set_hash ==
+        chain.blocks().back().header.validator_set_hash);
   CHECK(chain.blocks().back().header.validator_set_hash ==
         validator_set_hash(*applied->next_validators));
 
