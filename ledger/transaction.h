@@ -34,6 +34,7 @@ enum class SigningDomain : std::uint8_t {
   kTransaction = 0x01,
   kVote = 0x02,
   kProposal = 0x03,
+  kRpcRequest = 0x04,  // a participant's signature on a JSON-RPC request (docs/rpc.md)
 };
 
 // Signing bytes of a value with serialize_unsigned(): the domain byte, then
