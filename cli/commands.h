@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "crypto/result.h"
 #include "crypto/signature.h"
@@ -52,8 +53,26 @@ struct TestnetOptions {
   std::string chain_id = "tracechain-testnet";
   crypto::Suite suite = crypto::kDefaultSuite;
   std::uint16_t base_port = 26600;  // node i uses base + 10 i (p2p), +1 (rpc), +2 (metrics)
+  std::uint32_t observers = 0;      // non-validator nodes, after the validators
 };
 int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err);
+
+struct JoinOptions {
+  std::filesystem::path home;
+  std::filesystem::path genesis;  // the chain's genesis.json
+  std::filesystem::path ca_dir;   // holds the consortium's ca.pem and ca.key
+  std::string node_id;
+  bool validator = false;         // false: an observer that follows without signing
+  std::string p2p_listen;         // host:port, empty for the default
+  std::vector<std::string> peers; // node-id@host:port
+};
+int join(const JoinOptions& options, std::ostream& out, std::ostream& err);
+
+struct InspectOptions {
+  std::filesystem::path home;
+  bool headers = false;  // list every header's hash
+};
+int inspect(const InspectOptions& options, std::ostream& out, std::ostream& err);
 
 struct DemoOptions {
   crypto::Suite suite = crypto::kDefaultSuite;

@@ -130,6 +130,53 @@ Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::pa
 
 }  // namespace
 
+int join(const JoinOptions& options, std::ostream& out, std::ostream& err) {
+  if (Status s = refuse_existing(options.home / "config"); !s) return report_error(err, s.error());
+  if (Status s = ledger::validate_identifier("node id", options.node_id); !s) {
+    return report_error(err, s.error());
+  }
+  auto genesis = ledger::load_genesis(options.genesis);
+  if (!genesis) return report_error(err, genesis.error());
+  auto ca_certificate = read_file(options.ca_dir / "ca.pem", 64 * 1024);
+  if (!ca_certificate) return report_error(err, ca_certificate.error().with_context("CA certificate"));
+  auto ca_key = crypto::PrivateKey::load(options.ca_dir / "ca.key");
+  if (!ca_key) return report_error(err, ca_key.error());
+  Consortium consortium{std::move(*ca_key), std::move(*ca_certificate)};
+
+  node::NodeConfig config;
+  config.home = options.home;
+  config.node.id = options.node_id;
+  config.node.validator = options.validator;
+  if (!options.p2p_listen.empty()) {
+    auto listen = node::parse_endpoint(options.p2p_listen);
+    if (!listen) return report_error(err, listen.error().with_context("--p2p-listen"));
+    config.p2p.listen = *listen;
+  }
+  for (const std::string& text : options.peers) {
+    auto peer = node::parse_peer_address(text);
+    if (!peer) return report_error(err, peer.error());
+    config.p2p.peers.push_back(*peer);
+  }
+  auto validator_key = crypto::PrivateKey::generate(genesis->suite);
+  if (!validator_key) return report_error(err, validator_key.error());
+  if (Status s = write_home(config, ledger::genesis_to_json(*genesis), *validator_key, consortium);
+      !s) {
+    return report_error(err, s.error());
+  }
+  out << "created a home for " << options.node_id << " in " << options.home.string() << "\n"
+      << "  chain        " << genesis->chain_id << ", genesis "
+      << to_hex(ledger::genesis_hash(*genesis)) << "\n"
+      << "  validator key " << to_hex(validator_key->public_key().bytes()) << "\n";
+  if (options.validator) {
+    out << "it signs once governance adds it: propose an add-validator change with id "
+        << options.node_id << " and the key above\n";
+  } else {
+    out << "it follows the chain without signing; the consortium's nodes must list "
+        << options.node_id << " in p2p.allowed_peers\n";
+  }
+  return kExitOk;
+}
+
 int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
   if (Status s = refuse_existing(options.home / "config"); !s) return report_error(err, s.error());
   if (Status s = ledger::validate_identifier("chain id", options.chain_id); !s) {
@@ -171,9 +218,9 @@ int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
 }
 
 int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.validators < 1 || options.validators > 64) {
+  if (options.validators < 1 || options.validators > 64 || options.observers > 16) {
     return report_error(err, Error(ErrorCode::kInvalidInput,
-                                   "--validators must be between 1 and 64"));
+                                   "--validators must be between 1 and 64, --observers at most 16"));
   }
   if (Status s = refuse_existing(options.out); !s) return report_error(err, s.error());
   if (Status s = ledger::validate_identifier("chain id", options.chain_id); !s) {
@@ -193,11 +240,19 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
   std::vector<crypto::PrivateKey> keys;
   std::vector<node::NodeConfig> configs;
   genesis.validators.suite = options.suite;
-  for (std::uint32_t i = 0; i < options.validators; ++i) {
+  std::vector<std::string> observers;
+  for (std::uint32_t i = 0; i < options.observers; ++i) {
+    observers.push_back("observer-" + std::to_string(i));
+  }
+  for (std::uint32_t i = 0; i < options.validators + options.observers; ++i) {
     auto key = crypto::PrivateKey::generate(options.suite);
     if (!key) return report_error(err, key.error());
+    bool validator = i < options.validators;
     node::NodeConfig config;
-    config.node.id = "validator-" + std::to_string(i);
+    config.node.id = validator ? "validator-" + std::to_string(i)
+                               : observers[i - options.validators];
+    config.node.validator = validator;
+    config.p2p.allowed_peers = observers;
     config.home = options.out / ("node" + std::to_string(i));
     auto port = [&](unsigned offset) {
       return static_cast<std::uint16_t>(options.base_port + 10 * i + offset);
@@ -205,7 +260,9 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
     config.p2p.listen = {"127.0.0.1", port(0)};
     config.rpc.listen = {"127.0.0.1", port(1)};
     config.rpc.metrics_listen = {"127.0.0.1", port(2)};
-    genesis.validators.validators.push_back({config.node.id, key->public_key().bytes(), 1});
+    if (validator) {
+      genesis.validators.validators.push_back({config.node.id, key->public_key().bytes(), 1});
+    }
     keys.push_back(std::move(*key));
     configs.push_back(std::move(config));
   }
@@ -227,7 +284,9 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
   if (Status s = write_text(options.out / "genesis.json", genesis_json, 0644); !s) {
     return report_error(err, s.error());
   }
-  out << "created a " << options.validators << "-validator testnet in " << options.out.string()
+  out << "created a " << options.validators << "-validator testnet"
+      << (options.observers ? " with " + std::to_string(options.observers) + " observers" : "")
+      << " in " << options.out.string()
       << "\n  chain        " << genesis.chain_id << " (" << crypto::suite_name(genesis.suite)
       << "), genesis " << to_hex(ledger::genesis_hash(genesis)) << "\n";
   for (const auto& config : configs) {

@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   testnet_init->add_option("--suite", testnet_suite, "Signature suite")
       ->check(CLI::Validator(suite_validator(), "SUITE"))
       ->capture_default_str();
+  testnet_init->add_option("--observers", testnet_options.observers,
+                           "Non-validator nodes that follow the chain")
+      ->capture_default_str();
   testnet_init->add_option("--base-port", testnet_options.base_port,
                            "Node i listens on base+10i (p2p), +1 (rpc), +2 (metrics)")
       ->capture_default_str();
@@ -116,6 +119,34 @@ int main(int argc, char** argv) {
     testnet_options.suite = suite_or_default(testnet_suite);
     exit_code = cli::testnet_init(testnet_options, std::cout, std::cerr);
   });
+
+  // join
+  cli::JoinOptions join;
+  auto* join_command = app.add_subcommand(
+      "join", "Create the home of a node joining an existing chain (certificate from its CA)");
+  join_command->add_option("--home", join.home, "Home directory to create")->required();
+  join_command->add_option("--genesis", join.genesis, "The chain's genesis.json")->required();
+  join_command->add_option("--ca-dir", join.ca_dir, "Directory with the consortium's ca.pem and ca.key")
+      ->required();
+  join_command->add_option("--node-id", join.node_id, "The new node's id")->required();
+  join_command->add_flag("--validator", join.validator,
+                         "It will validate (after governance adds it); otherwise an observer");
+  join_command->add_option("--p2p-listen", join.p2p_listen, "host:port for peers");
+  join_command->add_option("--peer", join.peers, "A peer to dial, node-id@host:port (repeatable)");
+  join_command->footer(
+      "Example: tracectl join --home ./node5 --genesis ./testnet/genesis.json \\\n"
+      "           --ca-dir ./testnet/ca --node-id observer-1 --peer validator-0@10.0.0.1:26656");
+  join_command->callback([&] { exit_code = cli::join(join, std::cout, std::cerr); });
+
+  // inspect
+  cli::InspectOptions inspect;
+  inspect.home = default_home();
+  auto* inspect_command = app.add_subcommand(
+      "inspect", "Show a stopped node's chain and height, read from its data directory");
+  inspect_command->add_option("--home", inspect.home, "Node home")->capture_default_str();
+  inspect_command->add_flag("--headers", inspect.headers, "List every header's hash");
+  inspect_command->footer("Example: tracectl inspect --home ./testnet/node0 --headers");
+  inspect_command->callback([&] { exit_code = cli::inspect(inspect, std::cout, std::cerr); });
 
   // demo
   std::string demo_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));

@@ -62,6 +62,42 @@ expect_in out "Exit codes"
 expect 0 "$tracectl" keys generate --help
 expect_in out "Example"
 
+# Homes: a single node, a testnet with an observer, a node joining it.
+expect 0 "$tracectl" init --home "$work/single" --chain-id demo-chain
+expect_in out "created a single-node home"
+for f in config/node.toml config/genesis.json config/node_key.pem config/tls/ca.pem \
+         config/tls/node.pem config/tls/node.key keys/exchange.pem keys/buyer-bank.pem; do
+  [[ -f $work/single/$f ]] || fail "init did not write $f"
+done
+[[ $(stat -c %a "$work/single/config/node_key.pem") == 600 ]] || fail "node key is not 0600"
+[[ $(stat -c %a "$work/single/config/tls/node.key") == 600 ]] || fail "TLS key is not 0600"
+grep -q '"chain_id": "demo-chain"' "$work/single/config/genesis.json" || fail "genesis lacks the chain id"
+expect 2 "$tracectl" init --home "$work/single"
+expect_in err "already exists"
+expect 2 "$tracectl" init --home "$work/bad" --chain-id "Bad Chain"
+expect_in err "chain id"
+
+expect 0 "$tracectl" testnet init --out "$work/net" --validators 2 --observers 1 --base-port 40000
+expect_in out "validator-1  home $work/net/node1  p2p 127.0.0.1:40010"
+expect_in out "observer-0  home $work/net/node2"
+grep -q "validator = false" "$work/net/node2/config/node.toml" || fail "observer is a validator"
+grep -q "allowed_peers = \['observer-0'\]" "$work/net/node0/config/node.toml" ||
+  fail "validators do not admit the observer"
+expect 2 "$tracectl" testnet init --out "$work/net" --validators 2
+expect 2 "$tracectl" testnet init --out "$work/net2" --validators 0
+
+expect 0 "$tracectl" join --home "$work/joiner" --genesis "$work/net/genesis.json" \
+  --ca-dir "$work/net/ca" --node-id observer-7 --peer validator-0@127.0.0.1:40000
+expect_in out "follows the chain without signing"
+cmp -s "$work/joiner/config/genesis.json" "$work/net/node0/config/genesis.json" ||
+  fail "the joiner's genesis differs"
+expect 2 "$tracectl" join --home "$work/joiner2" --genesis "$work/net/genesis.json" \
+  --ca-dir "$work/nowhere" --node-id observer-8
+expect_in err "nowhere"
+
+expect 2 "$tracectl" inspect --home "$work/net/node0"
+expect_in err "data directory"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2
   exit 1

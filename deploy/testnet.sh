@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A local consortium on loopback, for trying tracechain and for tests.
+#
+#   deploy/testnet.sh init DIR [VALIDATORS] [BASE_PORT]   create homes (tracectl testnet init)
+#   deploy/testnet.sh start DIR [NODE...]                 start nodes (all by default) in the background
+#   deploy/testnet.sh stop DIR [NODE...]                  stop them with SIGTERM and wait
+#   deploy/testnet.sh kill DIR NODE...                    kill -9 (crash) nodes
+#   deploy/testnet.sh status DIR                          which nodes run, and their last committed height
+#
+# NODE is a home name such as node0. Each node logs to DIR/<node>.log and its
+# process id is kept in DIR/<node>.pid. Binaries come from $TRACECHAIN_BIN,
+# else ./build next to this script's repository.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${TRACECHAIN_BIN:-$root/build}
+tracectl=$bin/cli/tracectl
+tracechaind=$bin/node/tracechaind
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+nodes_of() {  # the node homes in DIR, or the ones named
+  local dir=$1; shift
+  if [[ $# -gt 0 ]]; then printf '%s\n' "$@"; return; fi
+  for home in "$dir"/node*/; do [[ -d $home ]] && basename "$home"; done
+}
+
+running() {  # running DIR NODE: is its process alive?
+  local pidfile=$1/$2.pid
+  [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+last_height() {  # the last height a node's log says it committed
+  grep -o 'height=[0-9]* round=[0-9]* committed' "$1/$2.log" 2>/dev/null | tail -1 |
+    sed 's/height=\([0-9]*\).*/\1/' || true
+}
+
+[[ $# -ge 2 ]] || usage
+command=$1 dir=$2; shift 2
+case $command in
+  init)
+    "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26600}"
+    ;;
+  start)
+    for node in $(nodes_of "$dir" "$@"); do
+      if running "$dir" "$node"; then echo "$node already running"; continue; fi
+      "$tracechaind" --home "$dir/$node" --set log.file= >>"$dir/$node.log" 2>&1 &
+      echo $! >"$dir/$node.pid"
+      echo "$node started (pid $!, log $dir/$node.log)"
+    done
+    ;;
+  stop)
+    for node in $(nodes_of "$dir" "$@"); do
+      running "$dir" "$node" || continue
+      pid=$(cat "$dir/$node.pid")
+      kill -TERM "$pid"
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then echo "$node did not stop within 10 s" >&2; exit 1; fi
+      rm -f "$dir/$node.pid"
+      echo "$node stopped"
+    done
+    ;;
+  kill)
+    [[ $# -gt 0 ]] || usage
+    for node in "$@"; do
+      running "$dir" "$node" || continue
+      kill -KILL "$(cat "$dir/$node.pid")"
+      rm -f "$dir/$node.pid"
+      echo "$node killed"
+    done
+    ;;
+  status)
+    for node in $(nodes_of "$dir"); do
+      state=stopped
+      running "$dir" "$node" && state=running
+      echo "$node $state height $(last_height "$dir" "$node")"
+    done
+    ;;
+  *)
+    usage
+    ;;
+esac
