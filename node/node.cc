@@ -35,6 +35,8 @@ constexpr std::uint64_t kSyncTimeoutMs = 5'000;
 constexpr std::uint64_t kGossipIntervalMs = 1'000;
 // Candidate blocks kept per height (from distinct proposals and requests).
 constexpr std::size_t kMaxPendingBlocks = 64;
+// Submissions accepted for verification but not yet verified.
+constexpr std::size_t kMaxAdmissionsWaiting = 20'000;
 
 std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -151,8 +153,20 @@ class Node::Impl {
 
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done,
               const std::string& from_peer = {}) {
+    // Verification is the expensive step; bound the work waiting for it so
+    // that a flood of submissions cannot queue without limit.
+    if (admissions_waiting_.fetch_add(1) >= kMaxAdmissionsWaiting) {
+      admissions_waiting_.fetch_sub(1);
+      if (done) {
+        done(Error(ErrorCode::kResourceExhausted,
+                   "node busy verifying " + std::to_string(kMaxAdmissionsWaiting) +
+                       " transactions, retry"));
+      }
+      return;
+    }
     asio::post(verify_pool_, [this, encoded = std::move(encoded), done = std::move(done),
                               from_peer]() {
+      admissions_waiting_.fetch_sub(1);
       std::shared_ptr<const ledger::StateView> state;
       std::uint64_t next_height;
       {
@@ -756,6 +770,7 @@ class Node::Impl {
   std::vector<std::function<void(const CommitNotice&)>> commit_listeners_;
 
   std::atomic<std::uint64_t> committed_height_{0};
+  std::atomic<std::size_t> admissions_waiting_{0};
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const ledger::StateView> snapshot_;
   std::uint64_t snapshot_height_ = 0;
