@@ -89,8 +89,21 @@ void Engine::on_start_height(const StartHeight& event) {
   rounds_.clear();
   validity_.clear();
   evidence_.clear();
-  std::vector<Message> buffered = std::exchange(next_height_, {});
+  std::map<ledger::ParticipantId, std::vector<Message>> buffered = std::exchange(next_height_, {});
 
+  resume_from_signing_state();
+
+  for (const auto& [signer, messages] : buffered) {
+    for (const Message& m : messages) {
+      if (height_of(m) != height_) continue;
+      std::visit(Overloaded{[&](const ledger::Proposal& p) { on_proposal(p); },
+                            [&](const ledger::Vote& v) { on_vote(v); }},
+                 m);
+    }
+  }
+}
+
+void Engine::resume_from_signing_state() {
   // After a restart in the middle of this height, resume where the signing
   // state says this validator was, with its lock and its own messages.
   std::uint32_t first_round = 0;
@@ -107,23 +120,14 @@ void Engine::on_start_height(const StartHeight& event) {
   }
   if (resumed_step == Step::kPropose) {
     start_round(first_round);  // line 10 (and line 54 for the heights after the first)
-  } else {
-    // Already past the propose step of that round: no new proposal, no
-    // propose timeout; what was signed there goes out again.
-    round_ = first_round;
-    step_ = resumed_step;
-    for (Step s : {Step::kPropose, Step::kPrevote, Step::kPrecommit}) {
-      if (auto m = signed_of_type(signing_state_, s); m && round_of(*m) == first_round) {
-        send(*m);
-      }
-    }
+    return;
   }
-
-  for (const Message& m : buffered) {
-    if (height_of(m) != height_) continue;
-    std::visit(Overloaded{[&](const ledger::Proposal& p) { on_proposal(p); },
-                          [&](const ledger::Vote& v) { on_vote(v); }},
-               m);
+  // Already past the propose step of that round: no new proposal, no
+  // propose timeout; what was signed there goes out again.
+  round_ = first_round;
+  step_ = resumed_step;
+  for (Step s : {Step::kPropose, Step::kPrevote, Step::kPrecommit}) {
+    if (auto m = signed_of_type(signing_state_, s); m && round_of(*m) == first_round) send(*m);
   }
 }
 
@@ -134,15 +138,26 @@ void Engine::restore_signed_messages() {
   // this validator knows of after forgetting the rest of the log.
   valid_round_ = locked_round_;
   valid_value_ = locked_value_;
-  if (!my_index_) return;
-  if (signing_state_.proposal) record_proposal(*signing_state_.proposal);
-  for (const auto& vote : {signing_state_.prevote, signing_state_.precommit}) {
-    if (!vote) continue;
-    RoundState& rs = round_state(vote->round);
-    VoteSet& set = vote->type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
-    (void)set.add(*vote, validators_.validators[*my_index_].power);
-    note_sender(vote->round, vote->validator);
+  // The proof of lock (line 28 needs it to propose validValue again) and
+  // this validator's own messages go back into the log. They were verified
+  // when they were received or made.
+  std::vector<ledger::Vote> votes = signing_state_.lock_proof;
+  for (const auto& own : {signing_state_.prevote, signing_state_.precommit}) {
+    if (own && my_index_) votes.push_back(*own);
   }
+  for (const ledger::Vote& vote : votes) {
+    const ledger::Validator* signer = validators_.find(vote.validator);
+    if (signer == nullptr) continue;
+    RoundState& rs = round_state(vote.round);
+    VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
+    const VoteSet::Admission admitted = set.admission(vote.validator, vote.block_hash);
+    if (admitted != VoteSet::Admission::kNew && admitted != VoteSet::Admission::kConflicting) {
+      continue;
+    }
+    (void)set.add(vote, signer->power);
+    note_sender(vote.round, vote.validator);
+  }
+  if (signing_state_.proposal && my_index_) record_proposal(*signing_state_.proposal);
 }
 
 template <typename M>
@@ -175,14 +190,17 @@ void Engine::set_aside(const Message& message) {
   // Early messages of the next height: peers that decided first move on
   // while this node is still deciding. Keep them (unverified: the next set
   // is not known yet) for StartHeight to replay.
-  if (std::find(next_height_.begin(), next_height_.end(), message) != next_height_.end()) {
-    ++stats_.duplicate;
-  } else if (validators_.find(signer_of(message)) == nullptr) {
+  if (validators_.find(signer_of(message)) == nullptr) {
     ++stats_.not_a_validator;
-  } else if (next_height_.size() >= kMaxBufferedMessages) {
+    return;
+  }
+  std::vector<Message>& kept = next_height_[signer_of(message)];
+  if (std::find(kept.begin(), kept.end(), message) != kept.end()) {
+    ++stats_.duplicate;
+  } else if (kept.size() >= kMaxBufferedPerSigner) {
     ++stats_.beyond_limits;
   } else {
-    next_height_.push_back(message);
+    kept.push_back(message);
     ++stats_.buffered;
   }
 }
@@ -224,17 +242,19 @@ void Engine::on_proposal(const ledger::Proposal& proposal) {
     ++stats_.not_the_proposer;
     return;
   }
-  RoundState& rs = round_state(proposal.round);
-  for (const ledger::Proposal& known : rs.proposals) {
-    if (same_content(known, proposal)) {
-      ++stats_.duplicate;
+  // Nothing is recorded, not even an empty round, before the signature checks out.
+  if (const RoundState* rs = find_round(proposal.round)) {
+    for (const ledger::Proposal& known : rs->proposals) {
+      if (same_content(known, proposal)) {
+        ++stats_.duplicate;
+        return;
+      }
+    }
+    // A proposer that equivocates gets two proposals into the log, no more.
+    if (rs->proposals.size() >= VoteSet::kMaxValuesPerValidator) {
+      ++stats_.beyond_limits;
       return;
     }
-  }
-  // A proposer that equivocates gets two proposals into the log, no more.
-  if (rs.proposals.size() >= VoteSet::kMaxValuesPerValidator) {
-    ++stats_.beyond_limits;
-    return;
   }
   if (!ledger::verify_signature(proposal, keys_[index]).ok()) {
     ++stats_.bad_signature;
@@ -247,18 +267,21 @@ void Engine::on_proposal(const ledger::Proposal& proposal) {
 void Engine::on_vote(const ledger::Vote& vote) {
   const ledger::Validator* signer = admit(vote);
   if (signer == nullptr) return;
-  RoundState& rs = round_state(vote.round);
-  VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
-  switch (set.admission(vote.validator, vote.block_hash)) {
-    case VoteSet::Admission::kDuplicate:
-      ++stats_.duplicate;
-      return;
-    case VoteSet::Admission::kFull:
-      ++stats_.beyond_limits;
-      return;
-    case VoteSet::Admission::kNew:
-    case VoteSet::Admission::kConflicting:
-      break;
+  // Duplicates are recognised before the (costly) signature check, and
+  // nothing is recorded, not even an empty round, before it passes.
+  if (const RoundState* rs = find_round(vote.round)) {
+    const VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs->prevotes : rs->precommits;
+    switch (set.admission(vote.validator, vote.block_hash)) {
+      case VoteSet::Admission::kDuplicate:
+        ++stats_.duplicate;
+        return;
+      case VoteSet::Admission::kFull:
+        ++stats_.beyond_limits;
+        return;
+      case VoteSet::Admission::kNew:
+      case VoteSet::Admission::kConflicting:
+        break;
+    }
   }
   const auto index = static_cast<std::size_t>(signer - validators_.validators.data());
   if (!ledger::verify_signature(vote, keys_[index]).ok()) {
@@ -266,6 +289,8 @@ void Engine::on_vote(const ledger::Vote& vote) {
     return;
   }
   ++stats_.accepted;
+  RoundState& rs = round_state(vote.round);
+  VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
   if (std::optional<ledger::Vote> first = set.add(vote, signer->power)) {
     ++stats_.equivocations;
     Evidence evidence{*first, vote};
@@ -320,10 +345,13 @@ void Engine::start_round(std::uint32_t round) {
   round_ = round;           // line 12
   step_ = Step::kPropose;  // line 13
   awaiting_value_.reset();
-  if (!is_proposer(round)) {
-    schedule_timeout(Step::kPropose);  // line 21
-    return;
-  }
+  // Line 21, for the proposer as well: in the paper it always holds what it
+  // needs to prevote its own proposal at once, but a proposer that restarted
+  // may have lost the prevotes that justify its validRound (line 28), and a
+  // slow getValue() or validation must not hold the round up either. The
+  // timeout only ever leads to a nil prevote.
+  schedule_timeout(Step::kPropose);
+  if (!is_proposer(round)) return;
   // Line 14: this validator proposes.
   if (signing_state_.height == height_ && signing_state_.proposal &&
       signing_state_.proposal->round == round) {
@@ -370,7 +398,8 @@ bool Engine::upon_proposal_in_propose_step() {
       // Lines 28-29: <PROPOSAL, h_p, round_p, v, vr> AND 2f+1 <PREVOTE, h_p, vr, id(v)>
       // with 0 <= vr < round_p (ledger::validate guarantees vr < round).
       const std::uint32_t vr = *proposal.valid_round;
-      if (round_state(vr).prevotes.power_for(v) < quorum_power()) continue;
+      const RoundState* proof = find_round(vr);
+      if (proof == nullptr || proof->prevotes.power_for(v) < quorum_power()) continue;
       accept = valid && (!locked_round_ || *locked_round_ <= vr || locked_value_ == v);
     }
     // Lines 24/26 and 30/32, then 27/33.
@@ -525,6 +554,14 @@ std::optional<Message> Engine::sign_and_send(Message candidate) {
     case SigningVerdict::kSign:
       std::visit([&](auto& m) { ledger::sign(m, key_); }, candidate);
       record_signed(signing_state_, candidate);
+      if (const auto* vote = std::get_if<ledger::Vote>(&candidate);
+          vote != nullptr && vote->type == ledger::VoteType::kPrecommit && vote->block_hash) {
+        // Locking (lines 38-40): keep the prevotes that justify the lock.
+        for (const ledger::Vote* prevote :
+             round_state(vote->round).prevotes.votes_for(vote->block_hash)) {
+          signing_state_.lock_proof.push_back(*prevote);
+        }
+      }
       // Persisted before it leaves: the driver executes actions in order.
       actions_.push_back(PersistSigningState{signing_state_});
       break;
@@ -583,6 +620,18 @@ std::vector<Message> Engine::own_messages(std::uint32_t round) const {
     if (const ledger::Vote* v = set->first_vote_of(config_.validator_id)) own.emplace_back(*v);
   }
   return own;
+}
+
+std::vector<Message> Engine::round_messages(std::uint32_t round) const {
+  std::vector<Message> log;
+  auto it = rounds_.find(round);
+  if (!started_ || it == rounds_.end()) return log;
+  const RoundState& rs = it->second;
+  for (const ledger::Proposal& p : rs.proposals) log.emplace_back(p);
+  for (const VoteSet* set : {&rs.prevotes, &rs.precommits}) {
+    for (const ledger::Vote* v : set->all_votes()) log.emplace_back(*v);
+  }
+  return log;
 }
 
 std::vector<Message> Engine::gossip() const {

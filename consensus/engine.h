@@ -11,7 +11,8 @@
 // ignored. Untrusted input never asserts.
 //
 // The engine is built from the last persisted SigningState: it resumes the
-// height, round, step and lock it had signed at, resends what it had signed
+// height, round, step and lock (with the prevotes that justify it) it had
+// signed at, resends what it had signed
 // instead of signing anew, and never signs a message that conflicts with it.
 //
 // Deviations from the pseudo-code, all documented in docs/consensus.md:
@@ -19,6 +20,8 @@
 //    PROPOSAL message: the 2f+1 precommits already name it;
 //  - the next height starts when the driver sends StartHeight (lines 52-54),
 //    since only the node knows the next validator set;
+//  - the proposer schedules timeoutPropose too (line 21), so that a proposer
+//    that cannot prevote its own proposal in time prevotes nil;
 //  - the message log keeps at most two variants per signer and step, and
 //    future rounds only within a small allowance per signer, so a Byzantine
 //    peer cannot make it grow without bound.
@@ -42,8 +45,9 @@ class Engine {
   // Future rounds (above round_p) in which one signer may have messages
   // recorded at a time; enough for the f+1 rule (line 55) to work.
   static constexpr std::size_t kMaxFutureRoundsPerSigner = 2;
-  // Messages for the next height kept until StartHeight for it arrives.
-  static constexpr std::size_t kMaxBufferedMessages = 4096;
+  // Messages for the next height kept per signer until StartHeight for it
+  // arrives (unverified, so a signer's quota bounds what anyone can park).
+  static constexpr std::size_t kMaxBufferedPerSigner = 32;
 
   // `persisted` is what the SigningStateStore last saved (an empty state for
   // a validator that never signed). It must pass validate().
@@ -78,9 +82,13 @@ class Engine {
   // messages of the current round and, when it proposes a validValue, the
   // 2f+1 prevotes of validRound that justify it (line 28).
   std::vector<Message> gossip() const;
-  // This process's own proposal and votes in `round` of the current height,
-  // for a peer that is still in that round.
+  // This process's own proposal and votes in `round` of the current height.
   std::vector<Message> own_messages(std::uint32_t round) const;
+  // Every proposal and vote in the log for `round` of the current height,
+  // anyone's, for a peer that is still in that round: the paper's gossip
+  // relays what one correct process received to all the others, including
+  // what a Byzantine validator sent to some of them only.
+  std::vector<Message> round_messages(std::uint32_t round) const;
 
  private:
   enum class Validity { kUnknown, kPending, kValid, kInvalid };
@@ -136,9 +144,14 @@ class Engine {
   void send(const Message& message);  // a broadcast action for an already signed message
   void schedule_timeout(Step step);
   void request_validation(const ledger::Proposal& proposal);
+  void resume_from_signing_state();
   void restore_signed_messages();
 
   RoundState& round_state(std::uint32_t round) { return rounds_[round]; }
+  const RoundState* find_round(std::uint32_t round) const {
+    auto it = rounds_.find(round);
+    return it == rounds_.end() ? nullptr : &it->second;
+  }
   Validity validity(const Digest& value) const;
   std::uint64_t quorum_power() const { return quorum_power_; }
   bool is_proposer(std::uint32_t round) const;
@@ -168,7 +181,8 @@ class Engine {
 
   std::map<std::uint32_t, RoundState> rounds_;
   std::map<Digest, Validity> validity_;
-  std::vector<Message> next_height_;  // unverified, replayed by the next StartHeight
+  // Unverified, by claimed signer; replayed by the next StartHeight.
+  std::map<ledger::ParticipantId, std::vector<Message>> next_height_;
   std::vector<Evidence> evidence_;
   InputStats stats_;
 

@@ -54,6 +54,16 @@ Status validate(const SigningState& state) {
   if (state.locked_round.has_value() != state.locked_value.has_value()) {
     return Error(ErrorCode::kCorruption, "locked round and locked value must both be set or unset");
   }
+  if (state.lock_proof.size() > ledger::kMaxValidators) {
+    return Error(ErrorCode::kCorruption, "the lock proof has more votes than validators");
+  }
+  for (const ledger::Vote& vote : state.lock_proof) {
+    if (Status s = check_stored(state, Message{vote}, Step::kPrevote, "lock proof"); !s) return s;
+    if (!state.locked_round || vote.round != *state.locked_round ||
+        vote.block_hash != state.locked_value) {
+      return Error(ErrorCode::kCorruption, "the lock proof holds a prevote for something else");
+    }
+  }
   return {};
 }
 
@@ -110,6 +120,7 @@ void record_signed(SigningState& state, const Message& message) {
       if (vote.block_hash) {
         state.locked_round = vote.round;
         state.locked_value = vote.block_hash;
+        state.lock_proof.clear();
       }
       return;
   }

@@ -6,8 +6,10 @@
 // holds, for the latest height at which the validator signed anything, the
 // last proposal, prevote and precommit it signed (the full signed messages,
 // so that after a restart it can send them again instead of signing anew),
-// and its lock (lockedRound, lockedValue: the last precommit for a block),
-// so that a restart does not forget what the validator is locked on.
+// and its lock (lockedRound, lockedValue: the last precommit for a block)
+// with the 2f+1 prevotes that made it lock, so that a restart forgets
+// neither what the validator is locked on nor how to justify proposing it
+// (a proposal of validValue with validRound needs those prevotes, line 28).
 //
 // check_signing() is the rule: a candidate message may be signed only if its
 // (height, round, step) is beyond everything signed so far. If a message of
@@ -22,13 +24,14 @@
 // SigningState encoding, format version 1 (ledger's canonical encoding):
 //   u8 version, u64 height, optional Proposal, optional Vote prevote,
 //   optional Vote precommit, optional u32 locked round,
-//   optional digest locked value
+//   optional digest locked value, list of Vote lock proof
 //
 // Plain value types; a store belongs to one thread at a time.
 #pragma once
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "consensus/types.h"
 
@@ -47,18 +50,22 @@ struct SigningState {
   // lockedRound / lockedValue at `height`: both set or both absent.
   std::optional<std::uint32_t> locked_round;
   std::optional<Digest> locked_value;
+  // The prevotes for locked_value in locked_round that made this validator
+  // lock (line 36); empty without a lock.
+  std::vector<ledger::Vote> lock_proof;
 
   template <class Archive>
   void serialize(Archive& ar) {
     ledger::FormatVersion version{kFormatVersion, "signing state"};
-    ar(version, height, proposal, prevote, precommit, locked_round, locked_value);
+    ar(version, height, proposal, prevote, precommit, locked_round, locked_value, lock_proof);
   }
 
   bool operator==(const SigningState&) const = default;
 };
 
 // Every stored message is well formed, at `height`, of the right type; the
-// lock is complete. (Signatures are not checked: the state is our own.)
+// lock is complete and its proof is prevotes for it. (Signatures are not
+// checked: the state is our own.)
 Status validate(const SigningState& state);
 
 // The message of `message`'s type that `state` holds, if any.
@@ -79,8 +86,8 @@ struct SigningCheck {
 SigningCheck check_signing(const SigningState& state, const Message& candidate);
 
 // Records the signed `message` in `state`: a new height starts a fresh state,
-// and a precommit for a block becomes the lock. Asserts that
-// check_signing() allowed it.
+// and a precommit for a block becomes the lock (with an empty proof, for the
+// caller to fill in). Asserts that check_signing() allowed it.
 void record_signed(SigningState& state, const Message& message);
 
 // Where the driver keeps the signing state. save() must be durable when it

@@ -53,6 +53,14 @@ std::vector<const ledger::Vote*> VoteSet::votes_for(const Value& value) const {
   return found;
 }
 
+std::vector<const ledger::Vote*> VoteSet::all_votes() const {
+  std::vector<const ledger::Vote*> all;
+  for (const auto& [validator, votes] : by_validator_) {
+    for (const ledger::Vote& v : votes) all.push_back(&v);
+  }
+  return all;
+}
+
 const ledger::Vote* VoteSet::first_vote_of(const ledger::ParticipantId& validator) const {
   auto it = by_validator_.find(validator);
   return it == by_validator_.end() ? nullptr : &it->second.front();

@@ -53,6 +53,8 @@ class VoteSet {
   std::vector<Digest> blocks_with_power(std::uint64_t threshold) const;
   // The votes for `value`, one per validator, ordered by validator id.
   std::vector<const ledger::Vote*> votes_for(const Value& value) const;
+  // Every vote recorded here, conflicting ones included, by validator id.
+  std::vector<const ledger::Vote*> all_votes() const;
   // The first vote `validator` cast here, if any.
   const ledger::Vote* first_vote_of(const ledger::ParticipantId& validator) const;
 

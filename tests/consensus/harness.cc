@@ -78,6 +78,19 @@ const std::vector<Action>& Node::on(const Event& event, std::size_t crash_after)
   return last_;
 }
 
+void lock_in_round_0(Node& node, const Validators& vals, const Digest& value) {
+  const std::size_t me = node.index();
+  REQUIRE(vals.size() == 4);
+  REQUIRE(me != vals.proposer(1, 0));
+  node.on(StartHeight{1, vals.set()});
+  node.on(ProposalReceived{vals.proposal(vals.proposer(1, 0), 1, 0, value)});
+  node.on(BlockValidated{1, value, true});
+  node.on(VoteReceived{vals.prevote((me + 1) % 4, 1, 0, value)});
+  node.on(VoteReceived{vals.prevote((me + 2) % 4, 1, 0, value)});
+  REQUIRE(node.engine().locked_value() == value);
+  REQUIRE(node.engine().locked_round() == 0u);
+}
+
 std::optional<ledger::Vote> sent_vote(const std::vector<Action>& actions) {
   auto votes = actions_of<BroadcastVote>(actions);
   REQUIRE(votes.size() <= 1);

@@ -103,6 +103,11 @@ class Node {
   std::vector<Message> sent_;
 };
 
+// Brings `node`, a non-proposer of round 0 at height 1 among four validators
+// of power 1, to a lock on `value` in round 0: the proposal, its validation,
+// and prevotes from two other validators make 2f+1 with its own.
+void lock_in_round_0(Node& node, const Validators& vals, const Digest& value);
+
 // ------------------------------------------------------------ action queries
 
 template <typename T>

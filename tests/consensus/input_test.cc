@@ -1,6 +1,7 @@
 // Untrusted input: garbage is counted and ignored, equivocation becomes
 // evidence, early messages wait for their height, and validator sets change
 // at height boundaries.
+#include <algorithm>
 #include <random>
 
 #include "harness.h"
@@ -160,6 +161,41 @@ TEST_CASE("an equivocating validator counts once toward each value it signed",
   REQUIRE(vote.has_value());
   CHECK(vote->type == VoteType::kPrecommit);
   CHECK(vote->block_hash == a);
+}
+
+TEST_CASE("a round's log can be relayed to a peer that lacks it", "[consensus][input]") {
+  Validators vals({1, 1, 1, 1});
+  const std::size_t me = vals.non_proposer(1, 0);
+  const std::size_t liar = (me + 1) % 4;
+  Node node(vals, me);
+  node.on(StartHeight{1, vals.set()});
+  const ledger::Proposal proposal = vals.proposal(vals.proposer(1, 0), 1, 0, block("a"));
+  node.on(ProposalReceived{proposal});
+  node.on(VoteReceived{vals.prevote(liar, 1, 0, block("a"))});
+  node.on(VoteReceived{vals.prevote(liar, 1, 0, std::nullopt)});
+  node.on(VoteReceived{vals.precommit((me + 2) % 4, 1, 0, std::nullopt)});
+  node.on(TimeoutFired{1, 0, Step::kPropose});  // own prevote nil
+
+  std::vector<Message> log = node.engine().round_messages(0);
+  CHECK(log.size() == 5);  // the proposal, both of the liar's prevotes, own prevote, a precommit
+  CHECK(std::count(log.begin(), log.end(), Message{proposal}) == 1);
+  // A fresh validator fed this log reaches the same counts.
+  Node peer(vals, (me + 3) % 4);
+  peer.on(StartHeight{1, vals.set()});
+  for (const Message& m : log) {
+    if (const auto* p = std::get_if<ledger::Proposal>(&m)) {
+      peer.on(ProposalReceived{*p});
+    } else {
+      peer.on(VoteReceived{std::get<ledger::Vote>(m)});
+    }
+  }
+  CHECK(peer.engine().stats().accepted == 5);
+  CHECK(peer.engine().evidence().size() == 1);
+  // Its own messages only, for the round it is in.
+  auto own = node.engine().own_messages(0);
+  REQUIRE(own.size() == 1);
+  CHECK(signer_of(own[0]) == Validators::id(me));
+  CHECK(node.engine().round_messages(5).empty());
 }
 
 TEST_CASE("messages for the next height wait for it", "[consensus][input]") {

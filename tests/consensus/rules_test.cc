@@ -21,20 +21,6 @@ std::vector<std::size_t> others(const Validators& vals, std::size_t me) {
   return out;
 }
 
-// Brings a non-proposer of round 0 to a lock on `value` in round 0:
-// proposal, validation, prevotes from two others, then its own precommit.
-void lock_in_round_0(Node& node, const Validators& vals, const Digest& value) {
-  const std::size_t me = node.index();
-  node.on(StartHeight{1, vals.set()});
-  node.on(ProposalReceived{vals.proposal(vals.proposer(1, 0), 1, 0, value)});
-  node.on(BlockValidated{1, value, true});
-  auto helpers = others(vals, me);
-  node.on(VoteReceived{vals.prevote(helpers[0], 1, 0, value)});
-  node.on(VoteReceived{vals.prevote(helpers[1], 1, 0, value)});
-  REQUIRE(node.engine().locked_value() == value);
-  REQUIRE(node.engine().locked_round() == 0u);
-}
-
 // Ends round `round` through 2f+1 precommits and timeoutPrecommit (lines 47, 65).
 void finish_round(Node& node, const Validators& vals, std::uint32_t round) {
   auto helpers = others(vals, node.index());
@@ -47,14 +33,19 @@ void finish_round(Node& node, const Validators& vals, std::uint32_t round) {
 
 }  // namespace
 
-TEST_CASE("StartRound: the proposer asks for a value, the others wait (lines 11-21)",
+TEST_CASE("StartRound: the proposer asks for a value, everyone schedules timeoutPropose "
+          "(lines 11-21)",
           "[consensus][rules]") {
   Validators vals({1, 1, 1, 1});
   Node proposer(vals, vals.proposer(1, 0));
   auto& start = proposer.on(StartHeight{1, vals.set()});
   REQUIRE(actions_of<GetValue>(start).size() == 1);
   CHECK(actions_of<GetValue>(start)[0].height == 1);
-  CHECK_FALSE(scheduled(start).has_value());  // line 21 is for the others only
+  // Line 21 is for the others in the paper; the proposer schedules it too,
+  // so that it prevotes nil if it cannot prevote its own proposal in time.
+  auto own_timeout = scheduled(start);
+  REQUIRE(own_timeout.has_value());
+  CHECK(own_timeout->step == Step::kPropose);
 
   const Digest v = block("v");
   auto& proposed = proposer.on(ValueReady{1, 0, v});
@@ -70,6 +61,10 @@ TEST_CASE("StartRound: the proposer asks for a value, the others wait (lines 11-
   CHECK(actions_of<ValidateBlock>(proposed).size() == 1);
   // A stale answer to getValue is ignored.
   CHECK(proposer.on(ValueReady{1, 0, block("late")}).empty());
+  // Without valid(v), the proposer's own timeout makes it prevote nil.
+  auto vote = sent_vote(proposer.on(TimeoutFired{1, 0, Step::kPropose}));
+  REQUIRE(vote.has_value());
+  CHECK_FALSE(vote->block_hash.has_value());
 
   Node other(vals, vals.non_proposer(1, 0));
   auto timeout = scheduled(other.on(StartHeight{1, vals.set()}));
@@ -306,14 +301,11 @@ TEST_CASE("2f+1 precommits of any kind schedule timeoutPrecommit, which starts t
   auto& next = node.on(TimeoutFired{1, 0, Step::kPrecommit});
   CHECK(node.engine().round() == 1);
   CHECK(node.engine().step() == Step::kPropose);
-  if (vals.proposer(1, 1) == node.index()) {
-    CHECK(actions_of<GetValue>(next).size() == 1);
-  } else {
-    auto propose = scheduled(next);
-    REQUIRE(propose.has_value());
-    CHECK(propose->round == 1);
-    CHECK(propose->duration_ms == 330);  // timeoutPropose(1) = 300 + 1 * 30
-  }
+  if (vals.proposer(1, 1) == node.index()) CHECK(actions_of<GetValue>(next).size() == 1);
+  auto propose = scheduled(next);
+  REQUIRE(propose.has_value());
+  CHECK(propose->round == 1);
+  CHECK(propose->duration_ms == 330);  // timeoutPropose(1) = 300 + 1 * 30
 }
 
 TEST_CASE("timeouts grow with the round", "[consensus][rules]") {
@@ -341,12 +333,10 @@ TEST_CASE("timeouts grow with the round", "[consensus][rules]") {
       node.on(VoteReceived{vals.prevote(helpers[0], 1, r + 1, std::nullopt)});
       return node.on(VoteReceived{vals.prevote(helpers[1], 1, r + 1, std::nullopt)});
     }();
-    if (vals.proposer(1, r + 1) != 0) {
-      auto timeout = scheduled(actions);
-      REQUIRE(timeout.has_value());
-      CHECK(timeout->step == Step::kPropose);
-      CHECK(timeout->duration_ms == 300 + 30 * (r + 1));
-    }
+    auto timeout = scheduled(actions);
+    REQUIRE(timeout.has_value());
+    CHECK(timeout->step == Step::kPropose);
+    CHECK(timeout->duration_ms == 300 + 30 * (r + 1));
   }
 }
 
