@@ -111,7 +111,7 @@ class KvStore : public KvReader {
   virtual Status write(const KvBatch& batch, bool sync) = 0;
 
   // A consistent read-only view of the store as it is now, unaffected by later
-  // writes. It must not outlive the store.
+  // writes. Engines let it outlive the KvStore object it came from.
   virtual std::unique_ptr<KvReader> snapshot() const = 0;
 
   // Writes a consistent copy of the store into the new directory `dir`, while

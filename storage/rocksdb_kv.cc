@@ -11,7 +11,6 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -117,6 +116,8 @@ class RocksReadPath {
                 fs::path path, const rocksdb::Snapshot* snapshot)
       : db_(db), handles_(handles), path_(std::move(path)), snapshot_(snapshot) {}
 
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+
   rocksdb::ColumnFamilyHandle* handle(Column column) const {
     return (*handles_)[column_index(column) + 1];  // [0] is "default"
   }
@@ -198,31 +199,25 @@ class RocksReads : public Base {
   RocksReadPath read_;
 };
 
+// Holds its store open: a snapshot may outlive the BlockStore it came from
+// (a reader finishing during shutdown), and the database closes after both.
 class RocksSnapshot final : public RocksReads<KvReader> {
  public:
-  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
-                const std::vector<rocksdb::ColumnFamilyHandle*>* handles, const fs::path& path,
-                std::atomic<int>* outstanding)
-      : RocksReads(RocksReadPath(db, handles, path, snapshot)),
-        db_(db),
-        snapshot_(snapshot),
-        outstanding_(outstanding) {
-    ++*outstanding_;
-  }
-  ~RocksSnapshot() override {
-    db_->ReleaseSnapshot(snapshot_);
-    --*outstanding_;
-  }
+  RocksSnapshot(std::shared_ptr<const KvStore> owner, rocksdb::DB* db,
+                const std::vector<rocksdb::ColumnFamilyHandle*>* handles, const fs::path& path)
+      : RocksReads(RocksReadPath(db, handles, path, db->GetSnapshot())),
+        owner_(std::move(owner)),
+        db_(db) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(read_.snapshot()); }
   RocksSnapshot(const RocksSnapshot&) = delete;
   RocksSnapshot& operator=(const RocksSnapshot&) = delete;
 
  private:
+  std::shared_ptr<const KvStore> owner_;
   rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-  std::atomic<int>* outstanding_;
 };
 
-class RocksKv final : public RocksReads<KvStore> {
+class RocksKv final : public RocksReads<KvStore>, public std::enable_shared_from_this<RocksKv> {
  public:
   RocksKv(fs::path path, std::unique_ptr<rocksdb::DB> db,
           std::vector<rocksdb::ColumnFamilyHandle*> handles, std::shared_ptr<rocksdb::Cache> cache)
@@ -233,7 +228,6 @@ class RocksKv final : public RocksReads<KvStore> {
         handles_(std::move(handles)) {}
 
   ~RocksKv() override {
-    TC_ASSERT_MSG(outstanding_snapshots_ == 0, "a RocksDB snapshot outlived its store");
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
     }
@@ -260,8 +254,7 @@ class RocksKv final : public RocksReads<KvStore> {
   }
 
   std::unique_ptr<KvReader> snapshot() const override {
-    return std::make_unique<RocksSnapshot>(db_.get(), db_->GetSnapshot(), &handles_, path_,
-                                           &outstanding_snapshots_);
+    return std::make_unique<RocksSnapshot>(shared_from_this(), db_.get(), &handles_, path_);
   }
 
   Status checkpoint(const fs::path& dir) const override {
@@ -286,7 +279,6 @@ class RocksKv final : public RocksReads<KvStore> {
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  mutable std::atomic<int> outstanding_snapshots_ = 0;
 };
 
 Status check_column_families(const fs::path& path, const rocksdb::DBOptions& options) {

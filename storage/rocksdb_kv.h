@@ -7,7 +7,8 @@
 // write-buffer budget, and open table files are capped. Nothing here grows
 // with the ledger.
 //
-// Thread-safe (RocksDB is). Snapshots must be destroyed before the store.
+// Thread-safe (RocksDB is). A snapshot keeps the database open until it is
+// destroyed, even after the store's other owners are gone.
 #pragma once
 
 #include "storage/kv.h"

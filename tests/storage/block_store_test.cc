@@ -291,6 +291,9 @@ TEMPLATE_TEST_CASE("a snapshot keeps the state of its height while blocks are co
   CHECK(entries(*snapshot) == entries(at_five));
   CHECK(entries(store->state()) == entries(f.chain.state()));
   CHECK(entries(*snapshot) != entries(store->state()));
+  // A reader may finish after the store was closed.
+  store.reset();
+  CHECK(entries(*snapshot) == entries(at_five));
 }
 
 TEMPLATE_TEST_CASE("a validator set change is stored and signs from the next height",
