@@ -35,6 +35,8 @@ constexpr std::uint64_t kSyncTimeoutMs = 5'000;
 constexpr std::uint64_t kGossipIntervalMs = 1'000;
 // Candidate blocks kept per height (from distinct proposals and requests).
 constexpr std::size_t kMaxPendingBlocks = 64;
+// Equivocation evidence kept in memory.
+constexpr std::size_t kMaxEvidence = 1'000;
 // Submissions accepted for verification but not yet verified.
 constexpr std::size_t kMaxAdmissionsWaiting = 20'000;
 
@@ -395,6 +397,8 @@ class Node::Impl {
                         a.evidence.first.validator,
                         a.evidence.first.type == ledger::VoteType::kPrevote ? "prevote"
                                                                             : "precommit");
+              // Kept for publication; bounded so a faulty validator cannot grow it forever.
+              if (evidence_.size() >= kMaxEvidence) evidence_.erase(evidence_.begin());
               evidence_.push_back(a.evidence);
             },
         },
