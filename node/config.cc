@@ -250,8 +250,28 @@ const std::vector<Field>& fields() {
     f.push_back(rpc.endpoint("listen", "JSON-RPC and WebSocket address", &RpcSection::listen));
     f.push_back(rpc.endpoint("metrics_listen", "Prometheus /metrics address",
                              &RpcSection::metrics_listen));
-    f.push_back(rpc.list("cors_origins", "browser origins allowed to call the RPC",
+    f.push_back(rpc.list("cors_origins", "browser origins allowed to call the RPC (\"*\": any)",
                          &RpcSection::cors_origins));
+    f.push_back(rpc.number("max_body_bytes", "largest request body (HTTP 413 above)",
+                           &RpcSection::max_body_bytes));
+    f.push_back(rpc.number("max_header_bytes", "largest request header block (HTTP 431 above)",
+                           &RpcSection::max_header_bytes));
+    f.push_back(rpc.number("max_connections", "open HTTP and WebSocket connections at most",
+                           &RpcSection::max_connections));
+    f.push_back(rpc.number("rate_per_second", "requests per second per client address (0: no limit)",
+                           &RpcSection::rate_per_second));
+    f.push_back(rpc.number("rate_burst", "requests a client address may send at once",
+                           &RpcSection::rate_burst));
+    f.push_back(rpc.number("max_batch", "entries in one JSON-RPC batch at most",
+                           &RpcSection::max_batch));
+    f.push_back(rpc.number("auth_window_ms", "how far a signed request's timestamp may be off",
+                           &RpcSection::auth_window_ms));
+    f.push_back(rpc.number("idle_timeout_ms", "an idle connection is closed after this",
+                           &RpcSection::idle_timeout_ms));
+    f.push_back(rpc.number("request_timeout_ms", "time to send a request or take a response",
+                           &RpcSection::request_timeout_ms));
+    f.push_back(rpc.number("worker_threads", "threads that answer RPC requests",
+                           &RpcSection::worker_threads));
 
     Binder<StorageSection> storage{"storage", &NodeConfig::storage};
     f.push_back(storage.number("cache_mb", "RocksDB block cache", &StorageSection::cache_mb));
@@ -297,6 +317,22 @@ Status check(const NodeConfig& config) {
   }
   if (config.consensus.max_block_transactions == 0) {
     return invalid("consensus.max_block_transactions must be above 0");
+  }
+  const RpcSection& rpc = config.rpc;
+  if (rpc.max_body_bytes < 1024 || rpc.max_header_bytes < 1024) {
+    return invalid("rpc.max_body_bytes and rpc.max_header_bytes must be at least 1024");
+  }
+  if (rpc.max_connections == 0 || rpc.max_batch == 0 || rpc.worker_threads == 0 ||
+      rpc.worker_threads > 64) {
+    return invalid("rpc.max_connections and rpc.max_batch must be above 0, "
+                   "rpc.worker_threads between 1 and 64");
+  }
+  if (rpc.rate_per_second > 0 && rpc.rate_burst == 0) {
+    return invalid("rpc.rate_burst must be above 0 when rpc.rate_per_second limits the rate");
+  }
+  if (rpc.idle_timeout_ms < 100 || rpc.request_timeout_ms < 100 || rpc.auth_window_ms == 0) {
+    return invalid("rpc.idle_timeout_ms and rpc.request_timeout_ms must be at least 100, "
+                   "rpc.auth_window_ms above 0");
   }
   return {};
 }

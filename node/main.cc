@@ -13,6 +13,7 @@
 
 #include "node/log.h"
 #include "node/node.h"
+#include "node/rpc/server.h"
 
 extern char** environ;
 
@@ -87,20 +88,30 @@ int main(int argc, char** argv) {
     node::log::flush();
     return 1;
   }
+  // The RPC server registers for commit notices before the node starts,
+  // serves once it runs, and stops before it.
+  node::rpc::Server rpc(**node, config->rpc);
   if (Status s = (*node)->start(); !s) {
     node::log::error("node", "cannot start: {}", s.error().message());
     node::log::flush();
+    return 1;
+  }
+  if (Status s = rpc.start(); !s) {
+    node::log::error("rpc", "cannot start: {}", s.error().message());
+    (*node)->stop();
     return 1;
   }
   std::thread waiter([&] {
     int received = 0;
     sigwait(&signals, &received);
     node::log::info("node", "received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
+    rpc.stop();
     (*node)->stop();
   });
   (*node)->wait();
   // If the node stopped by itself (a fatal error), release the signal thread.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  rpc.stop();
   return 0;
 }

@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev
   librocksdb-dev
   libboost-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev
 )
 
 missing=()
@@ -21,6 +22,15 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+
+# The JavaScript client's test needs Node.js 18 or later (WebCrypto's
+# crypto.subtle). Debian's nodejs (18) is installed only when no node of at
+# least that version is already on the PATH, so a newer one is never replaced.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [[ ! "$node_major" =~ ^[0-9]+$ || "$node_major" -lt 18 ]]; then
+  status=$(dpkg-query -W -f='${Status}' nodejs 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=(nodejs)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -1,0 +1,129 @@
+#include "node/rpc/access.h"
+
+#include <variant>
+
+#include "ledger/payloads.h"
+#include "ledger/queries.h"
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+// How many of a buyer's trades are searched for one of an asset before the
+// asset is refused; keeps the check bounded for buyers with huge histories.
+constexpr std::size_t kMaxTradesSearched = 10'000;
+
+}  // namespace
+
+bool Access::is_party(const ledger::Trade& trade) const {
+  return is(trade.buyer) || is(trade.provider);
+}
+
+bool Access::can_read_trade(const ledger::Trade& trade) const {
+  if (auditor() || is_party(trade)) return true;
+  using ledger::TradeState;
+  if (has(ledger::Role::kReviewer)) {
+    if (trade.state == TradeState::kAgreed) return true;
+    for (const ledger::TradeReviewRecord& review : trade.reviews) {
+      if (is(review.reviewer)) return true;
+    }
+  }
+  if (has(ledger::Role::kArbitrator)) {
+    if (trade.state == TradeState::kDisputed) return true;
+    if (trade.state == TradeState::kResolved && resolved_by_caller(trade)) return true;
+  }
+  if (has(ledger::Role::kOperator)) {
+    if (trade.state == TradeState::kAccepted || trade.state == TradeState::kSettled) return true;
+  }
+  return false;
+}
+
+bool Access::resolved_by_caller(const ledger::Trade& trade) const {
+  bool found = false;
+  state_.scan(ledger::keys::trade_history_prefix(trade.id), [&](std::string_view, ByteView value) {
+    auto entry = ledger::decode<ledger::TrailEntry>(value);
+    found = entry && entry->kind == ledger::TxKind::kTradeResolveDispute &&
+            entry->status == ledger::TxStatus::kOk && is(entry->sender);
+    return !found;
+  });
+  return found;
+}
+
+bool Access::trades_asset(const ledger::Asset& asset) const {
+  if (!caller_) return false;
+  for (const std::string& trade :
+       ledger::trades_of_participant(state_, caller_->id, {}, kMaxTradesSearched)) {
+    if (state_.get(ledger::keys::asset_trade(asset.id, trade))) return true;
+  }
+  return false;
+}
+
+bool Access::can_read_asset(const ledger::Asset& asset) const {
+  if (can_read_asset_history(asset)) return true;
+  return has(ledger::Role::kBuyer) && trades_asset(asset);
+}
+
+bool Access::can_read_asset_history(const ledger::Asset& asset) const {
+  return auditor() || is(asset.provider) || has(ledger::Role::kReviewer) ||
+         has(ledger::Role::kOperator);
+}
+
+bool Access::can_list_trades_of_participant(std::string_view participant) const {
+  return auditor() || is(participant);
+}
+
+bool Access::can_list_trades_of_asset(const ledger::Asset& asset) const {
+  return auditor() || is(asset.provider) || has(ledger::Role::kOperator);
+}
+
+bool Access::can_read_participant(std::string_view participant) const {
+  return auditor() || is(participant) || has(ledger::Role::kGovernor) ||
+         has(ledger::Role::kAttestor) || has(ledger::Role::kReviewer);
+}
+
+Access::Attestations Access::attestations_of(std::string_view subject) const {
+  if (auditor() || is(subject) || has(ledger::Role::kReviewer)) return Attestations::kAll;
+  if (has(ledger::Role::kAttestor)) return Attestations::kOwn;
+  return Attestations::kNone;
+}
+
+bool Access::can_read_transaction(const ledger::Transaction& tx) const {
+  if (!caller_) return false;
+  if (auditor() || is(tx.sender)) return true;
+  auto payload = ledger::decode_payload(tx.kind, tx.payload, tx.suite);
+  if (!payload) return false;
+  auto trade = [&](const std::string& id) {
+    auto record = ledger::find_trade(state_, id);
+    return record && can_read_trade(*record);
+  };
+  auto asset = [&](const std::string& id) {
+    auto record = ledger::find_asset(state_, id);
+    return record && can_read_asset(*record);
+  };
+  return std::visit(
+      [&](const auto& p) -> bool {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, ledger::ProposePayload> ||
+                      std::is_same_v<P, ledger::ApprovePayload>) {
+          return has(ledger::Role::kGovernor);
+        } else if constexpr (std::is_same_v<P, ledger::AttestPayload>) {
+          return attestations_of(p.subject) == Attestations::kAll;
+        } else if constexpr (std::is_same_v<P, ledger::RevokePayload>) {
+          auto attestation = ledger::find_attestation(state_, p.attestation_id);
+          if (!attestation) return false;
+          auto scope = attestations_of(attestation->subject);
+          return scope == Attestations::kAll ||
+                 (scope == Attestations::kOwn && is(attestation->attestor));
+        } else if constexpr (std::is_same_v<P, ledger::RotateKeyPayload>) {
+          return can_read_participant(tx.sender);
+        } else if constexpr (std::is_same_v<P, ledger::AssetRegisterPayload> ||
+                             std::is_same_v<P, ledger::AssetReviewPayload>) {
+          return asset(p.asset_id);
+        } else {
+          return trade(p.trade_id);  // every trade.* payload names its trade
+        }
+      },
+      *payload);
+}
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,42 @@
+// What the RPC needs from a node, and nothing more: its status, committed
+// reads, and admission of signed transactions. The RPC never reaches the
+// consensus engine, the mempool or the network (CometBFT's rpc/core/env.go
+// gives its RPC the same kind of narrow interfaces).
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "node/node.h"
+
+namespace tracechain::node::rpc {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual NodeStatus status() const = 0;
+  // Committed blocks, receipts, proofs; snapshot() for state.
+  virtual const storage::BlockStore& store() const = 0;
+  // Admission of a signed transaction; `done` gets its hash or why it was
+  // refused (kResourceExhausted: mempool full, retry), on any thread.
+  virtual void submit(Bytes encoded, std::function<void(Result<Digest>)> done) = 0;
+};
+
+// The backend of a live node.
+class NodeBackend final : public Backend {
+ public:
+  explicit NodeBackend(Node& node) : node_(node) {}
+  NodeStatus status() const override { return node_.status(); }
+  const storage::BlockStore& store() const override { return node_.store(); }
+  void submit(Bytes encoded, std::function<void(Result<Digest>)> done) override {
+    node_.submit(std::move(encoded), std::move(done));
+  }
+
+ private:
+  Node& node_;
+};
+
+}  // namespace tracechain::node::rpc

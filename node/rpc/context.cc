@@ -1,0 +1,206 @@
+#include "node/rpc/context.h"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+#include "ledger/queries.h"
+#include "node/log.h"
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+// Sessions that ended leave expired entries; they are swept once the list
+// grows past this many.
+constexpr std::size_t kSessionSweep = 64;
+
+}  // namespace
+
+ConnectionSlot::~ConnectionSlot() {
+  if (context_) context_->release_connection();
+}
+
+ServerContext::ServerContext(std::unique_ptr<Backend> backend, const RpcSection& config)
+    : config_(config),
+      backend_(std::move(backend)),
+      authenticator_(backend_->store().params(), config.auth_window_ms),
+      rate_limiter_(config.rate_per_second, config.rate_burst),
+      dispatcher_(*backend_, metrics_, DispatchLimits{config.max_batch}) {}
+
+std::uint64_t ServerContext::now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+bool ServerContext::post_work(std::function<void()> work) {
+  std::lock_guard lock(workers_mutex_);
+  if (!workers_) return false;
+  boost::asio::post(*workers_, std::move(work));
+  return true;
+}
+
+bool ServerContext::acquire_connection() {
+  std::uint64_t open = connections_.load();
+  do {
+    if (open >= config_.max_connections) return false;
+  } while (!connections_.compare_exchange_weak(open, open + 1));
+  metrics_.connection_opened();
+  return true;
+}
+
+void ServerContext::release_connection() {
+  connections_.fetch_sub(1);
+  metrics_.connection_closed();
+}
+
+void ServerContext::add_session(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  if (sessions_.size() >= kSessionSweep) {
+    std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+  }
+  sessions_.push_back(session);
+}
+
+std::vector<std::shared_ptr<Session>> ServerContext::live_sessions() {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& weak : sessions_) {
+    if (auto session = weak.lock()) out.push_back(std::move(session));
+  }
+  return out;
+}
+
+ServerContext::HttpAnswer ServerContext::answer_http(const Credentials& credentials,
+                                                     const std::string& request,
+                                                     const std::string& body,
+                                                     const std::string& client) {
+  // One snapshot answers the whole request: authentication and every call
+  // of a batch see the same committed state.
+  auto snapshot = backend_->store().snapshot();
+  if (!snapshot) {
+    log::error("rpc", "cannot take a state snapshot: {}", snapshot.error().message());
+    return {500, Dispatcher::error_reply(rpc_error::kInternal, "internal error")};
+  }
+  std::shared_ptr<const ledger::StateView> state(std::move(*snapshot));
+  std::optional<Caller> caller;
+  if (credentials.any()) {
+    auto verified = authenticator_.verify(credentials, request, body, *state, now_ms());
+    if (!verified) {
+      metrics_.count_request("unknown", "authentication_failed");
+      return {401, Dispatcher::error_reply(rpc_error::kAuthenticationFailed,
+                                           "authentication failed: " + verified.error().message())};
+    }
+    caller = std::move(*verified);
+  }
+  CallContext context(*backend_, caller, nullptr, state);
+  auto admit = [&](std::size_t more) {
+    return rate_limiter_.take(client, more, RateLimiter::Clock::now());
+  };
+  Dispatcher::Reply reply = dispatcher_.handle(body, context, admit);
+  if (reply.rate_limited) {
+    metrics_.count_rate_limited();
+    return {429, std::move(reply.body)};
+  }
+  return {reply.body.empty() ? 204u : 200u, std::move(reply.body)};
+}
+
+Result<std::optional<Caller>> ServerContext::authenticate_upgrade(const Credentials& credentials,
+                                                                  const std::string& request) {
+  if (!credentials.any()) return std::optional<Caller>();
+  auto snapshot = backend_->store().snapshot();
+  if (!snapshot) return snapshot.error();
+  auto caller = authenticator_.verify(credentials, request, "", **snapshot, now_ms());
+  if (!caller) return caller.error();
+  return std::optional<Caller>(std::move(*caller));
+}
+
+std::string ServerContext::answer_ws(const std::string& message,
+                                     const std::optional<Caller>& caller,
+                                     Subscriptions& subscriptions, const std::string& client) {
+  CallContext context(*backend_, caller, &subscriptions);
+  auto admit = [&](std::size_t more) {
+    return rate_limiter_.take(client, more, RateLimiter::Clock::now());
+  };
+  Dispatcher::Reply reply = dispatcher_.handle(message, context, admit);
+  if (reply.rate_limited) metrics_.count_rate_limited();
+  return std::move(reply.body);
+}
+
+void ServerContext::on_commit(const CommitNotice& notice) {
+  metrics_.on_commit(notice);
+  if (!running_) return;
+  auto copy = std::make_shared<const CommitNotice>(notice);
+  post_work([this, copy] {
+    auto sessions = live_sessions();
+    if (sessions.empty()) return;
+    std::shared_ptr<const CommitEvents> events;
+    try {
+      events = build_events(*copy);
+    } catch (const std::exception& e) {
+      log::error("rpc", "height={} cannot build subscription events: {}", copy->header.height,
+                 e.what());
+      return;
+    }
+    for (const auto& session : sessions) session->on_commit(events);
+  });
+}
+
+std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice) {
+  auto events = std::make_shared<CommitEvents>();
+  const storage::BlockStore& store = backend_->store();
+  crypto::HashAlgorithm algorithm = store.params().hash_algorithm();
+  std::size_t failed = 0;
+  for (const ledger::Receipt& r : notice.receipts) failed += !r.ok();
+  events->block = header_json(notice.header, algorithm);
+  events->block["transactionCount"] = notice.tx_hashes.size();
+  events->block["failedCount"] = failed;
+  events->block["via"] = notice.how;
+
+  // Trades never change parties, so any snapshot at or after this block
+  // answers who they are.
+  std::shared_ptr<const ledger::StateView> state;
+  for (std::size_t i = 0; i < notice.receipts.size(); ++i) {
+    const ledger::Receipt& receipt = notice.receipts[i];
+    for (const ledger::Event& event : receipt.events) {
+      if (!event.kind.starts_with("trade.")) continue;
+      if (!state) {
+        auto snapshot = store.snapshot();
+        if (!snapshot) throw std::runtime_error(snapshot.error().message());
+        state = std::shared_ptr<const ledger::StateView>(std::move(*snapshot));
+      }
+      auto trade = ledger::find_trade(*state, event.subject);
+      if (!trade) continue;
+      auto kind = ledger::tx_kind_name(notice.tx_kinds[i]);
+      events->trade_events.push_back(
+          {{{"event", event.kind},
+            {"tradeId", event.subject},
+            {"height", receipt.height},
+            {"index", receipt.index},
+            {"txHash", to_hex(receipt.tx_hash)},
+            {"txKind", kind ? std::string(*kind) : "unknown"},
+            {"sender", notice.tx_senders[i]},
+            {"status", receipt.ok() ? "ok" : "failed"}},
+           {trade->buyer, trade->provider}});
+    }
+  }
+  return events;
+}
+
+void ServerContext::start(boost::asio::thread_pool& workers) {
+  std::lock_guard lock(workers_mutex_);
+  workers_ = &workers;
+  running_ = true;
+}
+
+void ServerContext::stop() {
+  {
+    std::lock_guard lock(workers_mutex_);
+    workers_ = nullptr;
+    running_ = false;
+  }
+  for (const auto& session : live_sessions()) session->close();
+}
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,136 @@
+// What every RPC connection shares: the configuration, the backend, metrics,
+// the authenticator, the rate limiter, the dispatcher, the worker threads
+// and the list of open sessions. Kept free of Beast so that the dispatcher
+// side compiles quickly.
+//
+// Threads: sessions run on the node's io_context (one strand each); every
+// request that reads the store, verifies a signature or waits for admission
+// runs on the RPC's own worker threads (post_work), so a slow or heavy
+// request never holds a thread the consensus core needs.
+//
+// Lifetime: sessions hold the context by shared_ptr; the Server holds it
+// too, and owns the worker pool, which it detaches and joins on stop().
+//
+// Thread-safety: every member function may be called from any thread.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "node/rpc/auth.h"
+#include "node/rpc/backend.h"
+#include "node/rpc/dispatcher.h"
+#include "node/rpc/metrics.h"
+#include "node/rpc/rate_limiter.h"
+
+namespace tracechain::node::rpc {
+
+// What one committed block brings to WebSocket subscribers, computed once
+// per block on a worker thread.
+struct CommitEvents {
+  Json block;  // the header's JSON shape with transaction counts
+  struct TradeEvent {
+    Json event;
+    std::vector<std::string> parties;  // the trade's buyer and provider
+  };
+  std::vector<TradeEvent> trade_events;
+};
+
+// A connection the server can close on stop and tell about commits.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Closes the connection soon; callable from any thread.
+  virtual void close() = 0;
+  // Only WebSocket sessions care; callable from any thread.
+  virtual void on_commit(const std::shared_ptr<const CommitEvents>&) {}
+};
+
+// One of the limited connection slots, given back when the connection ends.
+class ServerContext;
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(std::shared_ptr<ServerContext> context) : context_(std::move(context)) {}
+  ConnectionSlot(ConnectionSlot&&) = default;
+  ConnectionSlot& operator=(ConnectionSlot&&) = default;
+  ~ConnectionSlot();
+
+ private:
+  std::shared_ptr<ServerContext> context_;
+};
+
+class ServerContext {
+ public:
+  ServerContext(std::unique_ptr<Backend> backend, const RpcSection& config);
+
+  const RpcSection& config() const { return config_; }
+  Backend& backend() { return *backend_; }
+  Metrics& metrics() { return metrics_; }
+  RateLimiter& rate_limiter() { return rate_limiter_; }
+  bool running() const { return running_; }
+
+  // Runs `work` on a worker thread; false (dropping it) once stopping.
+  bool post_work(std::function<void()> work);
+
+  // Connection accounting: acquire() is false at the limit.
+  bool acquire_connection();
+  void release_connection();
+
+  void add_session(const std::shared_ptr<Session>& session);
+
+  // A JSON-RPC message arriving over HTTP: authenticates the credentials
+  // (if any) against `request` ("POST /") and the body, then dispatches.
+  // Runs on a worker thread.
+  struct HttpAnswer {
+    unsigned status = 200;  // 200, 204 (nothing to reply), 401, 429
+    std::string body;
+  };
+  HttpAnswer answer_http(const Credentials& credentials, const std::string& request,
+                         const std::string& body, const std::string& client);
+
+  // The WebSocket upgrade's credentials (none: an anonymous connection).
+  Result<std::optional<Caller>> authenticate_upgrade(const Credentials& credentials,
+                                                     const std::string& request);
+
+  // A JSON-RPC message over WebSocket from an authenticated (or anonymous)
+  // connection; the reply, or "" when none is due. Runs on a worker thread.
+  std::string answer_ws(const std::string& message, const std::optional<Caller>& caller,
+                        Subscriptions& subscriptions, const std::string& client);
+
+  // Called on the node's core strand after each commit: counts it, and has a
+  // worker build the subscribers' events.
+  void on_commit(const CommitNotice& notice);
+
+  // Server side.
+  void start(boost::asio::thread_pool& workers);
+  // Detaches the workers and closes every session; the caller joins the pool.
+  void stop();
+
+ private:
+  static std::uint64_t now_ms();
+  std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice);
+  std::vector<std::shared_ptr<Session>> live_sessions();
+
+  RpcSection config_;
+  std::unique_ptr<Backend> backend_;
+  Metrics metrics_;
+  Authenticator authenticator_;
+  RateLimiter rate_limiter_;
+  Dispatcher dispatcher_;
+  std::atomic<bool> running_{false};
+  std::atomic<std::uint64_t> connections_{0};
+
+  std::mutex workers_mutex_;
+  boost::asio::thread_pool* workers_ = nullptr;  // GUARDED_BY(workers_mutex_)
+
+  std::mutex sessions_mutex_;
+  std::vector<std::weak_ptr<Session>> sessions_;  // GUARDED_BY(sessions_mutex_)
+};
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,324 @@
+#include "node/rpc/dispatcher.h"
+
+#include <charconv>
+
+#include "node/log.h"
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+// Thrown by the parser callback when JSON nests deeper than allowed; caught
+// in parse() only.
+struct TooDeep {};
+
+Json error_object(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
+  Json error = {{"code", code}, {"message", message}};
+  if (!data.is_null()) error["data"] = data;
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
+}
+
+// Client text quoted back in a message, cut short so a reply never grows
+// with what a client sends.
+std::string clipped(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "'" + std::string(text.substr(0, kMax));
+  if (text.size() > kMax) out += "...";
+  return out + "'";
+}
+
+}  // namespace
+
+std::string_view error_kind(int code) {
+  switch (code) {
+    case rpc_error::kParseError:
+      return "parse_error";
+    case rpc_error::kInvalidRequest:
+      return "invalid_request";
+    case rpc_error::kMethodNotFound:
+      return "method_not_found";
+    case rpc_error::kInvalidParams:
+      return "invalid_params";
+    case rpc_error::kTransactionRejected:
+      return "transaction_rejected";
+    case rpc_error::kNotFound:
+      return "not_found";
+    case rpc_error::kNotAuthorised:
+      return "not_authorised";
+    case rpc_error::kMempoolFull:
+      return "mempool_full";
+    case rpc_error::kAuthenticationFailed:
+      return "authentication_failed";
+    case rpc_error::kRateLimited:
+      return "rate_limited";
+    case rpc_error::kLimitExceeded:
+      return "limit_exceeded";
+    case rpc_error::kWebSocketOnly:
+      return "websocket_only";
+    default:
+      return "internal_error";
+  }
+}
+
+RpcFailure invalid_param(std::string_view name, std::string_view why) {
+  return RpcFailure(rpc_error::kInvalidParams,
+                    "invalid params: " + std::string(name) + ": " + std::string(why),
+                    Json{{"param", name}, {"reason", why}});
+}
+
+RpcFailure failure_from(const Error& error, std::string_view param) {
+  switch (error.code()) {
+    case ErrorCode::kNotFound:
+      return RpcFailure(rpc_error::kNotFound, error.message());
+    case ErrorCode::kInvalidInput:
+      return invalid_param(param, error.message());
+    case ErrorCode::kVerificationFailed:
+    case ErrorCode::kIo:
+    case ErrorCode::kCorruption:
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kResourceExhausted:
+    case ErrorCode::kConflict:
+      break;
+  }
+  log::error("rpc", "internal error answering a call: {}", error.message());
+  return RpcFailure(rpc_error::kInternal, "internal error");
+}
+
+// ------------------------------------------------------------------ Params
+
+Params::Params(const Json* params, std::span<const std::string_view> names) {
+  for (std::string_view name : names) values_.emplace_back(name, nullptr);
+  if (!params) return;
+  if (params->is_array()) {
+    if (params->size() > names.size()) {
+      throw RpcFailure(rpc_error::kInvalidParams,
+                       "invalid params: " + std::to_string(params->size()) +
+                           " positional values given, this method takes at most " +
+                           std::to_string(names.size()),
+                       Json{{"param", "params"}, {"reason", "too many positional values"}});
+    }
+    for (std::size_t i = 0; i < params->size(); ++i) values_[i].second = &(*params)[i];
+    return;
+  }
+  for (const auto& [key, value] : params->items()) {
+    auto it = std::find_if(values_.begin(), values_.end(),
+                           [&](const auto& entry) { return entry.first == key; });
+    if (it == values_.end()) throw invalid_param(key, "this method has no such parameter");
+    it->second = &value;
+  }
+}
+
+const Json* Params::find(std::string_view name) const {
+  for (const auto& [key, value] : values_) {
+    if (key == name) return value && !value->is_null() ? value : nullptr;
+  }
+  TC_ASSERT_MSG(false, "a method asked for a parameter it does not declare");
+  return nullptr;
+}
+
+std::string Params::string(std::string_view name, std::size_t max_size) const {
+  const Json* value = find(name);
+  if (!value) throw invalid_param(name, "required");
+  if (!value->is_string()) throw invalid_param(name, "expected a string");
+  const auto& text = value->get_ref<const std::string&>();
+  if (text.size() > max_size) {
+    throw invalid_param(name, "longer than " + std::to_string(max_size) + " characters");
+  }
+  return text;
+}
+
+std::string Params::identifier(std::string_view name) const {
+  std::string id = string(name, ledger::kMaxIdentifierSize * 2);
+  if (Status s = ledger::validate_identifier(name, id); !s) {
+    throw invalid_param(name, "not an identifier (1 to 64 of a-z 0-9 . - _)");
+  }
+  return id;
+}
+
+std::optional<std::string> Params::optional_identifier(std::string_view name) const {
+  if (!has(name)) return std::nullopt;
+  return identifier(name);
+}
+
+Digest Params::digest(std::string_view name) const {
+  auto digest = digest_from_hex(string(name, 2 * kDigestSize + 2));
+  if (!digest) throw invalid_param(name, "expected 64 hex digits");
+  return *digest;
+}
+
+std::uint64_t Params::u64(std::string_view name) const {
+  const Json* value = find(name);
+  if (!value) throw invalid_param(name, "required");
+  if (value->is_number_unsigned()) return value->get<std::uint64_t>();
+  if (value->is_number_integer()) throw invalid_param(name, "must not be negative");
+  if (value->is_string()) {
+    const auto& text = value->get_ref<const std::string&>();
+    std::uint64_t out = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return out;
+  }
+  throw invalid_param(name, "expected a whole number from 0 to 2^64-1 (a number or a decimal string)");
+}
+
+std::optional<std::uint64_t> Params::optional_u64(std::string_view name) const {
+  if (!has(name)) return std::nullopt;
+  return u64(name);
+}
+
+Bytes Params::hex(std::string_view name, std::size_t max_bytes) const {
+  auto bytes = from_hex(string(name, 2 * max_bytes + 2));
+  if (!bytes) throw invalid_param(name, "expected hex digits (an even number of them)");
+  return std::move(*bytes);
+}
+
+// ------------------------------------------------------------- CallContext
+
+const ledger::StateView& CallContext::state() {
+  if (!snapshot_) {
+    auto snapshot = backend_.store().snapshot();
+    if (!snapshot) throw failure_from(snapshot.error());
+    snapshot_ = std::shared_ptr<const ledger::StateView>(std::move(*snapshot));
+  }
+  return *snapshot_;
+}
+
+// -------------------------------------------------------------- Dispatcher
+
+Dispatcher::Dispatcher(Backend& backend, Metrics& metrics, DispatchLimits limits)
+    : backend_(backend), metrics_(metrics), limits_(limits) {
+  for (const Method& method : all_methods()) methods_.emplace(method.name, &method);
+}
+
+std::string Dispatcher::error_reply(int code, std::string_view message, const Json& data) {
+  return dump(error_object(nullptr, code, message, data));
+}
+
+Dispatcher::Reply Dispatcher::handle(std::string_view text, CallContext& context,
+                                     const std::function<bool(std::size_t)>& admit_batch) {
+  Json message;
+  try {
+    std::size_t max_depth = limits_.max_depth;
+    Json::parser_callback_t limit_depth = [max_depth](int depth, Json::parse_event_t event,
+                                                      Json&) {
+      if ((event == Json::parse_event_t::object_start ||
+           event == Json::parse_event_t::array_start) &&
+          static_cast<std::size_t>(depth) >= max_depth) {
+        throw TooDeep{};
+      }
+      return true;
+    };
+    message = Json::parse(text.begin(), text.end(), limit_depth);
+  } catch (const TooDeep&) {
+    metrics_.count_request("unknown", "parse_error");
+    return {error_reply(rpc_error::kParseError,
+                        "parse error: JSON nested deeper than " +
+                            std::to_string(limits_.max_depth) + " levels")};
+  } catch (const Json::exception& e) {
+    metrics_.count_request("unknown", "parse_error");
+    // nlohmann's messages name the byte offset and what was expected; they
+    // hold no server state.
+    return {error_reply(rpc_error::kParseError, std::string("parse error: ") + e.what())};
+  }
+
+  if (!message.is_array()) {
+    auto reply = handle_one(message, context);
+    return {reply ? dump(*reply) : std::string()};
+  }
+  if (message.empty()) {
+    metrics_.count_request("unknown", "invalid_request");
+    return {error_reply(rpc_error::kInvalidRequest, "invalid request: an empty batch")};
+  }
+  if (message.size() > limits_.max_batch) {
+    metrics_.count_request("unknown", "limit_exceeded");
+    return {error_reply(rpc_error::kLimitExceeded,
+                        "a batch holds at most " + std::to_string(limits_.max_batch) +
+                            " requests; this one holds " + std::to_string(message.size()),
+                        Json{{"limit", limits_.max_batch}})};
+  }
+  if (message.size() > 1 && admit_batch && !admit_batch(message.size() - 1)) {
+    metrics_.count_request("unknown", "rate_limited");
+    return {error_reply(rpc_error::kRateLimited,
+                        "rate limit: this batch holds more requests than the client may send now"),
+            true};
+  }
+  Json replies = Json::array();
+  for (const Json& request : message) {
+    if (auto reply = handle_one(request, context)) replies.push_back(std::move(*reply));
+  }
+  return {replies.empty() ? std::string() : dump(replies)};
+}
+
+std::optional<Json> Dispatcher::handle_one(const Json& request, CallContext& context) {
+  auto invalid = [&](const Json& id, std::string_view why) {
+    metrics_.count_request("unknown", "invalid_request");
+    return error_object(id, rpc_error::kInvalidRequest, "invalid request: " + std::string(why));
+  };
+  if (!request.is_object()) return invalid(nullptr, "expected a Request object");
+  Json id = nullptr;
+  bool notification = true;
+  if (auto it = request.find("id"); it != request.end()) {
+    if (!it->is_string() && !it->is_number() && !it->is_null()) {
+      return invalid(nullptr, "\"id\" must be a string, a number or null");
+    }
+    id = *it;
+    notification = false;
+  }
+  auto version = request.find("jsonrpc");
+  if (version == request.end() || !version->is_string() || *version != "2.0") {
+    return invalid(id, "\"jsonrpc\" must be \"2.0\"");
+  }
+  auto method_name = request.find("method");
+  if (method_name == request.end() || !method_name->is_string()) {
+    return invalid(id, "\"method\" must be a string");
+  }
+  const Json* params = nullptr;
+  if (auto it = request.find("params"); it != request.end()) {
+    if (!it->is_object() && !it->is_array()) {
+      return invalid(id, "\"params\" must be an object or an array");
+    }
+    params = &*it;
+  }
+
+  const auto& name = method_name->get_ref<const std::string&>();
+  auto found = methods_.find(name);
+  Json reply;
+  if (found == methods_.end()) {
+    metrics_.count_request("unknown", "method_not_found");
+    reply = error_object(id, rpc_error::kMethodNotFound, "method not found: " + clipped(name));
+  } else {
+    const Method& method = *found->second;
+    try {
+      Json result = call(method, params, context);
+      metrics_.count_request(method.name, "ok");
+      reply = {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+    } catch (const RpcFailure& failure) {
+      metrics_.count_request(method.name, error_kind(failure.code()));
+      if (failure.code() == rpc_error::kTransactionRejected ||
+          failure.code() == rpc_error::kMempoolFull) {
+        const Json& data = failure.data();
+        metrics_.count_rejection(data.is_object() && data.contains("reason")
+                                     ? data["reason"].get<std::string>()
+                                     : std::string("invalid"));
+      }
+      reply = error_object(id, failure.code(), failure.message(), failure.data());
+    } catch (const std::exception& e) {
+      log::error("rpc", "{} failed unexpectedly: {}", method.name, e.what());
+      metrics_.count_request(method.name, "internal_error");
+      reply = error_object(id, rpc_error::kInternal, "internal error");
+    }
+  }
+  if (notification) return std::nullopt;
+  return reply;
+}
+
+Json Dispatcher::call(const Method& method, const Json* params, CallContext& context) {
+  if (method.needs_caller && !context.caller()) {
+    throw RpcFailure(rpc_error::kNotAuthorised,
+                     std::string(method.name) +
+                         " needs a signed request from a participant (docs/rpc.md#authentication)");
+  }
+  Params checked(params, method.params);
+  return method.handler(checked, context);
+}
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,537 @@
+// The RPC methods: what each reads, who may call it (access.h) and the shape
+// of its result (shapes.h). docs/rpc.md documents every one of them; keep
+// the two in step.
+#include <charconv>
+#include <chrono>
+#include <future>
+
+#include "ledger/queries.h"
+#include "node/rpc/access.h"
+#include "node/rpc/dispatcher.h"
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+// Pages of lists: the default and the most a caller may ask for.
+constexpr std::uint64_t kDefaultPage = 100;
+constexpr std::uint64_t kMaxPage = 1000;
+// Heights one chain_getValidatorSetChanges call scans at most.
+constexpr std::uint64_t kMaxValidatorScan = 10'000;
+// How long a submission may wait for the node's admission checks.
+constexpr auto kSubmitTimeout = std::chrono::seconds(10);
+
+crypto::HashAlgorithm algorithm(CallContext& c) { return c.store().params().hash_algorithm(); }
+
+RpcFailure not_authorised(const std::string& what) {
+  return RpcFailure(rpc_error::kNotAuthorised, "not authorised to read " + what);
+}
+
+RpcFailure not_found(const std::string& what) {
+  return RpcFailure(rpc_error::kNotFound, what);
+}
+
+std::uint64_t page_limit(const Params& p) {
+  std::uint64_t limit = p.optional_u64("limit").value_or(kDefaultPage);
+  if (limit == 0 || limit > kMaxPage) {
+    throw invalid_param("limit", "must be 1 to " + std::to_string(kMaxPage));
+  }
+  return limit;
+}
+
+std::uint64_t tip_height(CallContext& c) { return c.store().height(); }
+
+// A committed height from parameter `name`, the tip's when absent.
+std::uint64_t height_param(const Params& p, CallContext& c, std::string_view name) {
+  std::uint64_t tip = tip_height(c);
+  std::uint64_t height = p.has(name) ? p.u64(name) : tip;
+  if (height == 0) throw invalid_param(name, "genesis (height 0) has no header; blocks start at 1");
+  if (height > tip) {
+    throw not_found("no block at height " + std::to_string(height) + "; the chain is at height " +
+                    std::to_string(tip));
+  }
+  return height;
+}
+
+ledger::BlockHeader header_at(CallContext& c, std::uint64_t height) {
+  return unwrap(c.store().header(height));
+}
+
+// The first height whose header carries log size `size`, if any (log sizes
+// never decrease with height, so a binary search finds it).
+std::optional<std::uint64_t> height_with_log_size(CallContext& c, std::uint64_t size) {
+  std::uint64_t low = 1;
+  std::uint64_t high = tip_height(c);
+  while (low < high) {
+    std::uint64_t mid = low + (high - low) / 2;
+    if (header_at(c, mid).log_size < size) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (high >= 1 && header_at(c, high).log_size == size) return high;
+  return std::nullopt;
+}
+
+std::uint64_t tip_log_size(CallContext& c) {
+  std::uint64_t tip = tip_height(c);
+  return tip == 0 ? 0 : header_at(c, tip).log_size;
+}
+
+// A committed transaction the caller may read, with its location.
+storage::StoredTransaction readable_transaction(const Params& p, CallContext& c) {
+  Digest hash = p.digest("hash");
+  auto stored = c.store().transaction(hash);
+  if (!stored) {
+    if (stored.error().code() == ErrorCode::kNotFound) {
+      throw not_found("transaction " + to_hex(hash) + " is not committed (unknown, or still waiting)");
+    }
+    throw failure_from(stored.error());
+  }
+  if (!Access(c.state(), c.caller()).can_read_transaction(stored->transaction)) {
+    throw not_authorised("transaction " + to_hex(hash));
+  }
+  return std::move(*stored);
+}
+
+ledger::Trade readable_trade(const Params& p, CallContext& c) {
+  std::string id = p.identifier("tradeId");
+  ledger::Trade trade = unwrap(ledger::find_trade(c.state(), id), "tradeId");
+  if (!Access(c.state(), c.caller()).can_read_trade(trade)) throw not_authorised("trade '" + id + "'");
+  return trade;
+}
+
+ledger::Asset asset_param(const Params& p, CallContext& c) {
+  return unwrap(ledger::find_asset(c.state(), p.identifier("assetId")), "assetId");
+}
+
+Json with_receipt(Json record, const ledger::Receipt& receipt, crypto::HashAlgorithm algorithm) {
+  record["receipt"] = receipt_json(receipt, algorithm);
+  return record;
+}
+
+// ------------------------------------------------------------------ chain
+
+Json get_status(const Params&, CallContext& c) {
+  NodeStatus s = c.backend().status();
+  const ledger::ChainParams& params = c.store().params();
+  return {
+      {"nodeId", s.node_id},
+      {"chainId", s.chain_id},
+      {"suite", crypto::suite_name(params.suite)},
+      {"genesisHash", to_hex(params.genesis_hash)},
+      {"height", s.height},
+      {"tipHash", to_hex(s.tip_hash)},
+      {"tipTimeMs", s.tip_time_ms},
+      {"logSize", c.store().tip().log.size()},
+      {"consensus", {{"height", s.consensus_height}, {"round", s.consensus_round}}},
+      {"peers", s.peers},
+      {"bestPeerHeight", s.best_peer_height},
+      {"syncing", s.syncing},
+      {"mempool", {{"transactions", s.mempool_transactions}, {"bytes", s.mempool_bytes}}},
+      {"validators", validator_set_json(s.validators)},
+  };
+}
+
+Json get_header(const Params& p, CallContext& c) {
+  return header_json(header_at(c, height_param(p, c, "height")), algorithm(c));
+}
+
+Json get_certificate(const Params& p, CallContext& c) {
+  return certificate_json(unwrap(c.store().certificate(height_param(p, c, "height"))));
+}
+
+Json get_block(const Params& p, CallContext& c) {
+  if (!Access(c.state(), c.caller()).can_read_blocks()) {
+    throw not_authorised("whole blocks (auditors only; use tx_get for single transactions)");
+  }
+  std::uint64_t height = height_param(p, c, "height");
+  ledger::Block block = unwrap(c.store().block(height));
+  auto receipts = unwrap(c.store().receipts(height));
+  crypto::Suite suite = c.store().params().suite;
+  Json transactions = Json::array();
+  for (const ledger::Transaction& tx : block.transactions) {
+    transactions.push_back(transaction_json(tx, ledger::transaction_hash(suite, ledger::encode(tx))));
+  }
+  Json receipt_list = Json::array();
+  for (const ledger::Receipt& r : receipts) receipt_list.push_back(receipt_json(r, algorithm(c)));
+  return {
+      {"header", header_json(block.header, algorithm(c))},
+      {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
+      {"transactions", std::move(transactions)},
+      {"receipts", std::move(receipt_list)},
+  };
+}
+
+Json get_consistency_proof(const Params& p, CallContext& c) {
+  std::uint64_t tip_size = tip_log_size(c);
+  std::uint64_t from = p.u64("fromSize");
+  std::uint64_t to = p.optional_u64("toSize").value_or(tip_size);
+  if (from == 0) throw invalid_param("fromSize", "must be at least 1 (the empty log proves nothing)");
+  if (to > tip_size) {
+    throw invalid_param("toSize", "the log holds " + std::to_string(tip_size) + " leaves");
+  }
+  if (from > to) throw invalid_param("fromSize", "must not exceed toSize (" + std::to_string(to) + ")");
+  auto path = unwrap(c.store().consistency_proof(from, to), "fromSize");
+  Json nodes = Json::array();
+  for (const Digest& d : path) nodes.push_back(to_hex(d));
+  auto height_of = [&](std::uint64_t size) {
+    auto h = height_with_log_size(c, size);
+    return h ? Json(*h) : Json(nullptr);
+  };
+  return {
+      {"fromSize", from},
+      {"toSize", to},
+      {"fromRoot", to_hex(unwrap(c.store().log_root(from)))},
+      {"toRoot", to_hex(unwrap(c.store().log_root(to)))},
+      {"fromHeight", height_of(from)},
+      {"toHeight", height_of(to)},
+      {"path", std::move(nodes)},
+  };
+}
+
+Json get_validator_set_changes(const Params& p, CallContext& c) {
+  std::uint64_t tip = tip_height(c);
+  std::uint64_t from = p.optional_u64("fromHeight").value_or(1);
+  if (from == 0) throw invalid_param("fromHeight", "blocks start at height 1");
+  if (from > tip) {
+    throw not_found("no block at height " + std::to_string(from) + "; the chain is at height " +
+                    std::to_string(tip));
+  }
+  std::uint64_t requested_to = std::min(p.optional_u64("toHeight").value_or(tip), tip);
+  if (requested_to < from) throw invalid_param("toHeight", "must not be below fromHeight");
+  std::uint64_t to = std::min(requested_to, from + kMaxValidatorScan - 1);
+
+  Json changes = Json::array();
+  for (std::uint64_t h = from; h <= to; ++h) {
+    ledger::BlockHeader header = header_at(c, h);
+    if (header.next_validator_set_hash == header.validator_set_hash) continue;
+    ledger::ValidatorSet next = unwrap(c.store().validators_at(h + 1));
+    changes.push_back({
+        {"height", h},
+        {"header", header_json(header, algorithm(c))},
+        {"certificate", certificate_json(unwrap(c.store().certificate(h)))},
+        {"nextValidatorSet", validator_set_json(next)},
+    });
+  }
+  return {
+      {"fromHeight", from},
+      {"toHeight", to},
+      {"next", to < requested_to ? Json(to + 1) : Json(nullptr)},
+      {"initialValidatorSet", validator_set_json(unwrap(c.store().validators_at(from)))},
+      {"changes", std::move(changes)},
+  };
+}
+
+// ------------------------------------------------------------ transactions
+
+Json submit(const Params& p, CallContext& c) {
+  Bytes encoded = p.hex("tx", ledger::kMaxTransactionSize);
+  auto done = std::make_shared<std::promise<Result<Digest>>>();
+  auto answer = done->get_future();
+  c.backend().submit(std::move(encoded),
+                     [done](Result<Digest> result) { done->set_value(std::move(result)); });
+  if (answer.wait_for(kSubmitTimeout) != std::future_status::ready) {
+    throw RpcFailure(rpc_error::kInternal, "the node did not answer in time; it may be stopping");
+  }
+  Result<Digest> result = answer.get();
+  if (result) return {{"hash", to_hex(*result)}};
+  const Error& error = result.error();
+  switch (error.code()) {
+    case ErrorCode::kResourceExhausted:
+      throw RpcFailure(rpc_error::kMempoolFull, error.message(),
+                       Json{{"reason", "mempool_full"}, {"retry", true}});
+    case ErrorCode::kConflict:
+      throw RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
+                       Json{{"reason", "duplicate"}, {"message", error.message()}});
+    case ErrorCode::kInvalidInput:
+    case ErrorCode::kVerificationFailed:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kUnsupported:
+      throw RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
+                       Json{{"reason", "invalid"}, {"message", error.message()}});
+    case ErrorCode::kIo:
+    case ErrorCode::kCorruption:
+      break;
+  }
+  throw failure_from(error);
+}
+
+Json get_transaction(const Params& p, CallContext& c) {
+  storage::StoredTransaction stored = readable_transaction(p, c);
+  Json out = transaction_json(stored.transaction, stored.hash);
+  out["height"] = stored.location.height;
+  out["index"] = stored.location.index;
+  return out;
+}
+
+Json get_receipt(const Params& p, CallContext& c) {
+  storage::StoredTransaction stored = readable_transaction(p, c);
+  return receipt_json(unwrap(c.store().receipt_at(stored.location)), algorithm(c));
+}
+
+Json get_inclusion_proof(const Params& p, CallContext& c) {
+  storage::StoredTransaction stored = readable_transaction(p, c);
+  std::uint64_t size = p.optional_u64("logSize").value_or(tip_log_size(c));
+  auto proof = unwrap(c.store().inclusion_proof(stored.hash, size), "logSize");
+  Json out = inclusion_proof_json(proof, crypto::MerkleHasher(algorithm(c)));
+  out["logRoot"] = to_hex(unwrap(c.store().log_root(size)));
+  auto height = height_with_log_size(c, size);
+  out["height"] = height ? Json(*height) : Json(nullptr);
+  return out;
+}
+
+Json get_verifiable_receipt(const Params& p, CallContext& c) {
+  storage::StoredTransaction stored = readable_transaction(p, c);
+  std::uint64_t height = p.optional_u64("height").value_or(stored.location.height);
+  if (height < stored.location.height) {
+    throw invalid_param("height", "the transaction was committed at height " +
+                                      std::to_string(stored.location.height) +
+                                      "; a header below it cannot prove it");
+  }
+  if (height > tip_height(c)) {
+    throw not_found("no block at height " + std::to_string(height));
+  }
+  ledger::BlockHeader header = header_at(c, height);
+  ledger::Receipt receipt = unwrap(c.store().receipt_at(stored.location));
+  storage::InclusionProof proof = unwrap(c.store().inclusion_proof(stored.hash, header.log_size));
+  crypto::MerkleHasher hasher(algorithm(c));
+  // The store derives every piece from committed data; a proof that does not
+  // verify here means the store contradicts itself, never a client error.
+  if (Status s = storage::verify_inclusion_proof(hasher, proof, header.log_root); !s) {
+    throw failure_from(Error(ErrorCode::kCorruption, s.error().message()));
+  }
+  const ledger::ChainParams& params = c.store().params();
+  return {
+      {"format", "tracechain-verifiable-receipt/1"},
+      {"chainId", params.chain_id},
+      {"suite", crypto::suite_name(params.suite)},
+      {"genesisHash", to_hex(params.genesis_hash)},
+      {"transaction", transaction_json(stored.transaction, stored.hash)},
+      {"receipt", receipt_json(receipt, hasher.algorithm())},
+      {"inclusionProof", inclusion_proof_json(proof, hasher)},
+      {"header", header_json(header, hasher.algorithm())},
+      {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
+      {"validatorSet", validator_set_json(unwrap(c.store().validators_at(height)))},
+  };
+}
+
+// ----------------------------------------------------------------- trades
+
+Json get_trade(const Params& p, CallContext& c) { return trade_json(readable_trade(p, c)); }
+
+Json get_trade_trail(const Params& p, CallContext& c) {
+  ledger::Trade trade = readable_trade(p, c);
+  storage::TradeTrailReceipts t = unwrap(c.store().trade_trail(trade.id), "tradeId");
+  crypto::HashAlgorithm a = algorithm(c);
+  Json steps = Json::array();
+  for (std::size_t i = 0; i < t.trail.steps.size(); ++i) {
+    steps.push_back(with_receipt(trail_entry_json(t.trail.steps[i]), t.steps[i], a));
+  }
+  Json reviews = Json::array();
+  for (std::size_t i = 0; i < t.trail.source_reviews.size(); ++i) {
+    reviews.push_back(
+        with_receipt(source_review_json(t.trail.source_reviews[i]), t.source_reviews[i], a));
+  }
+  Json attestations = Json::array();
+  for (std::size_t i = 0; i < t.trail.attestations.size(); ++i) {
+    attestations.push_back(
+        with_receipt(attestation_json(t.trail.attestations[i]), t.attestations[i], a));
+  }
+  return {
+      {"height", t.height},
+      {"trade", trade_json(t.trail.trade)},
+      {"asset", asset_json(t.trail.asset)},
+      {"registration", with_receipt(trail_entry_json(t.trail.registration), t.registration, a)},
+      {"steps", std::move(steps)},
+      {"sourceReviews", std::move(reviews)},
+      {"attestations", std::move(attestations)},
+  };
+}
+
+Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64_t limit) {
+  Json trades = Json::array();
+  for (const std::string& id : ids) trades.push_back(trade_json(unwrap(ledger::find_trade(c.state(), id))));
+  return {{"trades", std::move(trades)},
+          {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};
+}
+
+Json list_trades_by_participant(const Params& p, CallContext& c) {
+  std::string participant = p.identifier("participant");
+  std::string after = p.optional_identifier("startAfter").value_or("");
+  std::uint64_t limit = page_limit(p);
+  if (!Access(c.state(), c.caller()).can_list_trades_of_participant(participant)) {
+    throw not_authorised("the trades of '" + participant + "'");
+  }
+  return trade_page(c, ledger::trades_of_participant(c.state(), participant, after, limit), limit);
+}
+
+Json list_trades_by_asset(const Params& p, CallContext& c) {
+  ledger::Asset asset = asset_param(p, c);
+  std::string after = p.optional_identifier("startAfter").value_or("");
+  std::uint64_t limit = page_limit(p);
+  if (!Access(c.state(), c.caller()).can_list_trades_of_asset(asset)) {
+    throw not_authorised("the trades of asset '" + asset.id + "'");
+  }
+  return trade_page(c, ledger::trades_of_asset(c.state(), asset.id, after, limit), limit);
+}
+
+// ----------------------------------------------------------------- assets
+
+Json get_asset(const Params& p, CallContext& c) {
+  ledger::Asset asset = asset_param(p, c);
+  if (!Access(c.state(), c.caller()).can_read_asset(asset)) {
+    throw not_authorised("asset '" + asset.id + "'");
+  }
+  return asset_json(asset);
+}
+
+// Entries are read straight from the asset's history index, a page at a
+// time, so that a popular asset's history never has to fit in memory.
+Json get_asset_history(const Params& p, CallContext& c) {
+  ledger::Asset asset = asset_param(p, c);
+  std::uint64_t after = p.optional_u64("startAfter").value_or(0);
+  std::uint64_t limit = page_limit(p);
+  if (!Access(c.state(), c.caller()).can_read_asset_history(asset)) {
+    throw not_authorised("the history of asset '" + asset.id + "'");
+  }
+  std::string prefix = ledger::keys::asset_history_prefix(asset.id);
+  Json entries = Json::array();
+  std::optional<std::uint64_t> last;
+  bool more = false;
+  c.state().scan(prefix, [&](std::string_view key, ByteView value) {
+    std::string_view digits = key.substr(prefix.size());
+    std::uint64_t seq = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), seq, 16);
+    if (p.has("startAfter") && seq <= after) return true;
+    if (entries.size() == limit) {
+      more = true;
+      return false;
+    }
+    auto entry = ledger::decode<ledger::TrailEntry>(value);
+    if (!entry) throw failure_from(Error(ErrorCode::kCorruption, entry.error().message()));
+    Json item = trail_entry_json(*entry);
+    item["seq"] = seq;
+    if (entry->kind == ledger::TxKind::kAssetReview && entry->status == ledger::TxStatus::kOk) {
+      item["review"] = source_review_json(unwrap(ledger::find_source_review(c.state(), entry->tx_hash)));
+    }
+    entries.push_back(std::move(item));
+    last = seq;
+    return true;
+  });
+  return {{"asset", asset_json(asset)},
+          {"entries", std::move(entries)},
+          {"next", more && last ? Json(*last) : Json(nullptr)}};
+}
+
+// ------------------------------------------------------------ participants
+
+Json get_participant(const Params& p, CallContext& c) {
+  std::string id = p.identifier("participantId");
+  ledger::Participant participant = unwrap(ledger::find_participant(c.state(), id), "participantId");
+  if (!Access(c.state(), c.caller()).can_read_participant(id)) {
+    throw not_authorised("participant '" + id + "'");
+  }
+  return participant_json(participant);
+}
+
+Json get_attestations(const Params& p, CallContext& c) {
+  std::string id = p.identifier("participantId");
+  unwrap(ledger::find_participant(c.state(), id), "participantId");
+  std::optional<Digest> after;
+  if (p.has("startAfter")) after = p.digest("startAfter");
+  std::uint64_t limit = page_limit(p);
+  auto scope = Access(c.state(), c.caller()).attestations_of(id);
+  if (scope == Access::Attestations::kNone) throw not_authorised("the attestations of '" + id + "'");
+  std::string prefix = ledger::keys::subject_attestations_prefix(id);
+  std::string start = after ? to_hex(*after) : std::string();
+  Json list = Json::array();
+  std::string last;
+  bool more = false;
+  c.state().scan(prefix, [&](std::string_view key, ByteView) {
+    std::string_view hex = key.substr(prefix.size());
+    if (!start.empty() && hex <= start) return true;
+    if (list.size() == limit) {
+      more = true;
+      return false;
+    }
+    Digest attestation_id = unwrap(digest_from_hex(hex));
+    ledger::Attestation a = unwrap(ledger::find_attestation(c.state(), attestation_id));
+    last = std::string(hex);
+    if (scope == Access::Attestations::kOwn && a.attestor != c.caller()->id) return true;
+    list.push_back(attestation_json(a));
+    return true;
+  });
+  return {{"attestations", std::move(list)}, {"next", more ? Json(last) : Json(nullptr)}};
+}
+
+// ------------------------------------------------------------------- misc
+
+Json who_am_i(const Params&, CallContext& c) {
+  if (!c.caller()) return {{"authenticated", false}};
+  return {{"authenticated", true},
+          {"participant", c.caller()->id},
+          {"roles", roles_json(c.caller()->roles)}};
+}
+
+Subscriptions& websocket(CallContext& c) {
+  if (!c.subscriptions()) {
+    throw RpcFailure(rpc_error::kWebSocketOnly,
+                     "subscriptions need a WebSocket connection (GET /ws)");
+  }
+  return *c.subscriptions();
+}
+
+Json subscribe(const Params& p, CallContext& c) {
+  Subscriptions& subscriptions = websocket(c);
+  std::string topic = p.string("topic", 32);
+  if (topic == "newBlocks") return subscriptions.subscribe(Subscriptions::Topic::kNewBlocks);
+  if (topic == "tradeEvents") {
+    if (!c.caller()) {
+      throw RpcFailure(rpc_error::kNotAuthorised,
+                       "tradeEvents delivers the caller's own trades: sign the upgrade request");
+    }
+    return subscriptions.subscribe(Subscriptions::Topic::kTradeEvents);
+  }
+  throw invalid_param("topic", "expected \"newBlocks\" or \"tradeEvents\"");
+}
+
+Json unsubscribe(const Params& p, CallContext& c) {
+  return websocket(c).unsubscribe(p.string("subscription", 32));
+}
+
+}  // namespace
+
+const std::vector<Method>& all_methods() {
+  static const std::vector<Method> methods = {
+      {"chain_getStatus", false, {}, get_status},
+      {"chain_getHeader", false, {"height"}, get_header},
+      {"chain_getCertificate", false, {"height"}, get_certificate},
+      {"chain_getBlock", true, {"height"}, get_block},
+      {"chain_getConsistencyProof", false, {"fromSize", "toSize"}, get_consistency_proof},
+      {"chain_getValidatorSetChanges", false, {"fromHeight", "toHeight"},
+       get_validator_set_changes},
+      {"tx_submit", false, {"tx"}, submit},
+      {"tx_get", true, {"hash"}, get_transaction},
+      {"tx_getReceipt", true, {"hash"}, get_receipt},
+      {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},
+      {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},
+      {"trade_get", true, {"tradeId"}, get_trade},
+      {"trade_getTrail", true, {"tradeId"}, get_trade_trail},
+      {"trade_listByParticipant", true, {"participant", "startAfter", "limit"},
+       list_trades_by_participant},
+      {"trade_listByAsset", true, {"assetId", "startAfter", "limit"}, list_trades_by_asset},
+      {"asset_get", true, {"assetId"}, get_asset},
+      {"asset_getHistory", true, {"assetId", "startAfter", "limit"}, get_asset_history},
+      {"participant_get", true, {"participantId"}, get_participant},
+      {"participant_getAttestations", true, {"participantId", "startAfter", "limit"},
+       get_attestations},
+      {"auth_whoAmI", false, {}, who_am_i},
+      {"events_subscribe", false, {"topic"}, subscribe},
+      {"events_unsubscribe", false, {"subscription"}, unsubscribe},
+  };
+  return methods;
+}
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,105 @@
+#include "node/rpc/metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
+                                                 const std::string& name,
+                                                 const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Gauge& gauge(prometheus::Registry& registry, const std::string& name,
+                         const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  requests_ = &counter(r, "tracechain_rpc_requests_total",
+                       "JSON-RPC calls by method and outcome (ok or the error kind)");
+  rejections_ = &counter(r, "tracechain_rpc_submissions_rejected_total",
+                         "transactions submitted over RPC and refused, by reason");
+  http_ = &counter(r, "tracechain_rpc_http_responses_total", "HTTP responses by status code");
+  failed_transactions_ = &counter(r, "tracechain_transactions_failed_total",
+                                  "committed transactions with a failure receipt, by reason");
+  refused_connections_ = &counter(r, "tracechain_rpc_connections_refused_total",
+                                  "RPC connections closed at once because the limit was reached")
+                              .Add({});
+  rate_limited_ = &counter(r, "tracechain_rpc_rate_limited_total",
+                           "RPC requests refused by the per-client rate limit")
+                       .Add({});
+  committed_blocks_ = &counter(r, "tracechain_committed_blocks_total",
+                               "blocks committed since the process started")
+                           .Add({});
+  committed_transactions_ = &counter(r, "tracechain_committed_transactions_total",
+                                     "transactions in the ledger-wide log (committed)")
+                                 .Add({});
+  height_ = &gauge(r, "tracechain_height", "height of the last committed block");
+  peers_ = &gauge(r, "tracechain_peers", "connected peers");
+  best_peer_height_ = &gauge(r, "tracechain_best_peer_height", "highest height a peer announced");
+  syncing_ = &gauge(r, "tracechain_syncing", "1 while the node catches up by block sync");
+  consensus_round_ = &gauge(r, "tracechain_consensus_round", "consensus round at the open height");
+  mempool_transactions_ = &gauge(r, "tracechain_mempool_transactions", "transactions waiting");
+  mempool_bytes_ = &gauge(r, "tracechain_mempool_bytes", "encoded bytes of waiting transactions");
+  validators_ = &gauge(r, "tracechain_validators", "validators in the set signing the next block");
+  connections_ = &gauge(r, "tracechain_rpc_connections", "open RPC connections");
+  subscriptions_ = &gauge(r, "tracechain_rpc_subscriptions", "active WebSocket subscriptions");
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::count_request(std::string_view method, std::string_view outcome) {
+  requests_->Add({{"method", std::string(method)}, {"outcome", std::string(outcome)}}).Increment();
+}
+
+void Metrics::count_rejection(std::string_view reason) {
+  rejections_->Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::count_http(unsigned status) {
+  http_->Add({{"status", std::to_string(status)}}).Increment();
+}
+
+void Metrics::count_refused_connection() { refused_connections_->Increment(); }
+void Metrics::count_rate_limited() { rate_limited_->Increment(); }
+
+void Metrics::on_commit(const CommitNotice& notice) {
+  committed_blocks_->Increment();
+  committed_transactions_->Increment(static_cast<double>(notice.tx_hashes.size()));
+  for (const ledger::Receipt& receipt : notice.receipts) {
+    if (receipt.ok()) continue;
+    failed_transactions_->Add({{"reason", std::string(ledger::reason_name(receipt.reason))}})
+        .Increment();
+  }
+}
+
+void Metrics::set_committed_transactions(std::uint64_t total) {
+  committed_transactions_->Increment(static_cast<double>(total));
+}
+
+void Metrics::connection_opened() { connections_->Increment(); }
+void Metrics::connection_closed() { connections_->Decrement(); }
+void Metrics::subscriptions_changed(int delta) { subscriptions_->Increment(delta); }
+
+std::string Metrics::render(const NodeStatus& status) {
+  height_->Set(static_cast<double>(status.height));
+  peers_->Set(static_cast<double>(status.peers.size()));
+  best_peer_height_->Set(static_cast<double>(status.best_peer_height));
+  syncing_->Set(status.syncing ? 1 : 0);
+  consensus_round_->Set(status.consensus_round);
+  mempool_transactions_->Set(static_cast<double>(status.mempool_transactions));
+  mempool_bytes_->Set(static_cast<double>(status.mempool_bytes));
+  validators_->Set(static_cast<double>(status.validators.validators.size()));
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace tracechain::node::rpc

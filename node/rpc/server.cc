@@ -1,0 +1,172 @@
+#include "node/rpc/server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "node/log.h"
+#include "node/rpc/http_session.h"
+
+namespace tracechain::node::rpc {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// After a failed accept (out of file descriptors, say) wait this long before
+// the next, instead of spinning.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
+// Accepts connections on one port and hands each to an HTTP session.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, std::shared_ptr<ServerContext> context, Port port)
+      : io_(io), acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()),
+        context_(std::move(context)), port_(port) {}
+
+  Status listen(const Endpoint& where, std::string_view setting) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(where.host, ec);
+    if (ec) {
+      return Error(ErrorCode::kInvalidInput, std::string(setting) + " host '" + where.host +
+                                                 "' is not an IP address");
+    }
+    tcp::endpoint endpoint(address, where.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Error(ErrorCode::kIo, "cannot listen on " + where.to_string() + " (" +
+                                       std::string(setting) + "): " + ec.message());
+    }
+    auto local = acceptor_.local_endpoint();
+    bound_ = Endpoint{local.address().to_string(), local.port()};
+    return {};
+  }
+
+  void start() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
+  }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      self->stopped_ = true;
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+      self->retry_.cancel();
+    });
+  }
+
+  const Endpoint& bound() const { return bound_; }
+
+ private:
+  void accept() {
+    if (stopped_) return;
+    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
+                                                       boost::system::error_code ec,
+                                                       tcp::socket socket) {
+      if (self->stopped_) return;
+      if (ec) {
+        log::warn("rpc", "accepting a connection failed: {}", ec.message());
+        self->retry_.expires_after(kAcceptRetry);
+        self->retry_.async_wait([self](boost::system::error_code) { self->accept(); });
+        return;
+      }
+      self->on_accept(std::move(socket));
+      self->accept();
+    });
+  }
+
+  void on_accept(tcp::socket socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (port_ == Port::kMetrics) {
+      // Scrapes are few and come from loopback; they do not take RPC slots.
+      return serve_http(std::move(socket), context_, ConnectionSlot(), port_);
+    }
+    if (!context_->acquire_connection()) {
+      context_->metrics().count_refused_connection();
+      socket.close(ignored);
+      return;
+    }
+    serve_http(std::move(socket), context_, ConnectionSlot(context_), port_);
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<ServerContext> context_;
+  Port port_;
+  Endpoint bound_;
+  bool stopped_ = false;  // on the acceptor's strand
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(Node& node, const RpcSection& config)
+      : io_(node.io_context()),
+        config_(config),
+        context_(std::make_shared<ServerContext>(std::make_unique<NodeBackend>(node), config)) {
+    std::weak_ptr<ServerContext> weak = context_;
+    node.add_commit_listener([weak](const CommitNotice& notice) {
+      if (auto context = weak.lock()) context->on_commit(notice);
+    });
+  }
+
+  Status start() {
+    TC_ASSERT_MSG(!workers_, "Server::start called twice");
+    const storage::BlockStore& store = context_->backend().store();
+    if (store.height() > 0) {
+      auto tip = store.header(store.height());
+      if (tip) context_->metrics().set_committed_transactions(tip->log_size);
+    }
+    rpc_ = std::make_shared<Listener>(io_, context_, Port::kRpc);
+    metrics_ = std::make_shared<Listener>(io_, context_, Port::kMetrics);
+    if (Status s = rpc_->listen(config_.listen, "rpc.listen"); !s) return s;
+    if (Status s = metrics_->listen(config_.metrics_listen, "rpc.metrics_listen"); !s) return s;
+    workers_ = std::make_unique<asio::thread_pool>(config_.worker_threads);
+    context_->start(*workers_);
+    rpc_->start();
+    metrics_->start();
+    log::info("rpc", "JSON-RPC and WebSocket on {}, metrics on {}", rpc_->bound().to_string(),
+              metrics_->bound().to_string());
+    return {};
+  }
+
+  void stop() {
+    if (!workers_ || stopped_) return;
+    stopped_ = true;
+    rpc_->stop();
+    metrics_->stop();
+    context_->stop();
+    workers_->join();
+    log::info("rpc", "stopped");
+  }
+
+  Endpoint rpc_endpoint() const { return rpc_ ? rpc_->bound() : Endpoint{}; }
+  Endpoint metrics_endpoint() const { return metrics_ ? metrics_->bound() : Endpoint{}; }
+
+ private:
+  asio::io_context& io_;
+  RpcSection config_;
+  std::shared_ptr<ServerContext> context_;
+  std::shared_ptr<Listener> rpc_;
+  std::shared_ptr<Listener> metrics_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  bool stopped_ = false;
+};
+
+Server::Server(Node& node, const RpcSection& config)
+    : impl_(std::make_unique<Impl>(node, config)) {}
+Server::~Server() { impl_->stop(); }
+Status Server::start() { return impl_->start(); }
+void Server::stop() { impl_->stop(); }
+Endpoint Server::rpc_endpoint() const { return impl_->rpc_endpoint(); }
+Endpoint Server::metrics_endpoint() const { return impl_->metrics_endpoint(); }
+
+}  // namespace tracechain::node::rpc

@@ -1,0 +1,199 @@
+// Signed requests and who may read what, over HTTP against a live node.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "ledger/payloads.h"
+#include "node/rpc/auth.h"
+#include "tests/rpc/live_node.h"
+
+using namespace tracechain;
+using namespace tracechain::test;
+
+namespace {
+
+int code_of(const Json& reply) {
+  INFO(reply.dump());
+  if (reply.contains("result")) return 0;
+  return reply["error"]["code"].get<int>();
+}
+
+// The hex of the block after "<!-- golden:NAME -->" in docs/rpc.md, with
+// the '#' comments and blanks removed.
+Bytes rpc_doc_vector(const std::string& name) {
+  std::ifstream in(std::string(TRACECHAIN_SOURCE_DIR) + "/docs/rpc.md");
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  std::size_t marker = doc.find("<!-- golden:" + name + " -->");
+  REQUIRE(marker != std::string::npos);
+  std::size_t open = doc.find("```hex\n", marker);
+  std::size_t close = doc.find("```", open + 7);
+  REQUIRE((open != std::string::npos && close != std::string::npos));
+  std::stringstream lines(doc.substr(open + 7, close - open - 7));
+  std::string line;
+  std::string digits;
+  while (std::getline(lines, line)) {
+    for (char c : line.substr(0, line.find('#'))) {
+      if (!std::isspace(static_cast<unsigned char>(c))) digits += c;
+    }
+  }
+  auto bytes = from_hex(digits);
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+}  // namespace
+
+TEST_CASE("the worked example of a signed request in docs/rpc.md", "[rpc][auth]") {
+  node::rpc::RpcRequestAuth auth;
+  auth.chain_id = "tracechain-local";
+  auth.request = "POST /";
+  auth.body_hash = crypto::hash(
+      crypto::HashAlgorithm::kSha256,
+      as_bytes(R"({"jsonrpc":"2.0","id":1,"method":"trade_get","params":{"tradeId":"trade-1"}})"));
+  auth.timestamp_ms = 1767225600000;
+  auth.participant = "buyer-bank";
+  Bytes signing_bytes = node::rpc::request_signing_bytes(auth);
+  CHECK(to_hex(signing_bytes) == to_hex(rpc_doc_vector("rpc.signing_bytes")));
+  CHECK(to_hex(auth.body_hash) == to_hex(rpc_doc_vector("rpc.body_hash")));
+  auto key = crypto::PublicKey::from_bytes(crypto::Suite::kP256Sha256,
+                                           rpc_doc_vector("rpc.public_key"));
+  REQUIRE(key.ok());
+  CHECK(key->verify(signing_bytes, rpc_doc_vector("rpc.signature")).ok());
+}
+
+TEST_CASE("signed requests: bad signatures, stale timestamps and replays are refused",
+          "[rpc][auth]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.auth_window_ms = 5'000; });
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"auth_whoAmI"})";
+
+  Json anonymous = live.post(body).json();
+  CHECK(anonymous["result"]["authenticated"] == false);
+
+  auto headers = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  HttpReply signed_reply = http_request(live.rpc_port(), "POST", "/", body, headers);
+  REQUIRE(signed_reply.status == 200);
+  CHECK(signed_reply.json()["result"]["participant"] == "buyer-bank");
+  CHECK(signed_reply.json()["result"]["roles"] == Json::array({"buyer"}));
+
+  auto refused = [&](const std::map<std::string, std::string>& h, const std::string& b,
+                     const std::string& why) {
+    HttpReply reply = http_request(live.rpc_port(), "POST", "/", b, h);
+    INFO(why << ": " << reply.body);
+    CHECK(reply.status == 401);
+    CHECK(reply.json()["error"]["code"] == -32004);
+  };
+  refused(headers, body, "the same signed request again (replay)");
+
+  auto fresh = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  refused(fresh, body + " ", "a body other than the one signed");
+
+  auto other_key = sign_request(live.key("buyer-abroad"), "buyer-bank", live.chain_id(), "POST /", body);
+  refused(other_key, body, "signed by another participant's key");
+
+  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body,
+                            now_ms() - 60'000);
+  refused(stale, body, "a timestamp outside the window");
+
+  auto future = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body,
+                             now_ms() + 60'000);
+  refused(future, body, "a timestamp ahead of the window");
+
+  auto other_chain = sign_request(live.key("buyer-bank"), "buyer-bank", "another-chain", "POST /", body);
+  refused(other_chain, body, "signed for another chain");
+
+  auto other_path = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", body);
+  refused(other_path, body, "signed for another request");
+
+  auto stranger = sign_request(live.key("buyer-bank"), "nobody", live.chain_id(), "POST /", body);
+  refused(stranger, body, "an unknown participant");
+
+  auto partial = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  partial.erase(std::string(node::rpc::kSignatureHeader));
+  refused(partial, body, "a missing signature header");
+
+  auto garbage = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  garbage[std::string(node::rpc::kSignatureHeader)] = "zz";
+  refused(garbage, body, "a signature that is not hex");
+}
+
+TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc][access]") {
+  LiveNode live;
+  live.trade_scenario();
+
+  SECTION("unsigned callers read nothing of trades, assets or participants") {
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}})) == -32002);
+    CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}})) == -32002);
+    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-bank"}})) == -32002);
+    CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}})) == -32002);
+  }
+  SECTION("buyers see their own trades only") {
+    Json own = live.call("trade_get", {{"tradeId", "trade-1"}}, "buyer-bank");
+    REQUIRE(code_of(own) == 0);
+    CHECK(own["result"]["buyer"] == "buyer-bank");
+    CHECK(own["result"]["state"] == "agreed");
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, "buyer-bank")) == -32002);
+    CHECK(code_of(live.call("trade_getTrail", {{"tradeId", "trade-2"}}, "buyer-bank")) == -32002);
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}}, "buyer-abroad")) == -32002);
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-9"}}, "buyer-bank")) == -32001);
+
+    Json mine = live.call("trade_listByParticipant", {{"participant", "buyer-bank"}}, "buyer-bank");
+    REQUIRE(code_of(mine) == 0);
+    REQUIRE(mine["result"]["trades"].size() == 1);
+    CHECK(mine["result"]["trades"][0]["id"] == "trade-1");
+    CHECK(code_of(live.call("trade_listByParticipant", {{"participant", "buyer-abroad"}},
+                            "buyer-bank")) == -32002);
+    // Its own transactions yes, another buyer's no.
+    CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}}, "buyer-bank")) == 0);
+    CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}}, "buyer-abroad")) ==
+          -32002);
+    // The asset it trades, but not the asset's history (other buyers' requests).
+    CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}}, "buyer-bank")) == 0);
+    CHECK(code_of(live.call("asset_getHistory", {{"assetId", "asset-1"}}, "buyer-bank")) == -32002);
+    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-bank"}}, "buyer-bank")) == 0);
+    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}}, "buyer-bank")) ==
+          -32002);
+    CHECK(code_of(live.call("chain_getBlock", {{"height", 1}}, "buyer-bank")) == -32002);
+  }
+  SECTION("the provider sees both trades of its asset") {
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}}, "provider-acme")) == 0);
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, "provider-acme")) == 0);
+    Json trades = live.call("trade_listByAsset", {{"assetId", "asset-1"}}, "provider-acme");
+    REQUIRE(code_of(trades) == 0);
+    CHECK(trades["result"]["trades"].size() == 2);
+    Json history = live.call("asset_getHistory", {{"assetId", "asset-1"}, {"limit", 2}}, "provider-acme");
+    REQUIRE(code_of(history) == 0);
+    CHECK(history["result"]["entries"].size() == 2);
+    REQUIRE(!history["result"]["next"].is_null());
+    Json rest = live.call("asset_getHistory",
+                          {{"assetId", "asset-1"}, {"startAfter", history["result"]["next"]}},
+                          "provider-acme");
+    REQUIRE(code_of(rest) == 0);
+    CHECK(rest["result"]["entries"].size() == 1);  // registration + two requests in all
+    CHECK(rest["result"]["next"].is_null());
+  }
+  SECTION("a reviewer sees the agreed trade that awaits review, not the requested one") {
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}}, "reviewer-1")) == 0);
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, "reviewer-1")) == -32002);
+    CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}}, "reviewer-1")) == 0);
+    CHECK(code_of(live.call("participant_getAttestations", {{"participantId", "buyer-bank"}},
+                            "reviewer-1")) == 0);
+  }
+  SECTION("an arbitrator sees no trade that is not disputed") {
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}}, "arbitrator-1")) == -32002);
+    CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}}, "arbitrator-1")) == -32002);
+  }
+  SECTION("auditors and regulators read everything") {
+    for (const char* auditor : {"auditor-1", "regulator"}) {
+      CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, auditor)) == 0);
+      CHECK(code_of(live.call("trade_listByParticipant", {{"participant", "buyer-abroad"}}, auditor)) == 0);
+      CHECK(code_of(live.call("asset_getHistory", {{"assetId", "asset-1"}}, auditor)) == 0);
+      Json block = live.call("chain_getBlock", {{"height", 2}}, auditor);
+      REQUIRE(code_of(block) == 0);
+      CHECK(block["result"]["transactions"].size() == block["result"]["receipts"].size());
+      CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}}, auditor)) == 0);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Abuse limits over real sockets: body and header size, request rate,
+// connection count, slow and idle clients; CORS; the metrics port.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "tests/rpc/live_node.h"
+
+using namespace tracechain;
+using namespace tracechain::test;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+tcp::socket connect(asio::io_context& io, std::uint16_t port) {
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  return socket;
+}
+
+// Reads until the peer closes or `timeout` passes; returns what arrived and
+// whether the peer closed.
+std::pair<std::string, bool> read_until_closed(tcp::socket& socket,
+                                               std::chrono::milliseconds timeout) {
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  socket.non_blocking(true);
+  char buffer[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    boost::system::error_code ec;
+    std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+    if (ec == asio::error::would_block) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (ec) return {out, true};
+    out.append(buffer, n);
+  }
+  return {out, false};
+}
+
+}  // namespace
+
+TEST_CASE("a body above the limit is refused with 413 before it is read", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.max_body_bytes = 4096; });
+  asio::io_context io;
+  tcp::socket socket = connect(io, live.rpc_port());
+  std::string head =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+  asio::write(socket, asio::buffer(head));
+  auto [reply, closed] = read_until_closed(socket, std::chrono::seconds(5));
+  CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(reply.find("-32006") != std::string::npos);
+  CHECK(closed);
+
+  // Just under the limit is fine.
+  std::string padded = R"({"jsonrpc":"2.0","method":"chain_getStatus","id":1,"pad":")" +
+                       std::string(3000, 'x') + "\"}";
+  CHECK(live.post(padded).status == 200);
+}
+
+TEST_CASE("an oversized header block is refused with 431", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.max_header_bytes = 2048; });
+  HttpReply reply = http_request(live.rpc_port(), "GET", "/health", {},
+                                 {{"X-Padding", std::string(4096, 'a')}});
+  CHECK(reply.status == 431);
+}
+
+TEST_CASE("the per-client rate limit answers 429 and recovers", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) {
+    c.rpc.rate_per_second = 5;
+    c.rpc.rate_burst = 5;
+  });
+  const std::string body = R"({"jsonrpc":"2.0","method":"chain_getStatus","id":1})";
+  int refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    HttpReply reply = live.post(body);
+    if (reply.status == 429) {
+      ++refused;
+      CHECK(reply.json()["error"]["code"] == -32005);
+      CHECK(reply.headers.count("retry-after") == 1);
+    }
+  }
+  CHECK(refused >= 4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  CHECK(live.post(body).status == 200);
+
+  // A batch counts as many requests as it holds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  Json batch = Json::array();
+  for (int i = 0; i < 8; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"method", "chain_getStatus"}, {"id", i}});
+  HttpReply big = live.post(batch.dump());
+  CHECK(big.status == 429);
+}
+
+TEST_CASE("connections beyond the limit are closed at once", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.max_connections = 3; });
+  asio::io_context io;
+  std::vector<tcp::socket> held;
+  for (int i = 0; i < 3; ++i) held.push_back(connect(io, live.rpc_port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  tcp::socket extra = connect(io, live.rpc_port());
+  auto [data, closed] = read_until_closed(extra, std::chrono::seconds(3));
+  CHECK(data.empty());
+  CHECK(closed);
+  held.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(http_request(live.rpc_port(), "GET", "/health").status == 200);
+  HttpReply metrics = http_request(live.metrics_port(), "GET", "/metrics");
+  CHECK(metrics.body.find("tracechain_rpc_connections_refused_total 1") != std::string::npos);
+}
+
+TEST_CASE("slow and idle clients are disconnected", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) {
+    c.rpc.idle_timeout_ms = 300;
+    c.rpc.request_timeout_ms = 300;
+  });
+  asio::io_context io;
+  SECTION("idle after connecting") {
+    tcp::socket socket = connect(io, live.rpc_port());
+    auto [data, closed] = read_until_closed(socket, std::chrono::seconds(3));
+    CHECK(closed);
+  }
+  SECTION("a header that never ends") {
+    tcp::socket socket = connect(io, live.rpc_port());
+    asio::write(socket, asio::buffer(std::string("POST / HTTP/1.1\r\nHost: x\r\n")));
+    auto [data, closed] = read_until_closed(socket, std::chrono::seconds(3));
+    CHECK(closed);
+  }
+  SECTION("a body that never arrives") {
+    tcp::socket socket = connect(io, live.rpc_port());
+    asio::write(socket, asio::buffer(std::string(
+                            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 50\r\n\r\n{\"jsonrpc\"")));
+    auto [data, closed] = read_until_closed(socket, std::chrono::seconds(3));
+    CHECK(closed);
+  }
+  CHECK(http_request(live.rpc_port(), "GET", "/health").status == 200);
+}
+
+TEST_CASE("CORS: preflight and allowed origins", "[rpc][cors]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.cors_origins = {"https://exchange.example"}; });
+  HttpReply preflight = http_request(
+      live.rpc_port(), "OPTIONS", "/", {},
+      {{"Origin", "https://exchange.example"}, {"Access-Control-Request-Method", "POST"}});
+  CHECK(preflight.status == 204);
+  CHECK(preflight.headers["access-control-allow-origin"] == "https://exchange.example");
+  CHECK(preflight.headers["access-control-allow-headers"].find("X-Tracechain-Signature") !=
+        std::string::npos);
+
+  HttpReply other = http_request(live.rpc_port(), "OPTIONS", "/", {},
+                                 {{"Origin", "https://evil.example"}});
+  CHECK(other.status == 403);
+
+  HttpReply call = live.post(R"({"jsonrpc":"2.0","method":"chain_getStatus","id":1})", {},
+                             {{"Origin", "https://exchange.example"}});
+  CHECK(call.headers["access-control-allow-origin"] == "https://exchange.example");
+  HttpReply foreign = live.post(R"({"jsonrpc":"2.0","method":"chain_getStatus","id":1})", {},
+                                {{"Origin", "https://evil.example"}});
+  CHECK(foreign.headers.count("access-control-allow-origin") == 0);
+}
+
+TEST_CASE("metrics: chain, mempool and RPC figures in Prometheus text", "[rpc][metrics]") {
+  LiveNode live;
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-x";
+  live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+  live.call("nope");
+  live.call("tx_submit", {{"tx", "00"}});
+  HttpReply metrics = http_request(live.metrics_port(), "GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.headers["content-type"].rfind("text/plain", 0) == 0);
+  for (const char* line : {"tracechain_height ", "tracechain_peers 0", "tracechain_mempool_transactions ",
+                           "tracechain_mempool_bytes ", "tracechain_committed_transactions_total ",
+                           "tracechain_rpc_requests_total{method=\"tx_submit\",outcome=\"ok\"} 1",
+                           "tracechain_rpc_requests_total{method=\"unknown\",outcome=\"method_not_found\"} 1",
+                           "tracechain_rpc_submissions_rejected_total{reason=\"invalid\"} 1"}) {
+    INFO(line);
+    CHECK(metrics.body.find(line) != std::string::npos);
+  }
+  CHECK(http_request(live.metrics_port(), "GET", "/").status == 404);
+  // The RPC port does not serve metrics.
+  CHECK(http_request(live.rpc_port(), "GET", "/metrics").status == 404);
+}

@@ -1,0 +1,139 @@
+// WebSocket subscriptions against a live node: new blocks for anyone, trade
+// events only for the parties of the trade.
+#include <catch2/catch.hpp>
+
+#include "ledger/payloads.h"
+#include "tests/rpc/live_node.h"
+
+using namespace tracechain;
+using namespace tracechain::test;
+
+namespace {
+
+Json subscribe(WsClient& ws, const std::string& topic) {
+  Json reply = ws.call({{"jsonrpc", "2.0"}, {"id", topic}, {"method", "events_subscribe"},
+                        {"params", {{"topic", topic}}}});
+  INFO(reply.dump());
+  REQUIRE(reply.contains("result"));
+  return reply["result"];
+}
+
+// Notifications of `topic` until one satisfies `done` (or the wait runs out).
+std::vector<Json> notifications_until(WsClient& ws, const std::string& topic,
+                                      const std::function<bool(const Json&)>& done) {
+  std::vector<Json> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto message = ws.receive(std::chrono::seconds(10));
+    REQUIRE(message.has_value());
+    Json m = Json::parse(*message);
+    REQUIRE(m["method"] == "events_notification");
+    if (m["params"]["topic"] != topic) continue;
+    seen.push_back(m["params"]["result"]);
+    if (done(seen.back())) return seen;
+  }
+  FAIL("the awaited notification never came");
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("WebSocket: JSON-RPC calls and new-block notifications", "[rpc][websocket]") {
+  LiveNode live;
+  WsClient ws(live.rpc_port());
+  Json status = ws.call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "chain_getStatus"}});
+  CHECK(status["result"]["chainId"] == live.chain_id());
+  Json bad = ws.call({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "events_subscribe"},
+                      {"params", {{"topic", "everything"}}}});
+  CHECK(bad["error"]["code"] == -32602);
+  Json parse_error = [&] {
+    ws.send("{not json");
+    return Json::parse(*ws.receive());
+  }();
+  CHECK(parse_error["error"]["code"] == -32700);
+
+  std::string id = subscribe(ws, "newBlocks");
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-w";
+  Digest hash = live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+  auto location = live.node().store().locate(hash);
+  REQUIRE(location.ok());
+  auto blocks = notifications_until(ws, "newBlocks", [&](const Json& block) {
+    return block["height"] == location->height;
+  });
+  CHECK(blocks.back()["transactionCount"] == 1);
+  CHECK(blocks.back()["hash"].get<std::string>().size() == 64);
+
+  Json gone = ws.call({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "events_unsubscribe"},
+                       {"params", {{"subscription", id}}}});
+  CHECK(gone["result"] == true);
+  Json again = ws.call({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "events_unsubscribe"},
+                        {"params", {{"subscription", id}}}});
+  CHECK(again["result"] == false);
+}
+
+TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][websocket]") {
+  LiveNode live;
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-1";
+  asset.level = 2;
+  live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+
+  // Unsigned connections may not ask for trade events.
+  WsClient anonymous(live.rpc_port());
+  Json refused = anonymous.call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "events_subscribe"},
+                                 {"params", {{"topic", "tradeEvents"}}}});
+  CHECK(refused["error"]["code"] == -32002);
+
+  auto signed_headers = [&](const std::string& who) {
+    return sign_request(live.key(who), who, live.chain_id(), "GET /ws", "");
+  };
+  WsClient bank(live.rpc_port(), signed_headers("buyer-bank"));
+  WsClient abroad(live.rpc_port(), signed_headers("buyer-abroad"));
+  // Browsers pass the same credentials in the query.
+  auto query = signed_headers("provider-acme");
+  WsClient provider(live.rpc_port(), {},
+                    "/ws?participant=provider-acme&timestamp=" +
+                        query["X-Tracechain-Timestamp"] + "&signature=" +
+                        query["X-Tracechain-Signature"]);
+  subscribe(bank, "tradeEvents");
+  subscribe(abroad, "tradeEvents");
+  subscribe(provider, "tradeEvents");
+  subscribe(abroad, "newBlocks");
+
+  live.commit(live.make("buyer-bank", ledger::TxKind::kTradeCreate,
+                        ledger::TradeCreatePayload{"trade-b", "asset-1", {}}));
+  Digest second = live.commit(live.make("buyer-abroad", ledger::TxKind::kTradeCreate,
+                                        ledger::TradeCreatePayload{"trade-a", "asset-1", {}}));
+
+  auto bank_events = notifications_until(bank, "tradeEvents", [](const Json& e) {
+    return e["tradeId"] == "trade-b";
+  });
+  CHECK(bank_events.back()["event"] == "trade.requested");
+  CHECK(bank_events.back()["sender"] == "buyer-bank");
+
+  auto provider_events = notifications_until(provider, "tradeEvents", [](const Json& e) {
+    return e["tradeId"] == "trade-a";
+  });
+  CHECK(provider_events.size() == 2);  // both trades are the provider's
+
+  // buyer-abroad sees its own trade-a, and never trade-b: by the block that
+  // holds trade-a, any trade-b event would already have arrived.
+  auto abroad_events = notifications_until(abroad, "tradeEvents", [](const Json& e) {
+    return e["tradeId"] == "trade-a";
+  });
+  for (const Json& e : abroad_events) CHECK(e["tradeId"] == "trade-a");
+  auto location = live.node().store().locate(second);
+  REQUIRE(location.ok());
+  CHECK(abroad_events.back()["height"] == location->height);
+
+  // A failed signature on the upgrade is a 401, not a connection.
+  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", "",
+                            now_ms() - 600'000);
+  CHECK_THROWS(WsClient(live.rpc_port(), stale));
+}
+
+TEST_CASE("subscriptions need a WebSocket", "[rpc][websocket]") {
+  LiveNode live;
+  Json reply = live.call("events_subscribe", {{"topic", "newBlocks"}});
+  CHECK(reply["error"]["code"] == -32007);
+}
