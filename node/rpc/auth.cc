@@ -8,9 +8,7 @@ namespace tracechain::node::rpc {
 
 namespace {
 
-Error refused(const std::string& message) {
-  return Error(ErrorCode::kVerificationFailed, message);
-}
+Error refused(const std::string& message) { return Error(ErrorCode::kVerificationFailed, message); }
 
 Error malformed(const std::string& message) { return Error(ErrorCode::kInvalidInput, message); }
 
@@ -32,7 +30,9 @@ Result<Caller> Authenticator::verify(const Credentials& credentials, std::string
                      std::string(kTimestampHeader) + " and " + std::string(kSignatureHeader));
   }
   const std::string& id = *credentials.participant;
-  if (Status s = ledger::validate_identifier("participant", id); !s) return malformed(s.error().message());
+  if (Status s = ledger::validate_identifier("participant", id); !s) {
+    return malformed(s.error().message());
+  }
 
   const std::string& stamp = *credentials.timestamp;
   std::uint64_t timestamp_ms = 0;
@@ -44,8 +44,8 @@ Result<Caller> Authenticator::verify(const Credentials& credentials, std::string
   std::uint64_t skew = timestamp_ms > now_ms ? timestamp_ms - now_ms : now_ms - timestamp_ms;
   if (skew > window_ms_) {
     return refused("timestamp " + stamp + " is " + std::to_string(skew) +
-                   " ms away from the node's clock (" + std::to_string(now_ms) +
-                   "); at most " + std::to_string(window_ms_) + " ms is accepted");
+                   " ms away from the node's clock (" + std::to_string(now_ms) + "); at most " +
+                   std::to_string(window_ms_) + " ms is accepted");
   }
 
   // At most 2 * 72 hex digits: anything longer is no signature of any suite.

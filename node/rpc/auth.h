@@ -100,7 +100,7 @@ class Authenticator {
   std::size_t replay_capacity_;
 
   std::mutex mutex_;
-  std::unordered_set<Digest, DigestHasher> seen_;           // GUARDED_BY(mutex_)
+  std::unordered_set<Digest, DigestHasher> seen_;            // GUARDED_BY(mutex_)
   std::deque<std::pair<std::uint64_t, Digest>> seen_order_;  // GUARDED_BY(mutex_)
 };
 

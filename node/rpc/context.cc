@@ -173,16 +173,15 @@ std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNoti
       auto trade = ledger::find_trade(*state, event.subject);
       if (!trade) continue;
       auto kind = ledger::tx_kind_name(notice.tx_kinds[i]);
-      events->trade_events.push_back(
-          {{{"event", event.kind},
-            {"tradeId", event.subject},
-            {"height", receipt.height},
-            {"index", receipt.index},
-            {"txHash", to_hex(receipt.tx_hash)},
-            {"txKind", kind ? std::string(*kind) : "unknown"},
-            {"sender", notice.tx_senders[i]},
-            {"status", receipt.ok() ? "ok" : "failed"}},
-           {trade->buyer, trade->provider}});
+      events->trade_events.push_back({{{"event", event.kind},
+                                       {"tradeId", event.subject},
+                                       {"height", receipt.height},
+                                       {"index", receipt.index},
+                                       {"txHash", to_hex(receipt.tx_hash)},
+                                       {"txKind", kind ? std::string(*kind) : "unknown"},
+                                       {"sender", notice.tx_senders[i]},
+                                       {"status", receipt.ok() ? "ok" : "failed"}},
+                                      {trade->buyer, trade->provider}});
     }
   }
   return events;

@@ -22,9 +22,8 @@ Json error_object(const Json& id, int code, std::string_view message, const Json
 // with what a client sends.
 std::string clipped(std::string_view text) {
   constexpr std::size_t kMax = 64;
-  std::string out = "'" + std::string(text.substr(0, kMax));
-  if (text.size() > kMax) out += "...";
-  return out + "'";
+  if (text.size() <= kMax) return std::string(text);
+  return std::string(text.substr(0, kMax)) + "...";
 }
 
 }  // namespace
@@ -103,7 +102,7 @@ Params::Params(const Json* params, std::span<const std::string_view> names) {
   for (const auto& [key, value] : params->items()) {
     auto it = std::find_if(values_.begin(), values_.end(),
                            [&](const auto& entry) { return entry.first == key; });
-    if (it == values_.end()) throw invalid_param(key, "this method has no such parameter");
+    if (it == values_.end()) throw invalid_param(clipped(key), "this method has no such parameter");
     it->second = &value;
   }
 }
@@ -157,7 +156,8 @@ std::uint64_t Params::u64(std::string_view name) const {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
     if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return out;
   }
-  throw invalid_param(name, "expected a whole number from 0 to 2^64-1 (a number or a decimal string)");
+  throw invalid_param(name,
+                      "expected a whole number from 0 to 2^64-1 (a number or a decimal string)");
 }
 
 std::optional<std::uint64_t> Params::optional_u64(std::string_view name) const {
@@ -198,8 +198,7 @@ Dispatcher::Reply Dispatcher::handle(std::string_view text, CallContext& context
   Json message;
   try {
     std::size_t max_depth = limits_.max_depth;
-    Json::parser_callback_t limit_depth = [max_depth](int depth, Json::parse_event_t event,
-                                                      Json&) {
+    Json::parser_callback_t limit_depth = [max_depth](int depth, Json::parse_event_t event, Json&) {
       if ((event == Json::parse_event_t::object_start ||
            event == Json::parse_event_t::array_start) &&
           static_cast<std::size_t>(depth) >= max_depth) {
@@ -210,9 +209,8 @@ Dispatcher::Reply Dispatcher::handle(std::string_view text, CallContext& context
     message = Json::parse(text.begin(), text.end(), limit_depth);
   } catch (const TooDeep&) {
     metrics_.count_request("unknown", "parse_error");
-    return {error_reply(rpc_error::kParseError,
-                        "parse error: JSON nested deeper than " +
-                            std::to_string(limits_.max_depth) + " levels")};
+    return {error_reply(rpc_error::kParseError, "parse error: JSON nested deeper than " +
+                                                    std::to_string(limits_.max_depth) + " levels")};
   } catch (const Json::exception& e) {
     metrics_.count_request("unknown", "parse_error");
     // nlohmann's messages name the byte offset and what was expected; they
@@ -284,7 +282,8 @@ std::optional<Json> Dispatcher::handle_one(const Json& request, CallContext& con
   Json reply;
   if (found == methods_.end()) {
     metrics_.count_request("unknown", "method_not_found");
-    reply = error_object(id, rpc_error::kMethodNotFound, "method not found: " + clipped(name));
+    reply =
+        error_object(id, rpc_error::kMethodNotFound, "method not found: '" + clipped(name) + "'");
   } else {
     const Method& method = *found->second;
     try {

@@ -125,8 +125,7 @@ class Subscriptions {
 // Everything one request (or batch) is answered with.
 class CallContext {
  public:
-  CallContext(Backend& backend, const std::optional<Caller>& caller,
-              Subscriptions* subscriptions,
+  CallContext(Backend& backend, const std::optional<Caller>& caller, Subscriptions* subscriptions,
               std::shared_ptr<const ledger::StateView> snapshot = nullptr)
       : backend_(backend),
         caller_(caller),

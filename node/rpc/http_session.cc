@@ -106,7 +106,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (expect != request.end() && iequals_prefix(view(expect->value()), "100-continue")) {
       // curl and others wait for this before sending a large body.
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                         request.version());
+                                                                        request.version());
       stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));
       http::async_write(stream_, *interim,
                         [self = shared_from_this(), interim](beast::error_code e, std::size_t) {
@@ -140,11 +140,11 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                      true);
     }
     if (ec == http::error::header_limit) {
-      return respond(431,
-                     plain_error("request header larger than " +
-                                 std::to_string(config().max_header_bytes) +
-                                 " bytes (rpc.max_header_bytes)"),
-                     true);
+      return respond(
+          431,
+          plain_error("request header larger than " + std::to_string(config().max_header_bytes) +
+                      " bytes (rpc.max_header_bytes)"),
+          true);
     }
     // A malformed request gets a 400; timeouts, resets and a client that
     // simply left just close.
@@ -169,7 +169,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     std::size_t question = target.find('?');
     std::string path(target.substr(0, question));
     std::string query(question == std::string_view::npos ? std::string_view()
-                                                          : target.substr(question + 1));
+                                                         : target.substr(question + 1));
     origin_ = header(request, "Origin").value_or("");
     http::verb method = request.method();
 
@@ -182,11 +182,11 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (method == http::verb::options) return preflight();
     if (!context_->rate_limiter().take(client_, 1, RateLimiter::Clock::now())) {
       context_->metrics().count_rate_limited();
-      extra_headers_.emplace_back(
-          "Retry-After", std::to_string(context_->rate_limiter().retry_after_seconds()));
+      extra_headers_.emplace_back("Retry-After",
+                                  std::to_string(context_->rate_limiter().retry_after_seconds()));
       return respond(429, Dispatcher::error_reply(rpc_error::kRateLimited,
-                                                  "rate limit: too many requests from " +
-                                                      client_ + " (rpc.rate_per_second)"));
+                                                  "rate limit: too many requests from " + client_ +
+                                                      " (rpc.rate_per_second)"));
     }
     if (path == "/") {
       if (method != http::verb::post) return not_allowed("POST, OPTIONS");
@@ -252,12 +252,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     NodeStatus status = context_->backend().status();
     std::uint64_t behind =
         status.best_peer_height > status.height ? status.best_peer_height - status.height : 0;
-    Json body = {{"height", status.height},
-                 {"bestPeerHeight", status.best_peer_height},
-                 {"blocksBehind", behind},
-                 {"maxBlocksBehind", allowed},
-                 {"peers", status.peers.size()},
-                 {"syncing", status.syncing}};
+    Json body = {{"height", status.height},      {"bestPeerHeight", status.best_peer_height},
+                 {"blocksBehind", behind},       {"maxBlocksBehind", allowed},
+                 {"peers", status.peers.size()}, {"syncing", status.syncing}};
     if (!context_->running()) {
       body["ready"] = false;
       body["reason"] = "the node is stopping";
@@ -284,9 +281,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     auto& request = parser_->get();
     auto type = request.find(http::field::content_type);
     if (type == request.end() || !iequals_prefix(view(type->value()), kJson)) {
-      return respond(415, Dispatcher::error_reply(
-                              rpc_error::kInvalidRequest,
-                              "invalid request: Content-Type must be application/json"));
+      return respond(
+          415, Dispatcher::error_reply(rpc_error::kInvalidRequest,
+                                       "invalid request: Content-Type must be application/json"));
     }
     auto work = [self = shared_from_this(), credentials = credentials(request),
                  body = std::move(request.body()), request_line = std::move(request_line)] {
@@ -317,16 +314,16 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                query_value(query, "signature")};
     }
     if (!found.any()) return hand_over(std::move(request), std::nullopt);
-    auto shared_request =
-        std::make_shared<http::request<http::string_body>>(std::move(request));
+    auto shared_request = std::make_shared<http::request<http::string_body>>(std::move(request));
     auto work = [self = shared_from_this(), found, shared_request] {
       auto caller = self->context_->authenticate_upgrade(found, "GET /ws");
       asio::post(self->executor_, [self, caller = std::move(caller), shared_request]() mutable {
         if (!caller) {
-          return self->respond(401, Dispatcher::error_reply(rpc_error::kAuthenticationFailed,
-                                                            "authentication failed: " +
-                                                                caller.error().message()),
-                               true);
+          return self->respond(
+              401,
+              Dispatcher::error_reply(rpc_error::kAuthenticationFailed,
+                                      "authentication failed: " + caller.error().message()),
+              true);
         }
         self->hand_over(std::move(*shared_request), std::move(*caller));
       });
@@ -359,11 +356,12 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     context_->metrics().count_http(status);
     bool end = !response->keep_alive();
     stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, end](beast::error_code ec, std::size_t) {
-                        if (ec || end) return self->finish();
-                        self->read_header();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response, end](beast::error_code ec, std::size_t) {
+          if (ec || end) return self->finish();
+          self->read_header();
+        });
   }
 
   asio::any_io_executor executor_;

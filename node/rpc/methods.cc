@@ -27,9 +27,7 @@ RpcFailure not_authorised(const std::string& what) {
   return RpcFailure(rpc_error::kNotAuthorised, "not authorised to read " + what);
 }
 
-RpcFailure not_found(const std::string& what) {
-  return RpcFailure(rpc_error::kNotFound, what);
-}
+RpcFailure not_found(const std::string& what) { return RpcFailure(rpc_error::kNotFound, what); }
 
 std::uint64_t page_limit(const Params& p) {
   std::uint64_t limit = p.optional_u64("limit").value_or(kDefaultPage);
@@ -85,7 +83,8 @@ storage::StoredTransaction readable_transaction(const Params& p, CallContext& c)
   auto stored = c.store().transaction(hash);
   if (!stored) {
     if (stored.error().code() == ErrorCode::kNotFound) {
-      throw not_found("transaction " + to_hex(hash) + " is not committed (unknown, or still waiting)");
+      throw not_found("transaction " + to_hex(hash) +
+                      " is not committed (unknown, or still waiting)");
     }
     throw failure_from(stored.error());
   }
@@ -98,7 +97,9 @@ storage::StoredTransaction readable_transaction(const Params& p, CallContext& c)
 ledger::Trade readable_trade(const Params& p, CallContext& c) {
   std::string id = p.identifier("tradeId");
   ledger::Trade trade = unwrap(ledger::find_trade(c.state(), id), "tradeId");
-  if (!Access(c.state(), c.caller()).can_read_trade(trade)) throw not_authorised("trade '" + id + "'");
+  if (!Access(c.state(), c.caller()).can_read_trade(trade)) {
+    throw not_authorised("trade '" + id + "'");
+  }
   return trade;
 }
 
@@ -152,7 +153,8 @@ Json get_block(const Params& p, CallContext& c) {
   crypto::Suite suite = c.store().params().suite;
   Json transactions = Json::array();
   for (const ledger::Transaction& tx : block.transactions) {
-    transactions.push_back(transaction_json(tx, ledger::transaction_hash(suite, ledger::encode(tx))));
+    transactions.push_back(
+        transaction_json(tx, ledger::transaction_hash(suite, ledger::encode(tx))));
   }
   Json receipt_list = Json::array();
   for (const ledger::Receipt& r : receipts) receipt_list.push_back(receipt_json(r, algorithm(c)));
@@ -168,11 +170,15 @@ Json get_consistency_proof(const Params& p, CallContext& c) {
   std::uint64_t tip_size = tip_log_size(c);
   std::uint64_t from = p.u64("fromSize");
   std::uint64_t to = p.optional_u64("toSize").value_or(tip_size);
-  if (from == 0) throw invalid_param("fromSize", "must be at least 1 (the empty log proves nothing)");
+  if (from == 0) {
+    throw invalid_param("fromSize", "must be at least 1 (the empty log proves nothing)");
+  }
   if (to > tip_size) {
     throw invalid_param("toSize", "the log holds " + std::to_string(tip_size) + " leaves");
   }
-  if (from > to) throw invalid_param("fromSize", "must not exceed toSize (" + std::to_string(to) + ")");
+  if (from > to) {
+    throw invalid_param("fromSize", "must not exceed toSize (" + std::to_string(to) + ")");
+  }
   auto path = unwrap(c.store().consistency_proof(from, to), "fromSize");
   Json nodes = Json::array();
   for (const Digest& d : path) nodes.push_back(to_hex(d));
@@ -352,7 +358,9 @@ Json get_trade_trail(const Params& p, CallContext& c) {
 
 Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64_t limit) {
   Json trades = Json::array();
-  for (const std::string& id : ids) trades.push_back(trade_json(unwrap(ledger::find_trade(c.state(), id))));
+  for (const std::string& id : ids) {
+    trades.push_back(trade_json(unwrap(ledger::find_trade(c.state(), id))));
+  }
   return {{"trades", std::move(trades)},
           {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};
 }
@@ -414,7 +422,8 @@ Json get_asset_history(const Params& p, CallContext& c) {
     Json item = trail_entry_json(*entry);
     item["seq"] = seq;
     if (entry->kind == ledger::TxKind::kAssetReview && entry->status == ledger::TxStatus::kOk) {
-      item["review"] = source_review_json(unwrap(ledger::find_source_review(c.state(), entry->tx_hash)));
+      item["review"] =
+          source_review_json(unwrap(ledger::find_source_review(c.state(), entry->tx_hash)));
     }
     entries.push_back(std::move(item));
     last = seq;
@@ -429,7 +438,8 @@ Json get_asset_history(const Params& p, CallContext& c) {
 
 Json get_participant(const Params& p, CallContext& c) {
   std::string id = p.identifier("participantId");
-  ledger::Participant participant = unwrap(ledger::find_participant(c.state(), id), "participantId");
+  ledger::Participant participant =
+      unwrap(ledger::find_participant(c.state(), id), "participantId");
   if (!Access(c.state(), c.caller()).can_read_participant(id)) {
     throw not_authorised("participant '" + id + "'");
   }
@@ -443,7 +453,9 @@ Json get_attestations(const Params& p, CallContext& c) {
   if (p.has("startAfter")) after = p.digest("startAfter");
   std::uint64_t limit = page_limit(p);
   auto scope = Access(c.state(), c.caller()).attestations_of(id);
-  if (scope == Access::Attestations::kNone) throw not_authorised("the attestations of '" + id + "'");
+  if (scope == Access::Attestations::kNone) {
+    throw not_authorised("the attestations of '" + id + "'");
+  }
   std::string prefix = ledger::keys::subject_attestations_prefix(id);
   std::string start = after ? to_hex(*after) : std::string();
   Json list = Json::array();
@@ -510,7 +522,9 @@ const std::vector<Method>& all_methods() {
       {"chain_getCertificate", false, {"height"}, get_certificate},
       {"chain_getBlock", true, {"height"}, get_block},
       {"chain_getConsistencyProof", false, {"fromSize", "toSize"}, get_consistency_proof},
-      {"chain_getValidatorSetChanges", false, {"fromHeight", "toHeight"},
+      {"chain_getValidatorSetChanges",
+       false,
+       {"fromHeight", "toHeight"},
        get_validator_set_changes},
       {"tx_submit", false, {"tx"}, submit},
       {"tx_get", true, {"hash"}, get_transaction},
@@ -519,13 +533,17 @@ const std::vector<Method>& all_methods() {
       {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},
       {"trade_get", true, {"tradeId"}, get_trade},
       {"trade_getTrail", true, {"tradeId"}, get_trade_trail},
-      {"trade_listByParticipant", true, {"participant", "startAfter", "limit"},
+      {"trade_listByParticipant",
+       true,
+       {"participant", "startAfter", "limit"},
        list_trades_by_participant},
       {"trade_listByAsset", true, {"assetId", "startAfter", "limit"}, list_trades_by_asset},
       {"asset_get", true, {"assetId"}, get_asset},
       {"asset_getHistory", true, {"assetId", "startAfter", "limit"}, get_asset_history},
       {"participant_get", true, {"participantId"}, get_participant},
-      {"participant_getAttestations", true, {"participantId", "startAfter", "limit"},
+      {"participant_getAttestations",
+       true,
+       {"participantId", "startAfter", "limit"},
        get_attestations},
       {"auth_whoAmI", false, {}, who_am_i},
       {"events_subscribe", false, {"topic"}, subscribe},

@@ -10,8 +10,7 @@ namespace tracechain::node::rpc {
 namespace {
 
 prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
-                                                 const std::string& name,
-                                                 const std::string& help) {
+                                                 const std::string& name, const std::string& help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
 }
 
@@ -37,9 +36,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   rate_limited_ = &counter(r, "tracechain_rpc_rate_limited_total",
                            "RPC requests refused by the per-client rate limit")
                        .Add({});
-  committed_blocks_ = &counter(r, "tracechain_committed_blocks_total",
-                               "blocks committed since the process started")
-                           .Add({});
+  committed_blocks_ =
+      &counter(r, "tracechain_committed_blocks_total", "blocks committed since the process started")
+           .Add({});
   committed_transactions_ = &counter(r, "tracechain_committed_transactions_total",
                                      "transactions in the ledger-wide log (committed)")
                                  .Add({});

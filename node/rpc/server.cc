@@ -23,15 +23,18 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, std::shared_ptr<ServerContext> context, Port port)
-      : io_(io), acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()),
-        context_(std::move(context)), port_(port) {}
+      : io_(io),
+        acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()),
+        context_(std::move(context)),
+        port_(port) {}
 
   Status listen(const Endpoint& where, std::string_view setting) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(where.host, ec);
     if (ec) {
-      return Error(ErrorCode::kInvalidInput, std::string(setting) + " host '" + where.host +
-                                                 "' is not an IP address");
+      return Error(ErrorCode::kInvalidInput,
+                   std::string(setting) + " host '" + where.host + "' is not an IP address");
     }
     tcp::endpoint endpoint(address, where.port);
     acceptor_.open(endpoint.protocol(), ec);
@@ -65,19 +68,19 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void accept() {
     if (stopped_) return;
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
-                                                       boost::system::error_code ec,
-                                                       tcp::socket socket) {
-      if (self->stopped_) return;
-      if (ec) {
-        log::warn("rpc", "accepting a connection failed: {}", ec.message());
-        self->retry_.expires_after(kAcceptRetry);
-        self->retry_.async_wait([self](boost::system::error_code) { self->accept(); });
-        return;
-      }
-      self->on_accept(std::move(socket));
-      self->accept();
-    });
+    acceptor_.async_accept(
+        asio::make_strand(io_),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          if (self->stopped_) return;
+          if (ec) {
+            log::warn("rpc", "accepting a connection failed: {}", ec.message());
+            self->retry_.expires_after(kAcceptRetry);
+            self->retry_.async_wait([self](boost::system::error_code) { self->accept(); });
+            return;
+          }
+          self->on_accept(std::move(socket));
+          self->accept();
+        });
   }
 
   void on_accept(tcp::socket socket) {
@@ -108,23 +111,25 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 class Server::Impl {
  public:
-  Impl(Node& node, const RpcSection& config)
-      : io_(node.io_context()),
+  Impl(asio::io_context& io, std::unique_ptr<Backend> backend, const RpcSection& config)
+      : io_(io),
         config_(config),
-        context_(std::make_shared<ServerContext>(std::make_unique<NodeBackend>(node), config)) {
+        context_(std::make_shared<ServerContext>(std::move(backend), config)) {
+    // Constructed before the node starts, when nothing commits: the log size
+    // now and the commit notices from here on count every transaction once.
+    context_->metrics().set_committed_transactions(context_->backend().store().tip().log.size());
+  }
+
+  // Commit notices reach the context only while it lives.
+  std::function<void(const CommitNotice&)> commit_listener() const {
     std::weak_ptr<ServerContext> weak = context_;
-    node.add_commit_listener([weak](const CommitNotice& notice) {
+    return [weak](const CommitNotice& notice) {
       if (auto context = weak.lock()) context->on_commit(notice);
-    });
+    };
   }
 
   Status start() {
     TC_ASSERT_MSG(!workers_, "Server::start called twice");
-    const storage::BlockStore& store = context_->backend().store();
-    if (store.height() > 0) {
-      auto tip = store.header(store.height());
-      if (tip) context_->metrics().set_committed_transactions(tip->log_size);
-    }
     rpc_ = std::make_shared<Listener>(io_, context_, Port::kRpc);
     metrics_ = std::make_shared<Listener>(io_, context_, Port::kMetrics);
     if (Status s = rpc_->listen(config_.listen, "rpc.listen"); !s) return s;
@@ -162,7 +167,13 @@ class Server::Impl {
 };
 
 Server::Server(Node& node, const RpcSection& config)
-    : impl_(std::make_unique<Impl>(node, config)) {}
+    : impl_(std::make_unique<Impl>(node.io_context(), std::make_unique<NodeBackend>(node), config)) {
+  node.add_commit_listener(impl_->commit_listener());
+}
+Server::Server(boost::asio::io_context& io, std::unique_ptr<Backend> backend,
+               const RpcSection& config)
+    : impl_(std::make_unique<Impl>(io, std::move(backend), config)) {}
+void Server::notify_commit(const CommitNotice& notice) { impl_->commit_listener()(notice); }
 Server::~Server() { impl_->stop(); }
 Status Server::start() { return impl_->start(); }
 void Server::stop() { impl_->stop(); }

@@ -23,12 +23,16 @@
 
 #include "node/config.h"
 #include "node/node.h"
+#include "node/rpc/backend.h"
 
 namespace tracechain::node::rpc {
 
 class Server {
  public:
   Server(Node& node, const RpcSection& config);
+  // A server over any backend on any io_context (tests, tools): the owner
+  // runs `io` and announces commits with notify_commit().
+  Server(boost::asio::io_context& io, std::unique_ptr<Backend> backend, const RpcSection& config);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -39,6 +43,9 @@ class Server {
   // Closes the listeners and every connection and waits for the workers.
   // Idempotent.
   void stop();
+
+  // What a commit listener would be told (the Node constructor registers one).
+  void notify_commit(const CommitNotice& notice);
 
   // The addresses actually bound (the port chosen when 0 was asked).
   Endpoint rpc_endpoint() const;

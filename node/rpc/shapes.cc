@@ -61,9 +61,7 @@ Json fields(const ledger::AttestPayload& p) {
 Json fields(const ledger::RevokePayload& p) {
   return {{"attestationId", hex(p.attestation_id)}, {"reasonHash", hex(p.reason_hash)}};
 }
-Json fields(const ledger::RotateKeyPayload& p) {
-  return {{"newPublicKey", hex(p.new_public_key)}};
-}
+Json fields(const ledger::RotateKeyPayload& p) { return {{"newPublicKey", hex(p.new_public_key)}}; }
 Json fields(const ledger::AssetRegisterPayload& p) {
   return {{"assetId", p.asset_id},
           {"contentHash", hex(p.content_hash)},
@@ -281,8 +279,7 @@ Json attestation_json(const ledger::Attestation& a) {
       {"revoked", a.revoked_height.has_value()},
       {"revokedHeight", a.revoked_height ? Json(*a.revoked_height) : Json(nullptr)},
       {"revocationTx", optional_hex(a.revocation_tx)},
-      {"revocationReasonHash",
-       a.revoked_height ? hex(a.revocation_reason_hash) : Json(nullptr)},
+      {"revocationReasonHash", a.revoked_height ? hex(a.revocation_reason_hash) : Json(nullptr)},
   };
 }
 
@@ -342,12 +339,12 @@ Json trade_json(const ledger::Trade& t) {
   }
   Json dispute = nullptr;
   if (t.dispute) {
-    dispute = {{"openedBy", t.dispute->opened_by},
-               {"reasonHash", hex(t.dispute->reason_hash)},
-               {"rulingHash", optional_hex(t.dispute->ruling_hash)},
-               {"outcome", t.dispute->outcome
-                               ? Json(ledger::dispute_outcome_name(*t.dispute->outcome))
-                               : Json(nullptr)}};
+    dispute = {
+        {"openedBy", t.dispute->opened_by},
+        {"reasonHash", hex(t.dispute->reason_hash)},
+        {"rulingHash", optional_hex(t.dispute->ruling_hash)},
+        {"outcome", t.dispute->outcome ? Json(ledger::dispute_outcome_name(*t.dispute->outcome))
+                                       : Json(nullptr)}};
   }
   return {
       {"id", t.id},

@@ -41,8 +41,7 @@ Json certificate_json(const ledger::CommitCertificate& certificate);
 Json validator_set_json(const ledger::ValidatorSet& set);
 Json policy_json(const ledger::Policy& policy);
 // The proof's leaf (decoded and as hex), its leaf hash, index, log size and path.
-Json inclusion_proof_json(const storage::InclusionProof& proof,
-                          const crypto::MerkleHasher& hasher);
+Json inclusion_proof_json(const storage::InclusionProof& proof, const crypto::MerkleHasher& hasher);
 
 Json participant_json(const ledger::Participant& participant);
 Json attestation_json(const ledger::Attestation& attestation);

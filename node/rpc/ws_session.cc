@@ -26,17 +26,18 @@ constexpr std::size_t kMaxQueuedBytes = 32 * 1024 * 1024;
 
 std::string notification(const std::string& subscription, std::string_view topic,
                          const Json& result) {
-  return dump(Json{{"jsonrpc", "2.0"},
-                   {"method", "events_notification"},
-                   {"params", {{"subscription", subscription}, {"topic", topic}, {"result", result}}}});
+  return dump(
+      Json{{"jsonrpc", "2.0"},
+           {"method", "events_notification"},
+           {"params", {{"subscription", subscription}, {"topic", topic}, {"result", result}}}});
 }
 
 class WsSession : public Session,
                   public Subscriptions,
                   public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream&& stream, std::shared_ptr<ServerContext> context,
-            ConnectionSlot slot, std::optional<Caller> caller, std::string client)
+  WsSession(beast::tcp_stream&& stream, std::shared_ptr<ServerContext> context, ConnectionSlot slot,
+            std::optional<Caller> caller, std::string client)
       : executor_(stream.get_executor()),
         ws_(std::move(stream)),
         context_(std::move(context)),
@@ -64,10 +65,10 @@ class WsSession : public Session,
   std::string subscribe(Topic topic) override {
     std::lock_guard lock(mutex_);
     if (subscriptions_.size() >= kMaxSubscriptions) {
-      throw RpcFailure(rpc_error::kLimitExceeded,
-                       "a connection holds at most " + std::to_string(kMaxSubscriptions) +
-                           " subscriptions",
-                       Json{{"limit", kMaxSubscriptions}});
+      throw RpcFailure(
+          rpc_error::kLimitExceeded,
+          "a connection holds at most " + std::to_string(kMaxSubscriptions) + " subscriptions",
+          Json{{"limit", kMaxSubscriptions}});
     }
     std::string id = std::to_string(++last_subscription_);
     subscriptions_.emplace(id, topic);
@@ -122,8 +123,9 @@ class WsSession : public Session,
     timeout.keep_alive_pings = true;
     ws_.set_option(timeout);
     ws_.read_message_max(config.max_body_bytes);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(http::field::server, "tracechaind"); }));
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, "tracechaind");
+    }));
     ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) {
       self->upgrade_ = {};
       if (ec) return;

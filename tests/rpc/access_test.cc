@@ -58,8 +58,8 @@ TEST_CASE("the worked example of a signed request in docs/rpc.md", "[rpc][auth]"
   Bytes signing_bytes = node::rpc::request_signing_bytes(auth);
   CHECK(to_hex(signing_bytes) == to_hex(rpc_doc_vector("rpc.signing_bytes")));
   CHECK(to_hex(auth.body_hash) == to_hex(rpc_doc_vector("rpc.body_hash")));
-  auto key = crypto::PublicKey::from_bytes(crypto::Suite::kP256Sha256,
-                                           rpc_doc_vector("rpc.public_key"));
+  auto key =
+      crypto::PublicKey::from_bytes(crypto::Suite::kP256Sha256, rpc_doc_vector("rpc.public_key"));
   REQUIRE(key.ok());
   CHECK(key->verify(signing_bytes, rpc_doc_vector("rpc.signature")).ok());
 }
@@ -72,7 +72,8 @@ TEST_CASE("signed requests: bad signatures, stale timestamps and replays are ref
   Json anonymous = live.post(body).json();
   CHECK(anonymous["result"]["authenticated"] == false);
 
-  auto headers = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  auto headers =
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
   HttpReply signed_reply = http_request(live.rpc_port(), "POST", "/", body, headers);
   REQUIRE(signed_reply.status == 200);
   CHECK(signed_reply.json()["result"]["participant"] == "buyer-bank");
@@ -90,7 +91,8 @@ TEST_CASE("signed requests: bad signatures, stale timestamps and replays are ref
   auto fresh = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
   refused(fresh, body + " ", "a body other than the one signed");
 
-  auto other_key = sign_request(live.key("buyer-abroad"), "buyer-bank", live.chain_id(), "POST /", body);
+  auto other_key =
+      sign_request(live.key("buyer-abroad"), "buyer-bank", live.chain_id(), "POST /", body);
   refused(other_key, body, "signed by another participant's key");
 
   auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body,
@@ -101,20 +103,24 @@ TEST_CASE("signed requests: bad signatures, stale timestamps and replays are ref
                              now_ms() + 60'000);
   refused(future, body, "a timestamp ahead of the window");
 
-  auto other_chain = sign_request(live.key("buyer-bank"), "buyer-bank", "another-chain", "POST /", body);
+  auto other_chain =
+      sign_request(live.key("buyer-bank"), "buyer-bank", "another-chain", "POST /", body);
   refused(other_chain, body, "signed for another chain");
 
-  auto other_path = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", body);
+  auto other_path =
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", body);
   refused(other_path, body, "signed for another request");
 
   auto stranger = sign_request(live.key("buyer-bank"), "nobody", live.chain_id(), "POST /", body);
   refused(stranger, body, "an unknown participant");
 
-  auto partial = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  auto partial =
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
   partial.erase(std::string(node::rpc::kSignatureHeader));
   refused(partial, body, "a missing signature header");
 
-  auto garbage = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  auto garbage =
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
   garbage[std::string(node::rpc::kSignatureHeader)] = "zz";
   refused(garbage, body, "a signature that is not hex");
 }
@@ -146,15 +152,17 @@ TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc]
     CHECK(code_of(live.call("trade_listByParticipant", {{"participant", "buyer-abroad"}},
                             "buyer-bank")) == -32002);
     // Its own transactions yes, another buyer's no.
-    CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}}, "buyer-bank")) == 0);
+    CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}}, "buyer-bank")) ==
+          0);
     CHECK(code_of(live.call("tx_get", {{"hash", to_hex(live.trade1_create_tx)}}, "buyer-abroad")) ==
           -32002);
     // The asset it trades, but not the asset's history (other buyers' requests).
     CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}}, "buyer-bank")) == 0);
     CHECK(code_of(live.call("asset_getHistory", {{"assetId", "asset-1"}}, "buyer-bank")) == -32002);
-    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-bank"}}, "buyer-bank")) == 0);
-    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}}, "buyer-bank")) ==
-          -32002);
+    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-bank"}}, "buyer-bank")) ==
+          0);
+    CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}},
+                            "buyer-bank")) == -32002);
     CHECK(code_of(live.call("chain_getBlock", {{"height", 1}}, "buyer-bank")) == -32002);
   }
   SECTION("the provider sees both trades of its asset") {
@@ -163,7 +171,8 @@ TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc]
     Json trades = live.call("trade_listByAsset", {{"assetId", "asset-1"}}, "provider-acme");
     REQUIRE(code_of(trades) == 0);
     CHECK(trades["result"]["trades"].size() == 2);
-    Json history = live.call("asset_getHistory", {{"assetId", "asset-1"}, {"limit", 2}}, "provider-acme");
+    Json history =
+        live.call("asset_getHistory", {{"assetId", "asset-1"}, {"limit", 2}}, "provider-acme");
     REQUIRE(code_of(history) == 0);
     CHECK(history["result"]["entries"].size() == 2);
     REQUIRE(!history["result"]["next"].is_null());
@@ -188,12 +197,14 @@ TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc]
   SECTION("auditors and regulators read everything") {
     for (const char* auditor : {"auditor-1", "regulator"}) {
       CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, auditor)) == 0);
-      CHECK(code_of(live.call("trade_listByParticipant", {{"participant", "buyer-abroad"}}, auditor)) == 0);
+      CHECK(code_of(live.call("trade_listByParticipant", {{"participant", "buyer-abroad"}},
+                              auditor)) == 0);
       CHECK(code_of(live.call("asset_getHistory", {{"assetId", "asset-1"}}, auditor)) == 0);
       Json block = live.call("chain_getBlock", {{"height", 2}}, auditor);
       REQUIRE(code_of(block) == 0);
       CHECK(block["result"]["transactions"].size() == block["result"]["receipts"].size());
-      CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}}, auditor)) == 0);
+      CHECK(code_of(live.call("participant_get", {{"participantId", "buyer-abroad"}}, auditor)) ==
+            0);
     }
   }
 }

@@ -33,7 +33,8 @@ std::string quote(const std::string& text) { return "'" + text + "'"; }
 TEST_CASE("js client: signs, submits and verifies a receipt against a live node", "[rpc][js]") {
   auto [found, version] = run("node -p 'process.versions.node.split(\".\")[0]'");
   if (found != 0 || std::atoi(version.c_str()) < 18) {
-    std::cout << "SKIPPED: no Node.js 18 or later on the PATH (scripts/install-deps.sh installs it)\n";
+    std::cout
+        << "SKIPPED: no Node.js 18 or later on the PATH (scripts/install-deps.sh installs it)\n";
     return;
   }
   LiveNode live;
@@ -44,8 +45,8 @@ TEST_CASE("js client: signs, submits and verifies a receipt against a live node"
     live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
   }
   std::string script = std::string(TRACECHAIN_SOURCE_DIR) + "/clients/js/example.js";
-  std::string command = "node " + quote(script) + " --url http://127.0.0.1:" +
-                        std::to_string(live.rpc_port()) + " --key " +
+  std::string command = "node " + quote(script) +
+                        " --url http://127.0.0.1:" + std::to_string(live.rpc_port()) + " --key " +
                         quote((live.home() / "keys" / "provider-acme.pem").string()) +
                         " --sender provider-acme --genesis " +
                         quote(live.config().genesis_file().string()) + " --asset js-asset-1";

@@ -51,7 +51,8 @@ TEST_CASE("a body above the limit is refused with 413 before it is read", "[rpc]
   asio::io_context io;
   tcp::socket socket = connect(io, live.rpc_port());
   std::string head =
-      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+      "100000\r\n\r\n";
   asio::write(socket, asio::buffer(head));
   auto [reply, closed] = read_until_closed(socket, std::chrono::seconds(5));
   CHECK(reply.rfind("HTTP/1.1 413", 0) == 0);
@@ -66,8 +67,8 @@ TEST_CASE("a body above the limit is refused with 413 before it is read", "[rpc]
 
 TEST_CASE("an oversized header block is refused with 431", "[rpc][limits]") {
   LiveNode live([](node::NodeConfig& c) { c.rpc.max_header_bytes = 2048; });
-  HttpReply reply = http_request(live.rpc_port(), "GET", "/health", {},
-                                 {{"X-Padding", std::string(4096, 'a')}});
+  HttpReply reply =
+      http_request(live.rpc_port(), "GET", "/health", {}, {{"X-Padding", std::string(4096, 'a')}});
   CHECK(reply.status == 431);
 }
 
@@ -93,7 +94,9 @@ TEST_CASE("the per-client rate limit answers 429 and recovers", "[rpc][limits]")
   // A batch counts as many requests as it holds.
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   Json batch = Json::array();
-  for (int i = 0; i < 8; ++i) batch.push_back({{"jsonrpc", "2.0"}, {"method", "chain_getStatus"}, {"id", i}});
+  for (int i = 0; i < 8; ++i) {
+    batch.push_back({{"jsonrpc", "2.0"}, {"method", "chain_getStatus"}, {"id", i}});
+  }
   HttpReply big = live.post(batch.dump());
   CHECK(big.status == 429);
 }
@@ -153,8 +156,8 @@ TEST_CASE("CORS: preflight and allowed origins", "[rpc][cors]") {
   CHECK(preflight.headers["access-control-allow-headers"].find("X-Tracechain-Signature") !=
         std::string::npos);
 
-  HttpReply other = http_request(live.rpc_port(), "OPTIONS", "/", {},
-                                 {{"Origin", "https://evil.example"}});
+  HttpReply other =
+      http_request(live.rpc_port(), "OPTIONS", "/", {}, {{"Origin", "https://evil.example"}});
   CHECK(other.status == 403);
 
   HttpReply call = live.post(R"({"jsonrpc":"2.0","method":"chain_getStatus","id":1})", {},
@@ -175,11 +178,12 @@ TEST_CASE("metrics: chain, mempool and RPC figures in Prometheus text", "[rpc][m
   HttpReply metrics = http_request(live.metrics_port(), "GET", "/metrics");
   REQUIRE(metrics.status == 200);
   CHECK(metrics.headers["content-type"].rfind("text/plain", 0) == 0);
-  for (const char* line : {"tracechain_height ", "tracechain_peers 0", "tracechain_mempool_transactions ",
-                           "tracechain_mempool_bytes ", "tracechain_committed_transactions_total ",
-                           "tracechain_rpc_requests_total{method=\"tx_submit\",outcome=\"ok\"} 1",
-                           "tracechain_rpc_requests_total{method=\"unknown\",outcome=\"method_not_found\"} 1",
-                           "tracechain_rpc_submissions_rejected_total{reason=\"invalid\"} 1"}) {
+  for (const char* line :
+       {"tracechain_height ", "tracechain_peers 0", "tracechain_mempool_transactions ",
+        "tracechain_mempool_bytes ", "tracechain_committed_transactions_total ",
+        "tracechain_rpc_requests_total{method=\"tx_submit\",outcome=\"ok\"} 1",
+        "tracechain_rpc_requests_total{method=\"unknown\",outcome=\"method_not_found\"} 1",
+        "tracechain_rpc_submissions_rejected_total{reason=\"invalid\"} 1"}) {
     INFO(line);
     CHECK(metrics.body.find(line) != std::string::npos);
   }

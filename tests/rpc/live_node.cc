@@ -31,8 +31,7 @@ std::uint64_t now_ms() {
 }
 
 HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body,
-                       const std::map<std::string, std::string>& headers) {
+                       const std::string& body, const std::map<std::string, std::string>& headers) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(15));
@@ -67,8 +66,7 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
 std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
                                                 const std::string& participant,
                                                 const std::string& chain_id,
-                                                const std::string& request,
-                                                const std::string& body,
+                                                const std::string& request, const std::string& body,
                                                 std::optional<std::uint64_t> timestamp_ms) {
   node::rpc::RpcRequestAuth auth;
   auth.chain_id = chain_id;
@@ -167,7 +165,9 @@ Json LiveNode::call(const std::string& method, const Json& params,
 void LiveNode::wait_committed(const Digest& tx_hash) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (!node_->store().locate(tx_hash)) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("transaction " << to_hex(tx_hash) << " not committed");
+    if (std::chrono::steady_clock::now() > deadline) {
+      FAIL("transaction " << to_hex(tx_hash) << " not committed");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -46,8 +46,7 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
 std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
                                                 const std::string& participant,
                                                 const std::string& chain_id,
-                                                const std::string& request,
-                                                const std::string& body,
+                                                const std::string& request, const std::string& body,
                                                 std::optional<std::uint64_t> timestamp_ms = {});
 
 std::uint64_t now_ms();

@@ -62,8 +62,9 @@ TEST_CASE("parse errors and invalid requests follow JSON-RPC 2.0", "[rpc][protoc
   LiveNode live;
 
   SECTION("invalid JSON is -32700 with id null") {
-    for (std::string body : {"{\"jsonrpc\": \"2.0\", \"method\": \"foobar, \"params\": \"bar\", \"baz]",
-                             "[1,", "nul", "\xff\xfe", "{\"a\":\"\xc3\x28\"}"}) {
+    for (std::string body :
+         {"{\"jsonrpc\": \"2.0\", \"method\": \"foobar, \"params\": \"bar\", \"baz]", "[1,", "nul",
+          "\xff\xfe", "{\"a\":\"\xc3\x28\"}"}) {
       Json error = error_of(live.post(body));
       CHECK(error["error"]["code"] == -32700);
       CHECK(error["id"].is_null());
@@ -75,19 +76,22 @@ TEST_CASE("parse errors and invalid requests follow JSON-RPC 2.0", "[rpc][protoc
     CHECK(error["error"]["code"] == -32700);
   }
   SECTION("anything but a Request object is -32600") {
-    for (std::string body : {R"(1)", R"("text")", R"({"jsonrpc": "2.0", "method": 1, "params": "bar"})",
-                             R"({"method": "chain_getStatus", "id": 1})",
-                             R"({"jsonrpc": "1.0", "method": "chain_getStatus", "id": 1})",
-                             R"({"jsonrpc": "2.0", "id": 1})",
-                             R"({"jsonrpc": "2.0", "method": "chain_getStatus", "params": 3, "id": 1})"}) {
+    for (std::string body :
+         {R"(1)", R"("text")", R"({"jsonrpc": "2.0", "method": 1, "params": "bar"})",
+          R"({"method": "chain_getStatus", "id": 1})",
+          R"({"jsonrpc": "1.0", "method": "chain_getStatus", "id": 1})",
+          R"({"jsonrpc": "2.0", "id": 1})",
+          R"({"jsonrpc": "2.0", "method": "chain_getStatus", "params": 3, "id": 1})"}) {
       INFO(body);
       Json error = error_of(live.post(body));
       CHECK(error["error"]["code"] == -32600);
     }
-    Json bad_id = error_of(live.post(R"({"jsonrpc": "2.0", "method": "chain_getStatus", "id": {"a": 1}})"));
+    Json bad_id =
+        error_of(live.post(R"({"jsonrpc": "2.0", "method": "chain_getStatus", "id": {"a": 1}})"));
     CHECK(bad_id["error"]["code"] == -32600);
     CHECK(bad_id["id"].is_null());
-    Json kept_id = error_of(live.post(R"({"jsonrpc": "1.0", "method": "chain_getStatus", "id": "k"})"));
+    Json kept_id =
+        error_of(live.post(R"({"jsonrpc": "1.0", "method": "chain_getStatus", "id": "k"})"));
     CHECK(kept_id["id"] == "k");
   }
   SECTION("an unknown method is -32601") {
@@ -104,8 +108,8 @@ TEST_CASE("parse errors and invalid requests follow JSON-RPC 2.0", "[rpc][protoc
 
 TEST_CASE("ids are echoed exactly and notifications get no reply", "[rpc][protocol]") {
   LiveNode live;
-  for (std::string id : {R"("abc")", R"("")", R"(7)", R"(-3)", R"(18446744073709551615)", R"(1.5)",
-                         R"(null)"}) {
+  for (std::string id :
+       {R"("abc")", R"("")", R"(7)", R"(-3)", R"(18446744073709551615)", R"(1.5)", R"(null)"}) {
     HttpReply reply =
         live.post(R"({"jsonrpc": "2.0", "method": "chain_getStatus", "id": )" + id + "}");
     INFO(id << " -> " << reply.body);
@@ -183,8 +187,8 @@ TEST_CASE("batches answer each entry and are bounded", "[rpc][protocol]") {
 
 TEST_CASE("invalid params name the parameter and why", "[rpc][protocol]") {
   LiveNode live;
-  auto expect_invalid = [&](const std::string& method, const Json& params,
-                            const std::string& param, const std::optional<std::string>& as) {
+  auto expect_invalid = [&](const std::string& method, const Json& params, const std::string& param,
+                            const std::optional<std::string>& as) {
     Json reply = live.call(method, params, as);
     INFO(method << " " << params.dump() << " -> " << reply.dump());
     REQUIRE(reply.contains("error"));
@@ -204,8 +208,8 @@ TEST_CASE("invalid params name the parameter and why", "[rpc][protocol]") {
   expect_invalid("chain_getHeader", {{"height", 1.5}}, "height", std::nullopt);
   expect_invalid("chain_getHeader", {{"height", 0}}, "height", std::nullopt);
   expect_invalid("trade_get", {{"tradeId", "Not An Id"}}, "tradeId", auditor);
-  expect_invalid("trade_listByParticipant", {{"participant", "buyer-bank"}, {"limit", 0}},
-                 "limit", auditor);
+  expect_invalid("trade_listByParticipant", {{"participant", "buyer-bank"}, {"limit", 0}}, "limit",
+                 auditor);
   expect_invalid("tx_submit", {{"tx", "0g"}}, "tx", std::nullopt);
   expect_invalid("chain_getConsistencyProof", {{"fromSize", 0}}, "fromSize", std::nullopt);
   expect_invalid("chain_getConsistencyProof", {{"fromSize", 1}, {"toSize", 999}}, "toSize",

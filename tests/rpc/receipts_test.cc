@@ -86,7 +86,8 @@ TEST_CASE("submitting returns the transaction's hash and refusals carry the ledg
   Json again = live.call("tx_submit", {{"tx", to_hex(ledger::encode(tx))}});
   REQUIRE(again.contains("error"));
   CHECK(again["error"]["code"] == -32000);
-  CHECK(again["error"]["data"]["message"].get<std::string>().find("already used") != std::string::npos);
+  CHECK(again["error"]["data"]["message"].get<std::string>().find("already used") !=
+        std::string::npos);
 
   ledger::Transaction forged = live.make("provider-acme", ledger::TxKind::kAssetRegister, asset);
   forged.nonce += 1;  // the signature no longer covers the content
@@ -118,14 +119,14 @@ TEST_CASE("a full mempool answers -32003, retry", "[rpc][submit]") {
   });
   ledger::AssetRegisterPayload asset;
   asset.asset_id = "asset-m1";
-  Json first = live.call(
-      "tx_submit",
-      {{"tx", to_hex(ledger::encode(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset)))}});
+  Json first = live.call("tx_submit",
+                         {{"tx", to_hex(ledger::encode(live.make(
+                                     "provider-acme", ledger::TxKind::kAssetRegister, asset)))}});
   REQUIRE(first.contains("result"));
   asset.asset_id = "asset-m2";
-  Json second = live.call(
-      "tx_submit",
-      {{"tx", to_hex(ledger::encode(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset)))}});
+  Json second = live.call("tx_submit",
+                          {{"tx", to_hex(ledger::encode(live.make(
+                                      "provider-acme", ledger::TxKind::kAssetRegister, asset)))}});
   REQUIRE(second.contains("error"));
   CHECK(second["error"]["code"] == -32003);
   CHECK(second["error"]["data"]["retry"] == true);
@@ -148,18 +149,20 @@ TEST_CASE("receipts, trails and proofs verify offline from their hex", "[rpc][pr
     CHECK(own["result"]["receipt"]["events"][0]["kind"] == "trade.requested");
 
     std::uint64_t tip = live.node().store().height();
-    Json later = live.call("tx_getVerifiableReceipt", {{"hash", hash}, {"height", tip}}, "buyer-bank");
+    Json later =
+        live.call("tx_getVerifiableReceipt", {{"hash", hash}, {"height", tip}}, "buyer-bank");
     REQUIRE(later.contains("result"));
     verify_offline(later["result"], genesis->validators);
     CHECK(later["result"]["header"]["height"] == tip);
 
-    Json below = live.call("tx_getVerifiableReceipt", {{"hash", hash}, {"height", 1}}, "buyer-bank");
+    Json below =
+        live.call("tx_getVerifiableReceipt", {{"hash", hash}, {"height", 1}}, "buyer-bank");
     CHECK(below["error"]["code"] == -32602);
     CHECK(below["error"]["data"]["param"] == "height");
     CHECK(live.call("tx_getVerifiableReceipt", {{"hash", hash}}, "buyer-abroad")["error"]["code"] ==
           -32002);
-    CHECK(live.call("tx_getVerifiableReceipt", {{"hash", std::string(64, 'a')}}, "auditor-1")["error"]["code"] ==
-          -32001);
+    CHECK(live.call("tx_getVerifiableReceipt", {{"hash", std::string(64, 'a')}},
+                    "auditor-1")["error"]["code"] == -32001);
   }
   SECTION("inclusion proofs for a given or the latest log size") {
     Json latest = live.call("tx_getInclusionProof", {{"hash", hash}}, "buyer-bank");
@@ -174,10 +177,12 @@ TEST_CASE("receipts, trails and proofs verify offline from their hex", "[rpc][pr
     CHECK(header["result"]["logRoot"] == p["logRoot"]);
 
     std::uint64_t leaf = p["leafIndex"];
-    Json exact = live.call("tx_getInclusionProof", {{"hash", hash}, {"logSize", leaf + 1}}, "buyer-bank");
+    Json exact =
+        live.call("tx_getInclusionProof", {{"hash", hash}, {"logSize", leaf + 1}}, "buyer-bank");
     REQUIRE(exact.contains("result"));
     CHECK(exact["result"]["logSize"] == leaf + 1);
-    Json too_small = live.call("tx_getInclusionProof", {{"hash", hash}, {"logSize", leaf}}, "buyer-bank");
+    Json too_small =
+        live.call("tx_getInclusionProof", {{"hash", hash}, {"logSize", leaf}}, "buyer-bank");
     CHECK(too_small["error"]["code"] == -32602);
     CHECK(too_small["error"]["data"]["param"] == "logSize");
   }

@@ -11,7 +11,9 @@ using namespace tracechain::test;
 namespace {
 
 Json subscribe(WsClient& ws, const std::string& topic) {
-  Json reply = ws.call({{"jsonrpc", "2.0"}, {"id", topic}, {"method", "events_subscribe"},
+  Json reply = ws.call({{"jsonrpc", "2.0"},
+                        {"id", topic},
+                        {"method", "events_subscribe"},
                         {"params", {{"topic", topic}}}});
   INFO(reply.dump());
   REQUIRE(reply.contains("result"));
@@ -42,7 +44,9 @@ TEST_CASE("WebSocket: JSON-RPC calls and new-block notifications", "[rpc][websoc
   WsClient ws(live.rpc_port());
   Json status = ws.call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "chain_getStatus"}});
   CHECK(status["result"]["chainId"] == live.chain_id());
-  Json bad = ws.call({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "events_subscribe"},
+  Json bad = ws.call({{"jsonrpc", "2.0"},
+                      {"id", 2},
+                      {"method", "events_subscribe"},
                       {"params", {{"topic", "everything"}}}});
   CHECK(bad["error"]["code"] == -32602);
   Json parse_error = [&] {
@@ -57,16 +61,19 @@ TEST_CASE("WebSocket: JSON-RPC calls and new-block notifications", "[rpc][websoc
   Digest hash = live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
   auto location = live.node().store().locate(hash);
   REQUIRE(location.ok());
-  auto blocks = notifications_until(ws, "newBlocks", [&](const Json& block) {
-    return block["height"] == location->height;
-  });
+  auto blocks = notifications_until(
+      ws, "newBlocks", [&](const Json& block) { return block["height"] == location->height; });
   CHECK(blocks.back()["transactionCount"] == 1);
   CHECK(blocks.back()["hash"].get<std::string>().size() == 64);
 
-  Json gone = ws.call({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "events_unsubscribe"},
+  Json gone = ws.call({{"jsonrpc", "2.0"},
+                       {"id", 3},
+                       {"method", "events_unsubscribe"},
                        {"params", {{"subscription", id}}}});
   CHECK(gone["result"] == true);
-  Json again = ws.call({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "events_unsubscribe"},
+  Json again = ws.call({{"jsonrpc", "2.0"},
+                        {"id", 4},
+                        {"method", "events_unsubscribe"},
                         {"params", {{"subscription", id}}}});
   CHECK(again["result"] == false);
 }
@@ -80,7 +87,9 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
 
   // Unsigned connections may not ask for trade events.
   WsClient anonymous(live.rpc_port());
-  Json refused = anonymous.call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "events_subscribe"},
+  Json refused = anonymous.call({{"jsonrpc", "2.0"},
+                                 {"id", 1},
+                                 {"method", "events_subscribe"},
                                  {"params", {{"topic", "tradeEvents"}}}});
   CHECK(refused["error"]["code"] == -32002);
 
@@ -92,9 +101,8 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
   // Browsers pass the same credentials in the query.
   auto query = signed_headers("provider-acme");
   WsClient provider(live.rpc_port(), {},
-                    "/ws?participant=provider-acme&timestamp=" +
-                        query["X-Tracechain-Timestamp"] + "&signature=" +
-                        query["X-Tracechain-Signature"]);
+                    "/ws?participant=provider-acme&timestamp=" + query["X-Tracechain-Timestamp"] +
+                        "&signature=" + query["X-Tracechain-Signature"]);
   subscribe(bank, "tradeEvents");
   subscribe(abroad, "tradeEvents");
   subscribe(provider, "tradeEvents");
@@ -105,22 +113,19 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
   Digest second = live.commit(live.make("buyer-abroad", ledger::TxKind::kTradeCreate,
                                         ledger::TradeCreatePayload{"trade-a", "asset-1", {}}));
 
-  auto bank_events = notifications_until(bank, "tradeEvents", [](const Json& e) {
-    return e["tradeId"] == "trade-b";
-  });
+  auto bank_events = notifications_until(bank, "tradeEvents",
+                                         [](const Json& e) { return e["tradeId"] == "trade-b"; });
   CHECK(bank_events.back()["event"] == "trade.requested");
   CHECK(bank_events.back()["sender"] == "buyer-bank");
 
-  auto provider_events = notifications_until(provider, "tradeEvents", [](const Json& e) {
-    return e["tradeId"] == "trade-a";
-  });
+  auto provider_events = notifications_until(
+      provider, "tradeEvents", [](const Json& e) { return e["tradeId"] == "trade-a"; });
   CHECK(provider_events.size() == 2);  // both trades are the provider's
 
   // buyer-abroad sees its own trade-a, and never trade-b: by the block that
   // holds trade-a, any trade-b event would already have arrived.
-  auto abroad_events = notifications_until(abroad, "tradeEvents", [](const Json& e) {
-    return e["tradeId"] == "trade-a";
-  });
+  auto abroad_events = notifications_until(abroad, "tradeEvents",
+                                           [](const Json& e) { return e["tradeId"] == "trade-a"; });
   for (const Json& e : abroad_events) CHECK(e["tradeId"] == "trade-a");
   auto location = live.node().store().locate(second);
   REQUIRE(location.ok());
