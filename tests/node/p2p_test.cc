@@ -230,6 +230,8 @@ TEST_CASE("garbage from an authenticated peer closes only that connection", "[no
   good_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto g = start(runner, good_config, good_seen);
   REQUIRE(a_seen.wait_for([](Observer& o) { return o.connected.count("node-g") == 1; }));
+  // Both ends must have admitted the connection before g can send on it.
+  REQUIRE(good_seen.wait_for([](Observer& o) { return o.connected.count("node-a") == 1; }));
   g->broadcast(StatusMessage{5}, PeerNetwork::message_id(StatusMessage{5}));
   REQUIRE(a_seen.wait_for([](Observer& o) { return o.messages.size() == 1; }));
   std::lock_guard lock(a_seen.mutex);
