@@ -53,13 +53,14 @@ Digest attest(TestChain& chain, const std::string& subject) {
   return r.tx_hash;
 }
 
-}  // namespace
-
-TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, operators",
-          "[rpc][access]") {
-  TestChain chain(members());
-  Digest provider_attestation = attest(chain, "provider-acme");
-  Digest buyer_attestation = attest(chain, "buyer-bank");
+// Attestations of both parties, asset "feed" with an approving source
+// review, and trade "t" requested by buyer-bank: an approval of the trade
+// may follow at once.
+TradeReviewPayload trade_awaiting_review(TestChain& chain, Transaction* create = nullptr) {
+  TradeReviewPayload review;
+  review.trade_id = "t";
+  review.provider_attestation = attest(chain, "provider-acme");
+  review.buyer_attestation = attest(chain, "buyer-bank");
   REQUIRE(chain.run("provider-acme", TxKind::kAssetRegister,
                     AssetRegisterPayload{"feed", label_hash("c"), label_hash("m"), 1,
                                          label_hash("s"), label_hash("l")})
@@ -68,9 +69,22 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
                              AssetReviewPayload{"feed", SourceVerdict::kApprove,
                                                 label_hash("report"), "rules-2026.1"});
   REQUIRE(source.ok());
-  Transaction create =
+  review.source_review = source.tx_hash;
+  review.report_hash = label_hash("review");
+  Transaction tx =
       chain.make("buyer-bank", TxKind::kTradeCreate, TradeCreatePayload{"t", "feed", {}});
-  REQUIRE(chain.run(create).ok());
+  REQUIRE(chain.run(tx).ok());
+  if (create) *create = tx;
+  return review;
+}
+
+}  // namespace
+
+TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, operators",
+          "[rpc][access]") {
+  TestChain chain(members());
+  Transaction create;
+  TradeReviewPayload review = trade_awaiting_review(chain, &create);
 
   // Requested: the parties and auditors only.
   for (const char* who : {"buyer-bank", "provider-acme", "auditor-1", "regulator"}) {
@@ -86,12 +100,6 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
   CHECK(sees_trade(chain, "reviewer-2", "t"));
 
   // Approved: only the reviewer who reviewed it.
-  TradeReviewPayload review;
-  review.trade_id = "t";
-  review.buyer_attestation = buyer_attestation;
-  review.provider_attestation = provider_attestation;
-  review.source_review = source.tx_hash;
-  review.report_hash = label_hash("review");
   Transaction review_tx = chain.make("reviewer-1", TxKind::kTradeReview, review);
   REQUIRE(chain.run(review_tx).ok());
   CHECK(sees_trade(chain, "reviewer-1", "t"));
@@ -134,22 +142,8 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
 
 TEST_CASE("an operator sees the trades it settles", "[rpc][access]") {
   TestChain chain;
-  Digest provider_attestation = attest(chain, "provider-acme");
-  Digest buyer_attestation = attest(chain, "buyer-bank");
-  REQUIRE(chain.run("provider-acme", TxKind::kAssetRegister,
-                    AssetRegisterPayload{"feed", label_hash("c"), label_hash("m"), 1,
-                                         label_hash("s"), label_hash("l")})
-              .ok());
-  Receipt source = chain.run("reviewer-2", TxKind::kAssetReview,
-                             AssetReviewPayload{"feed", SourceVerdict::kApprove,
-                                                label_hash("report"), "rules-2026.1"});
-  REQUIRE(chain.run("buyer-bank", TxKind::kTradeCreate, TradeCreatePayload{"t", "feed", {}}).ok());
+  TradeReviewPayload review = trade_awaiting_review(chain);
   REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"t"}).ok());
-  TradeReviewPayload review;
-  review.trade_id = "t";
-  review.buyer_attestation = buyer_attestation;
-  review.provider_attestation = provider_attestation;
-  review.source_review = source.tx_hash;
   REQUIRE(chain.run("reviewer-1", TxKind::kTradeReview, review).ok());
   REQUIRE(chain.run("provider-acme", TxKind::kTradeDeliver,
                     TradeDeliverPayload{"t", label_hash("d"), DeliveryMethod::kApi})
