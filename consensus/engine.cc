@@ -89,6 +89,7 @@ void Engine::on_start_height(const StartHeight& event) {
   rounds_.clear();
   validity_.clear();
   evidence_.clear();
+  round_proof_.clear();
   std::map<ledger::ParticipantId, std::vector<Message>> buffered = std::exchange(next_height_, {});
 
   resume_from_signing_state();
@@ -142,8 +143,18 @@ void Engine::restore_signed_messages() {
   // this validator's own messages go back into the log. They were verified
   // when they were received or made.
   std::vector<ledger::Vote> votes = signing_state_.lock_proof;
+  votes.insert(votes.end(), signing_state_.round_proof.begin(), signing_state_.round_proof.end());
   for (const auto& own : {signing_state_.prevote, signing_state_.precommit}) {
     if (own && my_index_) votes.push_back(*own);
+  }
+  // The messages that brought it to its round go out again to whoever asks
+  // for that round (round_messages) and into its next signatures' state.
+  for (const ledger::Vote& vote : signing_state_.round_proof) round_proof_.emplace_back(vote);
+  if (signing_state_.round_proof_proposal) {
+    round_proof_.emplace_back(*signing_state_.round_proof_proposal);
+    if (validators_.find(signing_state_.round_proof_proposal->proposer) != nullptr) {
+      record_proposal(*signing_state_.round_proof_proposal);
+    }
   }
   for (const ledger::Vote& vote : votes) {
     const ledger::Validator* signer = validators_.find(vote.validator);
@@ -318,7 +329,14 @@ void Engine::on_timeout(const TimeoutFired& event) {
       }
       return;
     case Step::kPrecommit:  // lines 65-67
-      if (round_ < std::numeric_limits<std::uint32_t>::max()) start_round(round_ + 1);
+      if (round_ < std::numeric_limits<std::uint32_t>::max()) {
+        // Entered on the 2f+1 precommits of this round (line 47).
+        std::vector<Message> proof;
+        for (const ledger::Vote* v : round_state(round_).precommits.all_votes()) {
+          proof.emplace_back(*v);
+        }
+        enter_round(round_ + 1, std::move(proof));
+      }
       return;
   }
 }
@@ -340,6 +358,11 @@ void Engine::on_value_ready(const ValueReady& event) {
 }
 
 // ----------------------------------------------------------- Algorithm 1
+
+void Engine::enter_round(std::uint32_t round, std::vector<Message> proof) {
+  round_proof_ = std::move(proof);
+  start_round(round);
+}
 
 void Engine::start_round(std::uint32_t round) {
   round_ = round;           // line 12
@@ -507,7 +530,7 @@ bool Engine::upon_future_round() {
     if (it->second.sender_power >= one_third_power_) target = it->first;
   }
   if (!target) return false;
-  start_round(*target);
+  enter_round(*target, round_messages(*target));
   return true;
 }
 
@@ -560,6 +583,16 @@ std::optional<Message> Engine::sign_and_send(Message candidate) {
         for (const ledger::Vote* prevote :
              round_state(vote->round).prevotes.votes_for(vote->block_hash)) {
           signing_state_.lock_proof.push_back(*prevote);
+        }
+      }
+      // And why this validator is in this round at all.
+      signing_state_.round_proof.clear();
+      signing_state_.round_proof_proposal.reset();
+      for (const Message& m : round_proof_) {
+        if (const auto* vote = std::get_if<ledger::Vote>(&m)) {
+          signing_state_.round_proof.push_back(*vote);
+        } else if (!signing_state_.round_proof_proposal) {
+          signing_state_.round_proof_proposal = std::get<ledger::Proposal>(m);
         }
       }
       // Persisted before it leaves: the driver executes actions in order.

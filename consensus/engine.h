@@ -11,9 +11,9 @@
 // ignored. Untrusted input never asserts.
 //
 // The engine is built from the last persisted SigningState: it resumes the
-// height, round, step and lock (with the prevotes that justify it) it had
-// signed at, resends what it had signed
-// instead of signing anew, and never signs a message that conflicts with it.
+// height, round, step and lock it had signed at, with the messages that
+// justify the lock and the round, resends what it had signed instead of
+// signing anew, and never signs a message that conflicts with it.
 //
 // Deviations from the pseudo-code, all documented in docs/consensus.md:
 //  - decisions (line 49) accept a block fetched by hash in place of the
@@ -125,6 +125,8 @@ class Engine {
 
   // Algorithm 1.
   void start_round(std::uint32_t round);                 // lines 11-21
+  // start_round, remembering the messages that justify the new round.
+  void enter_round(std::uint32_t round, std::vector<Message> proof);
   void run_upon_rules();                                 // applies rules until none fires
   bool upon_proposal_in_propose_step();                  // lines 22-27 and 28-33
   bool upon_prevote_quorum_any();                        // lines 34-35
@@ -171,6 +173,9 @@ class Engine {
   std::optional<Digest> valid_value_;
   std::optional<std::uint32_t> valid_round_;
   std::optional<std::uint32_t> awaiting_value_;  // the round a GetValue is outstanding for
+  // The messages that made this process enter round_p (2f+1 precommits of
+  // the round before, or f+1 messages of round_p), kept in the signing state.
+  std::vector<Message> round_proof_;
 
   ledger::ValidatorSet validators_;
   std::vector<crypto::PublicKey> keys_;  // parallel to validators_.validators

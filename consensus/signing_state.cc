@@ -64,7 +64,19 @@ Status validate(const SigningState& state) {
       return Error(ErrorCode::kCorruption, "the lock proof holds a prevote for something else");
     }
   }
-  return {};
+  // Up to two votes per validator and type can stand in a round's log.
+  if (state.round_proof.size() > 4 * ledger::kMaxValidators) {
+    return Error(ErrorCode::kCorruption, "the round proof has more votes than a round can hold");
+  }
+  for (const ledger::Vote& vote : state.round_proof) {
+    if (Status s = check_stored(state, Message{vote}, consensus::step_of(Message{vote}),
+                                "round proof");
+        !s) {
+      return s;
+    }
+  }
+  return check_stored(state, as_message(state.round_proof_proposal), Step::kPropose,
+                      "round proof proposal");
 }
 
 std::optional<Message> signed_of_type(const SigningState& state, Step step) {

@@ -6,10 +6,14 @@
 // holds, for the latest height at which the validator signed anything, the
 // last proposal, prevote and precommit it signed (the full signed messages,
 // so that after a restart it can send them again instead of signing anew),
-// and its lock (lockedRound, lockedValue: the last precommit for a block)
-// with the 2f+1 prevotes that made it lock, so that a restart forgets
-// neither what the validator is locked on nor how to justify proposing it
-// (a proposal of validValue with validRound needs those prevotes, line 28).
+// its lock (lockedRound, lockedValue: the last precommit for a block) with
+// the 2f+1 prevotes that made it lock, and the messages that made it enter
+// the round it last signed in. So a restart forgets neither what the
+// validator is locked on, nor how to justify proposing it (a proposal of
+// validValue with validRound needs those prevotes, line 28), nor why it left
+// the rounds before: peers still in those rounds may need exactly those
+// messages to follow (a Byzantine validator may have sent its part to this
+// validator only).
 //
 // check_signing() is the rule: a candidate message may be signed only if its
 // (height, round, step) is beyond everything signed so far. If a message of
@@ -24,7 +28,8 @@
 // SigningState encoding, format version 1 (ledger's canonical encoding):
 //   u8 version, u64 height, optional Proposal, optional Vote prevote,
 //   optional Vote precommit, optional u32 locked round,
-//   optional digest locked value, list of Vote lock proof
+//   optional digest locked value, list of Vote lock proof,
+//   list of Vote round proof, optional Proposal round proof proposal
 //
 // Plain value types; a store belongs to one thread at a time.
 #pragma once
@@ -53,19 +58,27 @@ struct SigningState {
   // The prevotes for locked_value in locked_round that made this validator
   // lock (line 36); empty without a lock.
   std::vector<ledger::Vote> lock_proof;
+  // How this validator entered the round of its latest signature: the 2f+1
+  // precommits of the round before (lines 47, 65), or the f+1 messages of
+  // that round (line 55, with at most one proposal among them); empty for
+  // round 0.
+  std::vector<ledger::Vote> round_proof;
+  std::optional<ledger::Proposal> round_proof_proposal;
 
   template <class Archive>
   void serialize(Archive& ar) {
     ledger::FormatVersion version{kFormatVersion, "signing state"};
-    ar(version, height, proposal, prevote, precommit, locked_round, locked_value, lock_proof);
+    ar(version, height, proposal, prevote, precommit, locked_round, locked_value, lock_proof,
+       round_proof, round_proof_proposal);
   }
 
   bool operator==(const SigningState&) const = default;
 };
 
 // Every stored message is well formed, at `height`, of the right type; the
-// lock is complete and its proof is prevotes for it. (Signatures are not
-// checked: the state is our own.)
+// lock is complete and its proof is prevotes for it; the proofs are no
+// longer than a validator set allows. (Signatures are not checked: the state
+// is our own.)
 Status validate(const SigningState& state);
 
 // The message of `message`'s type that `state` holds, if any.

@@ -1,5 +1,6 @@
 // Never double-sign: the signing-state rule, its persistence, and restarts
 // of a validator at every step of a height.
+#include <algorithm>
 #include <map>
 
 #include "harness.h"
@@ -92,6 +93,13 @@ TEST_CASE("the signing state has a canonical encoding and is validated",
   SigningState half_lock = state;
   half_lock.locked_value.reset();
   CHECK_FALSE(validate(half_lock).ok());
+  SigningState other_height = state;
+  other_height.round_proof.push_back(candidate_vote(VoteType::kPrecommit, 6, 1, std::nullopt));
+  CHECK_FALSE(validate(other_height).ok());
+  other_height.round_proof.back().height = 7;
+  CHECK(validate(other_height).ok());
+  other_height.round_proof_proposal = candidate_proposal(8, 1, block("x"));
+  CHECK_FALSE(validate(other_height).ok());
   SigningState proven = state;
   proven.lock_proof.push_back(candidate_vote(VoteType::kPrevote, 7, 2, block("a")));
   CHECK(validate(proven).ok());
@@ -210,6 +218,48 @@ TEST_CASE("a restarted proposer still justifies its locked value with the proof 
   REQUIRE(vote.has_value());
   CHECK(vote->round == my_round);
   CHECK(vote->block_hash == v);
+}
+
+TEST_CASE("a restarted validator can still show why it left a round", "[consensus][signing]") {
+  // Round 0 ends for this validator on 2f+1 precommits, one of them from a
+  // validator that sent it to this one only. After a restart it must still
+  // be able to hand those precommits to peers left behind in round 0.
+  Validators vals({1, 1, 1, 1});
+  const std::size_t me = vals.non_proposer(1, 0);
+  Node node(vals, me);
+  node.on(StartHeight{1, vals.set()});
+  std::vector<ledger::Vote> precommits;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    precommits.push_back(vals.precommit((me + i) % 4, 1, 0, std::nullopt));
+    node.on(VoteReceived{precommits.back()});
+  }
+  node.on(TimeoutFired{1, 0, Step::kPrecommit});
+  REQUIRE(node.engine().round() == 1);
+  node.on(TimeoutFired{1, 1, Step::kPropose});  // its first signature in round 1
+  REQUIRE(node.persisted().prevote.has_value());
+  CHECK(node.persisted().round_proof.size() == 3);
+  CHECK(ledger::decode<SigningState>(ledger::encode(node.persisted())).ok());
+
+  node.restart();
+  node.on(StartHeight{1, vals.set()});
+  CHECK(node.engine().round() == 1);
+  std::vector<Message> round_0 = node.engine().round_messages(0);
+  for (const ledger::Vote& v : precommits) {
+    CHECK(std::count(round_0.begin(), round_0.end(), Message{v}) == 1);
+  }
+  // And a skip by f+1 messages of a later round is kept the same way.
+  const ledger::Vote skip_a = vals.prevote((me + 1) % 4, 1, 4, std::nullopt);
+  const ledger::Vote skip_b = vals.prevote((me + 2) % 4, 1, 4, std::nullopt);
+  node.on(VoteReceived{skip_a});
+  node.on(VoteReceived{skip_b});
+  REQUIRE(node.engine().round() == 4);
+  node.on(TimeoutFired{1, 4, Step::kPropose});
+  CHECK(node.persisted().round_proof.size() == 2);
+  node.restart();
+  node.on(StartHeight{1, vals.set()});
+  std::vector<Message> round_4 = node.engine().round_messages(4);
+  CHECK(std::count(round_4.begin(), round_4.end(), Message{skip_a}) == 1);
+  CHECK(std::count(round_4.begin(), round_4.end(), Message{skip_b}) == 1);
 }
 
 TEST_CASE("a validator restarted at every step of a height never signs conflicting messages",
