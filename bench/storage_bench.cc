@@ -69,6 +69,10 @@ Args parse(int argc, char** argv) {
       args.cache_mb = std::stoull(value());
     } else if (flag == "--keep") {
       args.keep = true;
+    } else if (flag == "--help") {
+      std::cout << "usage: tracechain-storage-bench [--transactions N] [--block-size N] "
+                   "[--dir PATH] [--samples N] [--cache-mb N] [--keep]\n";
+      std::exit(0);
     } else {
       usage(("unknown option " + flag).c_str());
     }

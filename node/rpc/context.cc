@@ -76,56 +76,72 @@ ServerContext::HttpAnswer ServerContext::answer_http(const Credentials& credenti
                                                      const std::string& request,
                                                      const std::string& body,
                                                      const std::string& client) {
-  // One snapshot answers the whole request: authentication and every call
-  // of a batch see the same committed state.
-  auto snapshot = backend_->store().snapshot();
-  if (!snapshot) {
-    log::error("rpc", "cannot take a state snapshot: {}", snapshot.error().message());
+  try {
+    // One snapshot answers the whole request: authentication and every call
+    // of a batch see the same committed state.
+    auto snapshot = backend_->store().snapshot();
+    if (!snapshot) {
+      log::error("rpc", "cannot take a state snapshot: {}", snapshot.error().message());
+      return {500, Dispatcher::error_reply(rpc_error::kInternal, "internal error")};
+    }
+    std::shared_ptr<const ledger::StateView> state(std::move(*snapshot));
+    std::optional<Caller> caller;
+    if (credentials.any()) {
+      auto verified = authenticator_.verify(credentials, request, body, *state, now_ms());
+      if (!verified) {
+        metrics_.count_request("unknown", "authentication_failed");
+        return {401,
+                Dispatcher::error_reply(rpc_error::kAuthenticationFailed,
+                                        "authentication failed: " + verified.error().message())};
+      }
+      caller = std::move(*verified);
+    }
+    CallContext context(*backend_, caller, nullptr, state);
+    auto admit = [&](std::size_t more) {
+      return rate_limiter_.take(client, more, RateLimiter::Clock::now());
+    };
+    Dispatcher::Reply reply = dispatcher_.handle(body, context, admit);
+    if (reply.rate_limited) {
+      metrics_.count_rate_limited();
+      return {429, std::move(reply.body)};
+    }
+    return {reply.body.empty() ? 204u : 200u, std::move(reply.body)};
+  } catch (const std::exception& e) {
+    log::error("rpc", "answering a request failed unexpectedly: {}", e.what());
     return {500, Dispatcher::error_reply(rpc_error::kInternal, "internal error")};
   }
-  std::shared_ptr<const ledger::StateView> state(std::move(*snapshot));
-  std::optional<Caller> caller;
-  if (credentials.any()) {
-    auto verified = authenticator_.verify(credentials, request, body, *state, now_ms());
-    if (!verified) {
-      metrics_.count_request("unknown", "authentication_failed");
-      return {401, Dispatcher::error_reply(rpc_error::kAuthenticationFailed,
-                                           "authentication failed: " + verified.error().message())};
-    }
-    caller = std::move(*verified);
-  }
-  CallContext context(*backend_, caller, nullptr, state);
-  auto admit = [&](std::size_t more) {
-    return rate_limiter_.take(client, more, RateLimiter::Clock::now());
-  };
-  Dispatcher::Reply reply = dispatcher_.handle(body, context, admit);
-  if (reply.rate_limited) {
-    metrics_.count_rate_limited();
-    return {429, std::move(reply.body)};
-  }
-  return {reply.body.empty() ? 204u : 200u, std::move(reply.body)};
 }
 
 Result<std::optional<Caller>> ServerContext::authenticate_upgrade(const Credentials& credentials,
                                                                   const std::string& request) {
-  if (!credentials.any()) return std::optional<Caller>();
-  auto snapshot = backend_->store().snapshot();
-  if (!snapshot) return snapshot.error();
-  auto caller = authenticator_.verify(credentials, request, "", **snapshot, now_ms());
-  if (!caller) return caller.error();
-  return std::optional<Caller>(std::move(*caller));
+  try {
+    if (!credentials.any()) return std::optional<Caller>();
+    auto snapshot = backend_->store().snapshot();
+    if (!snapshot) return snapshot.error();
+    auto caller = authenticator_.verify(credentials, request, "", **snapshot, now_ms());
+    if (!caller) return caller.error();
+    return std::optional<Caller>(std::move(*caller));
+  } catch (const std::exception& e) {
+    log::error("rpc", "authenticating an upgrade failed unexpectedly: {}", e.what());
+    return Error(ErrorCode::kIo, "internal error");
+  }
 }
 
 std::string ServerContext::answer_ws(const std::string& message,
                                      const std::optional<Caller>& caller,
                                      Subscriptions& subscriptions, const std::string& client) {
-  CallContext context(*backend_, caller, &subscriptions);
-  auto admit = [&](std::size_t more) {
-    return rate_limiter_.take(client, more, RateLimiter::Clock::now());
-  };
-  Dispatcher::Reply reply = dispatcher_.handle(message, context, admit);
-  if (reply.rate_limited) metrics_.count_rate_limited();
-  return std::move(reply.body);
+  try {
+    CallContext context(*backend_, caller, &subscriptions);
+    auto admit = [&](std::size_t more) {
+      return rate_limiter_.take(client, more, RateLimiter::Clock::now());
+    };
+    Dispatcher::Reply reply = dispatcher_.handle(message, context, admit);
+    if (reply.rate_limited) metrics_.count_rate_limited();
+    return std::move(reply.body);
+  } catch (const std::exception& e) {
+    log::error("rpc", "answering a message failed unexpectedly: {}", e.what());
+    return Dispatcher::error_reply(rpc_error::kInternal, "internal error");
+  }
 }
 
 void ServerContext::on_commit(const CommitNotice& notice) {

@@ -149,7 +149,10 @@ std::uint64_t Params::u64(std::string_view name) const {
   const Json* value = find(name);
   if (!value) throw invalid_param(name, "required");
   if (value->is_number_unsigned()) return value->get<std::uint64_t>();
-  if (value->is_number_integer()) throw invalid_param(name, "must not be negative");
+  if (value->is_number_integer()) {
+    if (value->get<std::int64_t>() < 0) throw invalid_param(name, "must not be negative");
+    return value->get<std::uint64_t>();
+  }
   if (value->is_string()) {
     const auto& text = value->get_ref<const std::string&>();
     std::uint64_t out = 0;

@@ -23,6 +23,9 @@ constexpr std::string_view kJson = "application/json";
 // Allowed by default for /readiness: a node one or two blocks behind its
 // best peer is normal while blocks propagate.
 constexpr std::uint64_t kDefaultMaxBlocksBehind = 2;
+// How long a refused client's remaining bytes are read and dropped.
+constexpr auto kLinger = std::chrono::seconds(1);
+constexpr std::size_t kDrainChunk = 16 * 1024;
 
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -358,10 +361,31 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));
     http::async_write(
         stream_, *response,
-        [self = shared_from_this(), response, end](beast::error_code ec, std::size_t) {
-          if (ec || end) return self->finish();
+        [self = shared_from_this(), response, end, close](beast::error_code ec, std::size_t) {
+          if (ec) return self->finish();
+          if (close) return self->linger();
+          if (end) return self->finish();
           self->read_header();
         });
+  }
+
+  // After refusing a request whose body may still be arriving (413, 431,
+  // 400): stop sending, then read and discard for a moment before closing,
+  // so that the kernel does not reset the connection (and lose the answer)
+  // because unread bytes were waiting.
+  void linger() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLinger);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(buffer_.prepare(kDrainChunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->stream_.close();
+                              self->drain();
+                            });
   }
 
   asio::any_io_executor executor_;

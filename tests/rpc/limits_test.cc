@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <thread>
 
 #include "tests/rpc/live_node.h"
@@ -190,4 +191,37 @@ TEST_CASE("metrics: chain, mempool and RPC figures in Prometheus text", "[rpc][m
   CHECK(http_request(live.metrics_port(), "GET", "/").status == 404);
   // The RPC port does not serve metrics.
   CHECK(http_request(live.rpc_port(), "GET", "/metrics").status == 404);
+}
+
+TEST_CASE("garbage on the socket gets a 400 or a closed connection, never a stall",
+          "[rpc][limits][abuse]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.idle_timeout_ms = 500; });
+  std::mt19937_64 random(7);
+  const std::vector<std::string> prefixes = {"", "POST / HTTP/1.1\r\n", "GET /ws HTTP/1.1\r\n",
+                                             "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"};
+  asio::io_context io;
+  for (int i = 0; i < 24; ++i) {
+    std::string junk = prefixes[i % prefixes.size()];
+    std::size_t length = 1 + random() % 512;
+    for (std::size_t b = 0; b < length; ++b) junk += static_cast<char>(random() % 256);
+    tcp::socket socket = connect(io, live.rpc_port());
+    boost::system::error_code ignored;
+    asio::write(socket, asio::buffer(junk), ignored);
+    auto [reply, closed] = read_until_closed(socket, std::chrono::seconds(3));
+    INFO(i << ": " << reply.substr(0, 80));
+    CHECK(closed);
+    CHECK((reply.empty() || reply.rfind("HTTP/1.1 4", 0) == 0 || reply.rfind("HTTP/1.1 2", 0) == 0));
+  }
+  WsClient ws(live.rpc_port());
+  for (int i = 0; i < 20; ++i) {
+    std::string junk;
+    // Printable: a text frame that is not UTF-8 is the WebSocket layer's
+    // business (it closes the connection), not JSON-RPC's.
+    for (int b = 0; b < 64; ++b) junk += static_cast<char>(' ' + random() % 95);
+    ws.send(junk);
+    auto reply = ws.receive(std::chrono::seconds(5));
+    REQUIRE(reply.has_value());
+    CHECK(Json::parse(*reply)["error"]["code"] == -32700);
+  }
+  CHECK(http_request(live.rpc_port(), "GET", "/health").status == 200);
 }
