@@ -17,6 +17,8 @@ int report_error(std::ostream& err, const Error& error) {
     case ErrorCode::kResourceExhausted:
     case ErrorCode::kConflict:
       return kExitUsage;
+    case ErrorCode::kUnavailable:
+      return kExitUnreachable;
   }
   return kExitUsage;
 }

@@ -20,6 +20,8 @@ const char* error_code_name(ErrorCode code) {
       return "resource exhausted";
     case ErrorCode::kConflict:
       return "conflict";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
   }
   return "unknown error";
 }

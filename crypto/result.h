@@ -25,6 +25,7 @@ enum class ErrorCode {
   kUnsupported,         // a version or algorithm this build does not know
   kResourceExhausted,   // a bound was reached (queue full, size limit)
   kConflict,            // the request contradicts state (duplicate, wrong state)
+  kUnavailable,         // a remote service could not be reached or did not answer
 };
 
 const char* error_code_name(ErrorCode code);

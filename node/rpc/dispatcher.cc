@@ -74,6 +74,7 @@ RpcFailure failure_from(const Error& error, std::string_view param) {
     case ErrorCode::kVerificationFailed:
     case ErrorCode::kIo:
     case ErrorCode::kCorruption:
+    case ErrorCode::kUnavailable:
     case ErrorCode::kUnsupported:
     case ErrorCode::kResourceExhausted:
     case ErrorCode::kConflict:

@@ -259,6 +259,7 @@ Json submit(const Params& p, CallContext& c) {
                        Json{{"reason", "invalid"}, {"message", error.message()}});
     case ErrorCode::kIo:
     case ErrorCode::kCorruption:
+    case ErrorCode::kUnavailable:
       break;
   }
   throw failure_from(error);

@@ -1,0 +1,309 @@
+#include "node/rpc/client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <thread>
+
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "node/rpc/auth.h"
+#include "node/rpc/dispatcher.h"
+
+namespace tracechain::node::rpc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// A reply larger than this is refused rather than buffered (a verifiable
+// receipt or a block of the largest size is well below it).
+constexpr std::size_t kMaxReplyBytes = 256 * 1024 * 1024;
+
+std::uint64_t unix_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+RpcError rpc_error_of(const Json& error) {
+  RpcError out;
+  if (auto code = error.find("code"); code != error.end() && code->is_number_integer()) {
+    out.code = code->get<int>();
+  }
+  if (auto message = error.find("message"); message != error.end() && message->is_string()) {
+    out.message = message->get<std::string>();
+  }
+  if (auto data = error.find("data"); data != error.end()) out.data = *data;
+  return out;
+}
+
+Result<CallOutcome> outcome_of(const Json& reply) {
+  if (!reply.is_object()) return Error(ErrorCode::kInvalidInput, "the node's reply is not an object");
+  if (auto error = reply.find("error"); error != reply.end() && error->is_object()) {
+    return CallOutcome(rpc_error_of(*error));
+  }
+  auto result = reply.find("result");
+  if (result == reply.end()) {
+    return Error(ErrorCode::kInvalidInput, "the node's reply has neither result nor error");
+  }
+  return CallOutcome(*result);
+}
+
+}  // namespace
+
+Result<Url> parse_url(std::string_view text) {
+  const std::string original(text);
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidInput,
+                 "node URL '" + original + "': " + why + " (expected http://HOST:PORT)");
+  };
+  if (text.rfind("https://", 0) == 0) {
+    return bad("https is not spoken directly; reach the node through its TLS proxy's plain side");
+  }
+  if (text.rfind("http://", 0) == 0) text.remove_prefix(7);
+  while (!text.empty() && text.back() == '/') text.remove_suffix(1);
+  if (text.find('/') != std::string_view::npos) return bad("no path is allowed");
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad("host and port are required");
+  Url url;
+  url.host = std::string(text.substr(0, colon));
+  if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
+    url.host = url.host.substr(1, url.host.size() - 2);
+  }
+  const std::string_view port = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return bad("the port must be a number from 1 to 65535");
+  }
+  url.port = static_cast<std::uint16_t>(value);
+  return url;
+}
+
+Error to_error(const RpcError& error) {
+  ErrorCode code = ErrorCode::kInvalidInput;
+  switch (error.code) {
+    case rpc_error::kNotFound:
+      code = ErrorCode::kNotFound;
+      break;
+    case rpc_error::kMempoolFull:
+    case rpc_error::kRateLimited:
+    case rpc_error::kLimitExceeded:
+      code = ErrorCode::kResourceExhausted;
+      break;
+    case rpc_error::kTransactionRejected:
+      code = error.data.is_object() && error.data.value("reason", "") == "duplicate"
+                 ? ErrorCode::kConflict
+                 : ErrorCode::kInvalidInput;
+      break;
+    case rpc_error::kInternal:
+      code = ErrorCode::kIo;
+      break;
+    default:
+      break;
+  }
+  return Error(code, error.message.empty() ? "error " + std::to_string(error.code) : error.message);
+}
+
+struct Client::Connection {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+Client::Client(Url url) : Client(std::move(url), Options{}) {}
+Client::Client(Url url, Options options)
+    : url_(std::move(url)), options_(options), connection_(std::make_unique<Connection>()) {}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::authenticate(std::string participant, crypto::PrivateKey key) {
+  signer_.emplace(std::move(participant), std::move(key));
+}
+
+Result<std::string> Client::exchange(const std::string& body, bool fresh) {
+  Connection& c = *connection_;
+  const auto unreachable = [&](const std::string& what, const beast::error_code& ec) {
+    beast::error_code ignored;
+    c.stream.socket().close(ignored);
+    c.open = false;
+    return Error(ErrorCode::kUnavailable,
+                 "node " + url_.to_string() + " unreachable: " + what + ": " + ec.message());
+  };
+  beast::error_code ec;
+  if (fresh || !c.open) {
+    beast::error_code ignored;
+    c.stream.socket().close(ignored);
+    c.buffer.clear();
+    tcp::resolver resolver(c.io);
+    auto endpoints = resolver.resolve(url_.host, std::to_string(url_.port), ec);
+    if (ec) return unreachable("cannot resolve " + url_.host, ec);
+    c.stream.expires_after(options_.timeout);
+    c.stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    c.io.restart();
+    c.io.run();
+    if (ec) return unreachable("cannot connect", ec);
+    c.open = true;
+  }
+
+  http::request<http::string_body> request{http::verb::post, "/", 11};
+  request.set(http::field::host, url_.host);
+  request.set(http::field::content_type, "application/json");
+  request.keep_alive(true);
+  if (signer_) {
+    auto status = this->status();
+    if (!status) return status.error();
+    RpcRequestAuth auth;
+    auth.chain_id = status->value("chainId", "");
+    auth.request = "POST /";
+    auth.body_hash = crypto::hash(crypto::suite_hash(signer_->second.suite()), as_bytes(body));
+    auth.timestamp_ms = unix_ms();
+    auth.participant = signer_->first;
+    request.set(std::string(kParticipantHeader), signer_->first);
+    request.set(std::string(kTimestampHeader), std::to_string(auth.timestamp_ms));
+    request.set(std::string(kSignatureHeader),
+                to_hex(signer_->second.sign(request_signing_bytes(auth))));
+  }
+  request.body() = body;
+  request.prepare_payload();
+
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxReplyBytes);
+  c.stream.expires_after(options_.timeout);
+  http::async_write(c.stream, request, [&](beast::error_code e, std::size_t) {
+    ec = e;
+    if (e) return;
+    http::async_read(c.stream, c.buffer, parser, [&](beast::error_code r, std::size_t) { ec = r; });
+  });
+  c.io.restart();
+  c.io.run();
+  if (ec) return unreachable("no answer", ec);
+  auto& response = parser.get();
+  if (!response.keep_alive()) {
+    beast::error_code ignored;
+    c.stream.socket().close(ignored);
+    c.open = false;
+  }
+  const unsigned status = response.result_int();
+  if (status == 204) return std::string();
+  // JSON-RPC errors travel with 200, 401, 413 and 429; anything else without
+  // a JSON body is a proxy's or a stopping node's answer.
+  if (status != 200 && (response.body().empty() || response.body().front() != '{')) {
+    return Error(status == 503 ? ErrorCode::kUnavailable : ErrorCode::kIo,
+                 "node " + url_.to_string() + " answered HTTP " + std::to_string(status));
+  }
+  return std::move(response.body());
+}
+
+Result<std::string> Client::post(const std::string& body) {
+  const bool was_open = connection_->open;
+  auto reply = exchange(body, false);
+  // A kept-alive connection the node has since closed fails at once: retry
+  // once on a fresh one. (A signed request is signed anew: no replay.)
+  if (!reply && was_open && reply.error().code() == ErrorCode::kUnavailable) {
+    reply = exchange(body, true);
+  }
+  return reply;
+}
+
+Result<Json> Client::status() {
+  if (status_) return *status_;
+  Json request = {{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", "chain_getStatus"},
+                  {"params", Json::object()}};
+  // Unsigned: the status is public, and signing needs it.
+  auto signer = std::exchange(signer_, std::nullopt);
+  auto reply = post(request.dump());
+  signer_ = std::move(signer);
+  if (!reply) return reply.error();
+  Json parsed = Json::parse(*reply, nullptr, false);
+  auto outcome = outcome_of(parsed);
+  if (!outcome) return outcome.error().with_context("node " + url_.to_string());
+  if (auto* error = std::get_if<RpcError>(&*outcome)) return to_error(*error);
+  status_ = std::get<Json>(*outcome);
+  return *status_;
+}
+
+Result<Json> Client::call(std::string_view method, Json params) {
+  last_rpc_error_.reset();
+  Json request = {{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method},
+                  {"params", std::move(params)}};
+  auto reply = post(request.dump());
+  if (!reply) return reply.error();
+  Json parsed = Json::parse(*reply, nullptr, false);
+  if (parsed.is_discarded()) {
+    return Error(ErrorCode::kIo, "node " + url_.to_string() + " answered something not JSON");
+  }
+  auto outcome = outcome_of(parsed);
+  if (!outcome) return outcome.error().with_context("node " + url_.to_string());
+  if (auto* error = std::get_if<RpcError>(&*outcome)) {
+    last_rpc_error_ = *error;
+    return to_error(*error);
+  }
+  return std::get<Json>(std::move(*outcome));
+}
+
+Result<std::vector<CallOutcome>> Client::batch(
+    const std::vector<std::pair<std::string, Json>>& calls) {
+  if (calls.empty()) return std::vector<CallOutcome>();
+  const std::uint64_t first_id = next_id_;
+  Json request = Json::array();
+  for (const auto& [method, params] : calls) {
+    request.push_back(
+        {{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method}, {"params", params}});
+  }
+  auto reply = post(request.dump());
+  if (!reply) return reply.error();
+  Json parsed = Json::parse(*reply, nullptr, false);
+  if (parsed.is_object()) {
+    // The whole batch was refused (too large, rate limited, authentication).
+    auto outcome = outcome_of(parsed);
+    if (outcome) {
+      if (auto* error = std::get_if<RpcError>(&*outcome)) return to_error(*error);
+    }
+  }
+  if (!parsed.is_array()) {
+    return Error(ErrorCode::kIo, "node " + url_.to_string() + " answered a batch with no array");
+  }
+  std::vector<std::optional<CallOutcome>> ordered(calls.size());
+  for (const Json& entry : parsed) {
+    auto id = entry.find("id");
+    if (id == entry.end() || !id->is_number_unsigned()) continue;
+    const std::uint64_t index = id->get<std::uint64_t>() - first_id;
+    if (index >= calls.size()) continue;
+    auto outcome = outcome_of(entry);
+    if (outcome) ordered[index] = std::move(*outcome);
+  }
+  std::vector<CallOutcome> out;
+  out.reserve(calls.size());
+  for (auto& entry : ordered) {
+    if (!entry) return Error(ErrorCode::kIo, "node " + url_.to_string() + " left a call unanswered");
+    out.push_back(std::move(*entry));
+  }
+  return out;
+}
+
+Result<Json> wait_for_receipt(Client& client, const std::string& hash,
+                              std::chrono::milliseconds timeout, std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto receipt = client.call("tx_getReceipt", {{"hash", hash}});
+    if (receipt || receipt.error().code() != ErrorCode::kNotFound) return receipt;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Error(ErrorCode::kUnavailable,
+                   "transaction " + hash + " not committed after " +
+                       std::to_string(timeout.count() / 1000) + " s; it may still be");
+    }
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+}  // namespace tracechain::node::rpc

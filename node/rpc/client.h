@@ -1,0 +1,105 @@
+// A blocking JSON-RPC client for tracechaind: what tracectl and the load
+// generator speak to a node with.
+//
+// One Client holds one keep-alive HTTP connection and reopens it when the
+// node closed it. Calls may be signed as a participant (docs/rpc.md,
+// "Authentication"): the chain id and suite come from chain_getStatus, asked
+// once. Every operation has a deadline; a node that cannot be reached or
+// does not answer in time is ErrorCode::kUnavailable.
+//
+// Thread-safety: none; use one Client per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "crypto/result.h"
+#include "crypto/signature.h"
+
+namespace tracechain::node::rpc {
+
+using Json = nlohmann::json;
+
+// http://host:port with an optional trailing "/". Only plain HTTP: put a
+// TLS-terminating proxy in front of a node for remote access.
+struct Url {
+  std::string host;
+  std::uint16_t port = 0;
+
+  std::string to_string() const { return "http://" + host + ":" + std::to_string(port); }
+};
+Result<Url> parse_url(std::string_view text);
+
+// A JSON-RPC error object as the node sent it.
+struct RpcError {
+  int code = 0;
+  std::string message;
+  Json data;
+};
+
+// The ErrorCode a caller reacts to: not found, rejected or invalid input,
+// mempool full (kResourceExhausted), not authorised (kInvalidInput).
+Error to_error(const RpcError& error);
+
+// The answer to one call of a batch.
+using CallOutcome = std::variant<Json, RpcError>;
+
+class Client {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout{30'000};  // per HTTP exchange, connecting included
+  };
+
+  explicit Client(Url url);
+  Client(Url url, Options options);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  const Url& url() const { return url_; }
+
+  // Signs every later request as `participant` with `key`.
+  void authenticate(std::string participant, crypto::PrivateKey key);
+
+  // One call. An RPC error becomes an Error (see to_error) whose message is
+  // the node's; rpc_error() then holds the original object.
+  Result<Json> call(std::string_view method, Json params = Json::object());
+  const std::optional<RpcError>& rpc_error() const { return last_rpc_error_; }
+
+  // Many calls in one HTTP request; entry i answers calls[i]. Fails as a
+  // whole only when the exchange itself fails.
+  Result<std::vector<CallOutcome>> batch(
+      const std::vector<std::pair<std::string, Json>>& calls);
+
+  // chain_getStatus, cached after the first successful call.
+  Result<Json> status();
+
+ private:
+  struct Connection;
+
+  Result<std::string> post(const std::string& body);
+  Result<std::string> exchange(const std::string& body, bool fresh);
+
+  Url url_;
+  Options options_;
+  std::unique_ptr<Connection> connection_;
+  std::optional<std::pair<std::string, crypto::PrivateKey>> signer_;
+  std::optional<Json> status_;
+  std::optional<RpcError> last_rpc_error_;
+  std::uint64_t next_id_ = 1;
+};
+
+// Polls tx_getReceipt until the transaction is committed or `timeout`
+// passes (kUnavailable then, saying so). Needs a client authenticated as a
+// participant that may read the transaction (its sender, for instance).
+Result<Json> wait_for_receipt(Client& client, const std::string& hash,
+                              std::chrono::milliseconds timeout,
+                              std::chrono::milliseconds poll = std::chrono::milliseconds(50));
+
+}  // namespace tracechain::node::rpc
