@@ -25,6 +25,7 @@
 #include <random>
 #include <string>
 
+#include "bench/measure.h"
 #include "storage/block_store.h"
 #include "tests/storage/chain_fixture.h"
 
@@ -116,12 +117,7 @@ struct Latencies {
   void add(Clock::time_point start) {
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
   }
-  double percentile(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    auto at = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
-    return us[at];
-  }
+  double percentile(double p) { return bench::percentile(us, p); }
 };
 
 // Bytes on disk: everything, and the write-ahead log's share of it (data
@@ -139,12 +135,6 @@ DiskUsage disk_usage(const std::filesystem::path& dir) {
     if (entry.path().extension() == ".log") usage.wal += entry.file_size();
   }
   return usage;
-}
-
-double load_average() {
-  double load = 0;
-  std::ifstream("/proc/loadavg") >> load;
-  return load;
 }
 
 std::vector<test::Member> members() {
@@ -176,7 +166,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path db = args.dir / "db";
   std::cout << "storage bench: " << args.transactions << " transactions in blocks of "
             << args.block_size << " into " << db << " (" << ::sysconf(_SC_NPROCESSORS_ONLN)
-            << " CPUs, load average " << load_average() << ", block cache " << args.cache_mb
+            << " CPUs, load average " << bench::load_average() << ", block cache " << args.cache_mb
             << " MiB)\n";
 
   test::TestChain chain(members());
@@ -328,7 +318,7 @@ int main(int argc, char** argv) {
   latency_row("trail of a 20-step trade, with every receipt", cold.trails, warm.trails);
   latency_row("inclusion proof against the tip's log", cold.proofs, warm.proofs);
   std::printf("\npeak resident memory: %.0f MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
-  std::printf("\nload average at the end: %.2f\n", load_average());
+  std::printf("\nload average at the end: %.2f\n", bench::load_average());
 
   store.reset();
   if (temporary && !args.keep) std::filesystem::remove_all(args.dir);

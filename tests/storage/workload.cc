@@ -74,7 +74,7 @@ void Workload::queue_setup() {
 }
 
 std::vector<Transaction> Workload::next(std::uint64_t height, std::size_t count) {
-  expiry_ = height + 100;
+  expiry_ = height + options_.lifetime_blocks;
   if (trades_started_ == 0 && setup_.empty() && assets_.empty()) queue_setup();
   std::vector<Transaction> txs;
   txs.reserve(count);

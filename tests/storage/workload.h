@@ -26,6 +26,9 @@ struct WorkloadOptions {
   // Every n-th trade has its buyer try to confirm right after acceptance
   // (a failed receipt on its trail); 0: never.
   std::size_t failed_attempt_every = 10;
+  // Transactions of next(height, ...) expire at height + lifetime_blocks
+  // (at most the policy's max_transaction_lifetime).
+  std::uint64_t lifetime_blocks = 100;
 };
 
 class Workload {
@@ -33,7 +36,7 @@ class Workload {
   // Reads the participants (by role) from the chain's genesis.
   explicit Workload(TestChain& chain, WorkloadOptions options = {});
 
-  // The transactions of the block at `height`, expiring 100 blocks later.
+  // The transactions of the block at `height`, expiring lifetime_blocks later.
   std::vector<ledger::Transaction> next(std::uint64_t height, std::size_t count);
 
   std::size_t steps_per_trade() const { return 6 + options_.usage_reports; }

@@ -63,8 +63,17 @@ TestChain::TestChain(std::vector<Member> members, Policy policy, crypto::Suite s
     genesis_.validators.validators.push_back(
         {"validator-" + std::to_string(i), validator_keys_.back().public_key().bytes(), 1});
   }
+  start_from_genesis();
+}
+
+TestChain::TestChain(Genesis genesis, std::map<std::string, crypto::PrivateKey> keys)
+    : genesis_(std::move(genesis)), keys_(std::move(keys)) {
+  start_from_genesis();
+}
+
+void TestChain::start_from_genesis() {
   if (Status s = validate(genesis_); !s) throw std::runtime_error(s.error().message());
-  params_ = {genesis_.chain_id, suite, genesis_hash(genesis_)};
+  params_ = {genesis_.chain_id, genesis_.suite, genesis_hash(genesis_)};
   state_.apply(genesis_delta(genesis_));
   tip_ = genesis_tip(genesis_);
 }

@@ -38,6 +38,9 @@ class TestChain {
                      ledger::Policy policy = default_policy(),
                      crypto::Suite suite = crypto::Suite::kP256Sha256,
                      std::size_t validators = 1);
+  // A chain over an existing genesis (a node's), signing with the given
+  // participants' keys. Throws if the genesis is invalid.
+  TestChain(ledger::Genesis genesis, std::map<std::string, crypto::PrivateKey> keys);
 
   const ledger::Genesis& genesis() const { return genesis_; }
   const ledger::ChainParams& params() const { return params_; }
@@ -77,6 +80,8 @@ class TestChain {
   const ledger::Receipt& receipt_of(const Digest& tx_hash) const;
 
  private:
+  void start_from_genesis();
+
   ledger::Genesis genesis_;
   ledger::ChainParams params_;
   ledger::MemoryState state_;
