@@ -14,6 +14,9 @@ namespace tracechain::cli {
 // keys, init, testnet, join, inspect, demo
 void add_setup_commands(CLI::App& app, int& exit_code);
 
+// verify, verify-consistency, validator-changes, audit, backup (audit.h)
+void add_audit_commands(CLI::App& app, int& exit_code);
+
 // --node, --key, --as and --output (see remote.h) on `command`.
 void add_remote_options(CLI::App& command, RemoteOptions& options);
 

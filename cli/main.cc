@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   cli::add_setup_commands(app, exit_code);
+  cli::add_audit_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

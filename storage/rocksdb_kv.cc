@@ -11,6 +11,7 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -281,6 +282,18 @@ class RocksKv final : public RocksReads<KvStore>, public std::enable_shared_from
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
+// RocksDB's default family, then one per Column.
+std::vector<rocksdb::ColumnFamilyDescriptor> column_descriptors(
+    const RocksDbOptions& options, const std::shared_ptr<rocksdb::Cache>& cache) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (Column column : kAllColumns) {
+    descriptors.emplace_back(std::string(column_name(column)),
+                             column_options(column, options, cache));
+  }
+  return descriptors;
+}
+
 Status check_column_families(const fs::path& path, const rocksdb::DBOptions& options) {
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path.string(), &names);
@@ -351,18 +364,56 @@ Result<std::shared_ptr<KvStore>> open_rocksdb_kv(const fs::path& path,
     db_options.create_missing_column_families = true;
   }
 
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (Column column : kAllColumns) {
-    descriptors.emplace_back(std::string(column_name(column)),
-                             column_options(column, options, cache));
-  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = column_descriptors(options, cache);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, path.string(), descriptors, &handles, &raw);
   if (!s.ok()) return rocks_error(s, path);
   return std::shared_ptr<KvStore>(std::make_shared<RocksKv>(
       path, std::unique_ptr<rocksdb::DB>(raw), std::move(handles), std::move(cache)));
+}
+
+Result<std::shared_ptr<KvStore>> open_rocksdb_secondary_kv(const fs::path& path,
+                                                           const fs::path& secondary_dir,
+                                                           const RocksDbOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(path / "CURRENT", ec)) {
+    return Error(ErrorCode::kNotFound, "no database at " + path.string());
+  }
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::DBOptions db_options;
+  // A secondary instance keeps every table file open, so that the primary's
+  // compactions cannot delete a file under it.
+  db_options.max_open_files = -1;
+  db_options.max_file_opening_threads = 1;
+  if (Status s = check_column_families(path, db_options); !s) return s.error();
+  std::vector<std::string> names;
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, path.string(), &names);
+  if (!listed.ok()) return rocks_error(listed, path);
+  for (Column column : kAllColumns) {
+    if (std::find(names.begin(), names.end(), column_name(column)) == names.end()) {
+      return Error(ErrorCode::kNotFound, path.string() + " has no column family '" +
+                                             std::string(column_name(column)) +
+                                             "' yet (the node has not finished creating it)");
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = column_descriptors(options, cache);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path.string(),
+                                                   secondary_dir.string(), descriptors, &handles,
+                                                   &raw);
+  if (!s.ok()) return rocks_error(s, path);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  // Opening reads the table files; the latest batches are still in the
+  // primary's WAL, which catching up replays.
+  s = db->TryCatchUpWithPrimary();
+  if (!s.ok()) {
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    return rocks_error(s, path);
+  }
+  return std::shared_ptr<KvStore>(
+      std::make_shared<RocksKv>(path, std::move(db), std::move(handles), std::move(cache)));
 }
 
 Status restore_checkpoint(const fs::path& checkpoint_dir, const fs::path& data_dir) {

@@ -31,6 +31,15 @@ struct RocksDbOptions {
 Result<std::shared_ptr<KvStore>> open_rocksdb_kv(const std::filesystem::path& path,
                                                  const RocksDbOptions& options = {});
 
+// Opens the database at `path` read-only, as a RocksDB secondary instance
+// whose own bookkeeping goes to `secondary_dir` (an empty scratch directory):
+// it takes no lock and writes nothing under `path`, so it may read the
+// database of a running node. It sees the whole batches the primary had
+// written when it opened, and nothing later. Writes and checkpoints are refused.
+Result<std::shared_ptr<KvStore>> open_rocksdb_secondary_kv(const std::filesystem::path& path,
+                                                           const std::filesystem::path& secondary_dir,
+                                                           const RocksDbOptions& options = {});
+
 // Copies the checkpoint at `checkpoint_dir` into `data_dir`, which must not
 // exist, durably: files are copied into a temporary sibling directory and
 // fsynced, which is then renamed to `data_dir`. Opening `data_dir` afterwards

@@ -310,6 +310,19 @@ Json get_verifiable_receipt(const Params& p, CallContext& c) {
     throw failure_from(Error(ErrorCode::kCorruption, s.error().message()));
   }
   const ledger::ChainParams& params = c.store().params();
+  // The key the sender signed with: the one in force at the transaction's
+  // height (a rotation in block h takes effect at h + 1).
+  Json sender_key = nullptr;
+  if (auto sender = ledger::find_participant(c.state(), stored.transaction.sender)) {
+    std::uint64_t from_height = 0;
+    const Bytes* key = nullptr;
+    for (const ledger::KeyEpoch& epoch : sender->keys) {
+      if (epoch.from_height > stored.location.height) break;
+      from_height = epoch.from_height;
+      key = &epoch.public_key;
+    }
+    if (key) sender_key = {{"publicKey", to_hex(*key)}, {"fromHeight", from_height}};
+  }
   return {
       {"format", "tracechain-verifiable-receipt/1"},
       {"chainId", params.chain_id},
@@ -321,6 +334,7 @@ Json get_verifiable_receipt(const Params& p, CallContext& c) {
       {"header", header_json(header, hasher.algorithm())},
       {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
       {"validatorSet", validator_set_json(unwrap(c.store().validators_at(height)))},
+      {"senderKey", std::move(sender_key)},
   };
 }
 

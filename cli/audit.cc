@@ -1,0 +1,664 @@
+// tracectl verify, validator-changes, verify-consistency and audit verify:
+// see audit.h and docs/audit.md.
+#include "cli/audit.h"
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <unordered_map>
+
+#include "cli/progress.h"
+#include "crypto/file_util.h"
+#include "node/config.h"
+#include "node/mempool.h"
+#include "node/rpc/shapes.h"
+#include "storage/block_store.h"
+#include "storage/verify.h"
+
+namespace tracechain::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A receipt, changes document or proof is small; a changes document of a
+// long-lived chain with many changes stays far below this.
+constexpr std::size_t kMaxJsonFileBytes = 64 << 20;
+constexpr std::uint64_t kVerifyChunk = 256;
+
+// Transaction signatures are the audit's bottleneck: they are checked ahead
+// of execution on every core, and execution then skips the ones that verified
+// with the very key it looks up (node::VerifiedSignatures). A signature that
+// failed here, or a key that differs (a rotation inside the range), is
+// verified again in order, so the result is exactly the sequential one.
+struct SignatureJob {
+  const ledger::Transaction* tx = nullptr;
+  Digest hash{};
+  Bytes key;
+};
+
+void preverify(const std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
+               node::VerifiedSignatures& verified) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      auto key = crypto::PublicKey::from_bytes(jobs[i].tx->suite, jobs[i].key);
+      if (key && ledger::verify_signature(*jobs[i].tx, *key)) verified.remember(jobs[i].hash, jobs[i].key);
+      if (progress) progress->advance();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& w : workers) w.join();
+}
+
+// The key `state` says signs for tx's sender at `height`, if it names one.
+std::optional<Bytes> key_of(const ledger::StateView& state, const ledger::Transaction& tx,
+                            std::uint64_t height) {
+  auto participant = ledger::find_participant(state, tx.sender);
+  if (!participant) return std::nullopt;
+  const Bytes* key = participant->key_at(height);
+  if (!key) return std::nullopt;
+  return *key;
+}
+
+unsigned worker_count(unsigned requested) {
+  if (requested > 0) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// "block 12: ..." from storage: the height it names.
+std::optional<std::uint64_t> height_in(const std::string& message) {
+  if (message.rfind("block ", 0) != 0) return std::nullopt;
+  std::uint64_t h = 0;
+  std::size_t i = 6;
+  if (i >= message.size() || !std::isdigit(static_cast<unsigned char>(message[i]))) {
+    return std::nullopt;
+  }
+  for (; i < message.size() && std::isdigit(static_cast<unsigned char>(message[i])); ++i) {
+    h = h * 10 + static_cast<std::uint64_t>(message[i] - '0');
+  }
+  return h;
+}
+
+void fail(AuditOutcome& outcome, std::uint64_t height, const std::string& what) {
+  outcome.failed_height = height;
+  outcome.failure = "block " + std::to_string(height) + ": " + what;
+}
+
+std::optional<fs::path> first_existing(std::initializer_list<fs::path> candidates) {
+  std::error_code ec;
+  for (const fs::path& p : candidates) {
+    if (!p.empty() && fs::exists(p, ec)) return p;
+  }
+  return std::nullopt;
+}
+
+// A backup holds db/ and genesis.json; a node home's data dir has the
+// genesis in ../config.
+fs::path database_of(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "db" / "CURRENT", ec) ? dir / "db" : dir;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ files
+
+Result<Json> read_json_file(const fs::path& path, std::size_t max_bytes) {
+  auto text = read_file(path, max_bytes);
+  if (!text) return text.error();
+  Json json = Json::parse(*text, nullptr, false);
+  if (json.is_discarded()) {
+    return Error(ErrorCode::kInvalidInput, path.string() + ": not valid JSON");
+  }
+  return json;
+}
+
+Result<TrustAnchor> load_trust_anchor(const fs::path& genesis_path, const fs::path& changes) {
+  if (genesis_path.empty()) {
+    return Error(ErrorCode::kInvalidInput, "--genesis is required: the chain's genesis.json");
+  }
+  auto genesis = ledger::load_genesis(genesis_path);
+  if (!genesis) return genesis.error();
+  TrustAnchor anchor{*genesis, ValidatorHistory(*genesis)};
+  if (!changes.empty()) {
+    auto json = read_json_file(changes, kMaxJsonFileBytes);
+    if (!json) return json.error();
+    if (Status s = anchor.validators.follow(*json); !s) {
+      return s.error().with_context(changes.string());
+    }
+  }
+  return anchor;
+}
+
+// ------------------------------------------------------- receipts, offline
+
+int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out,
+                        std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto receipt = read_json_file(options.receipt, kMaxJsonFileBytes);
+  if (!receipt) return report_error(err, receipt.error());
+  ReceiptVerification v = verify_receipt(*receipt, anchor->genesis, anchor->validators);
+  if (options.output == OutputFormat::kJson) {
+    out << verification_json(v).dump(2) << "\n";
+  } else {
+    print_verification(out, v);
+  }
+  return v.ok() ? kExitOk : kExitVerificationFailed;
+}
+
+// ----------------------------------------------------- validator changes
+
+Result<Json> fetch_validator_changes(node::rpc::Client& client) {
+  Json merged;
+  std::uint64_t from = 1;
+  for (;;) {
+    auto page = client.call("chain_getValidatorSetChanges", {{"fromHeight", from}});
+    if (!page) return page.error();
+    try {
+      if (merged.is_null()) {
+        merged = *page;
+      } else {
+        for (const Json& change : page->at("changes")) merged["changes"].push_back(change);
+        merged["toHeight"] = page->at("toHeight");
+      }
+      const Json& next = page->at("next");
+      if (next.is_null()) break;
+      std::uint64_t n = next.get<std::uint64_t>();
+      if (n <= from) return Error(ErrorCode::kInvalidInput, "the node's next page goes backwards");
+      from = n;
+    } catch (const Json::exception& e) {
+      return Error(ErrorCode::kInvalidInput,
+                   std::string("chain_getValidatorSetChanges: unexpected reply: ") + e.what());
+    }
+  }
+  merged["next"] = nullptr;
+  merged["format"] = kValidatorChangesFormat;
+  return merged;
+}
+
+int validator_changes_get(const ValidatorChangesOptions& options, std::ostream& out,
+                          std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  auto changes = fetch_validator_changes(*client);
+  if (!changes) return report_error(err, changes.error());
+  std::string text = changes->dump(2) + "\n";
+  if (options.out.empty()) {
+    out << text;
+    return kExitOk;
+  }
+  if (Status s = write_file_atomic(options.out, text, 0644, Overwrite::kReplace); !s) return report_error(err, s.error());
+  out << "wrote " << options.out.string() << ": " << changes->at("changes").size()
+      << " validator-set changes, heights 1 to " << changes->at("toHeight") << "\n";
+  return kExitOk;
+}
+
+// ------------------------------------------------------------ consistency
+
+namespace {
+
+// A checkpoint named by a height (fetched from the node) or a file holding
+// "header" and "certificate" (a receipt file, a chain_getBlock result, or a
+// checkpoint saved by tracectl).
+Result<Json> checkpoint_source(const std::string& what, std::optional<node::rpc::Client>& client) {
+  bool is_height = !what.empty() && what.find_first_not_of("0123456789") == std::string::npos;
+  if (!is_height) {
+    auto json = read_json_file(what, kMaxJsonFileBytes);
+    if (!json) return json.error();
+    if (!json->is_object() || !json->contains("header") || !json->contains("certificate")) {
+      return Error(ErrorCode::kInvalidInput, what + ": holds no \"header\" and \"certificate\"");
+    }
+    return json;
+  }
+  if (!client) return Error(ErrorCode::kInvalidInput, "a height needs --node; or give a file");
+  std::uint64_t height = std::stoull(what);
+  auto header = client->call("chain_getHeader", {{"height", height}});
+  if (!header) return header.error();
+  auto certificate = client->call("chain_getCertificate", {{"height", height}});
+  if (!certificate) return certificate.error();
+  return Json{{"header", *header}, {"certificate", *certificate}};
+}
+
+}  // namespace
+
+int verify_consistency(const VerifyConsistencyOptions& options, std::ostream& out,
+                       std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  std::optional<node::rpc::Client> client;
+  if (!options.remote.node.empty() || options.to.empty() || options.proof.empty()) {
+    auto c = connect(options.remote);
+    if (!c) return report_error(err, c.error());
+    client.emplace(std::move(*c));
+  }
+  std::string to = options.to;
+  if (to.empty()) {
+    auto status = client->status();
+    if (!status) return report_error(err, status.error());
+    to = std::to_string(status->value("height", 0));
+  }
+  auto from_json = checkpoint_source(options.from, client);
+  if (!from_json) return report_error(err, from_json.error().with_context("--from"));
+  auto to_json = checkpoint_source(to, client);
+  if (!to_json) return report_error(err, to_json.error().with_context("--to"));
+  auto from = certified_checkpoint(from_json->at("header"), from_json->at("certificate"),
+                                   anchor->genesis, anchor->validators, "--from");
+  if (!from) return report_error(err, from.error());
+  auto later = certified_checkpoint(to_json->at("header"), to_json->at("certificate"),
+                                    anchor->genesis, anchor->validators, "--to");
+  if (!later) return report_error(err, later.error());
+  if (from->size == 0 || from->size > later->size) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "--from's log size " + std::to_string(from->size) +
+                                       " must be at least 1 and at most --to's " +
+                                       std::to_string(later->size)));
+  }
+  Json proof;
+  if (!options.proof.empty()) {
+    auto saved = read_json_file(options.proof, kMaxJsonFileBytes);
+    if (!saved) return report_error(err, saved.error());
+    proof = std::move(*saved);
+  } else {
+    auto fetched = client->call("chain_getConsistencyProof",
+                                {{"fromSize", from->size}, {"toSize", later->size}});
+    if (!fetched) return report_error(err, fetched.error());
+    proof = std::move(*fetched);
+  }
+  Status s = verify_consistency_proof(proof, *from, *later, crypto::suite_hash(anchor->genesis.suite));
+  Json result = {
+      {"ok", s.ok()},
+      {"from", {{"height", from->height}, {"logSize", from->size}, {"logRoot", to_hex(from->root)}}},
+      {"to", {{"height", later->height}, {"logSize", later->size}, {"logRoot", to_hex(later->root)}}},
+      {"failure", s.ok() ? Json(nullptr) : Json(s.error().message())},
+  };
+  if (options.remote.output == OutputFormat::kJson) {
+    out << result.dump(2) << "\n";
+  } else {
+    out << "✓ checkpoint " << from->height << ": log size " << from->size << " root "
+        << to_hex(from->root) << " (certified)\n"
+        << "✓ checkpoint " << later->height << ": log size " << later->size << " root "
+        << to_hex(later->root) << " (certified)\n";
+    if (s.ok()) {
+      out << "✓ consistency: the log at height " << later->height << " extends the log at height "
+          << from->height << " (" << proof.at("path").size() << " proof hashes)\n";
+    } else {
+      out << "✗ consistency: " << s.error().message() << "\n";
+    }
+  }
+  return s.ok() ? kExitOk : kExitVerificationFailed;
+}
+
+// ------------------------------------------------------ full-chain audit
+
+Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostream&) {
+  auto start = std::chrono::steady_clock::now();
+  fs::path db = database_of(options.data_dir);
+  fs::path genesis_path = options.genesis;
+  if (genesis_path.empty()) {
+    auto found = first_existing({options.data_dir / "genesis.json",
+                                 options.data_dir.parent_path() / "config" / "genesis.json"});
+    if (!found) {
+      return Error(ErrorCode::kInvalidInput,
+                   "no genesis.json in " + options.data_dir.string() +
+                       " or its home's config/: pass --genesis");
+    }
+    genesis_path = *found;
+  }
+  auto genesis = ledger::load_genesis(genesis_path);
+  if (!genesis) return genesis.error();
+  auto store = ReadOnlyStore::open(db, *genesis);
+  AuditOutcome outcome;
+  if (!store) {
+    if (store.error().code() == ErrorCode::kCorruption) {
+      outcome.failure = "the store does not open: " + store.error().message();
+      outcome.failed_height = height_in(store.error().message());
+      return outcome;
+    }
+    return store.error().with_context(db.string());
+  }
+  const storage::BlockStore& s = store->store();
+  std::uint64_t tip = s.height();
+
+  // 1. Structure: hash chain, certificates, roots, index, log; in chunks for
+  // the progress bar, and block by block inside a failed chunk to name it.
+  {
+    auto progress = Progress::on_stderr("structure", tip, "blocks");
+    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk) {
+      std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
+      auto report = storage::verify_chain(s, from, to);
+      if (!report) {
+        for (std::uint64_t h = from; h <= to; ++h) {
+          auto one = storage::verify_chain(s, h, h);
+          if (one) continue;
+          std::string message = one.error().message();
+          if (height_in(message)) {
+            outcome.failure = message;
+            outcome.failed_height = height_in(message);
+          } else {
+            fail(outcome, h, message);
+          }
+          return outcome;
+        }
+        outcome.failure = report.error().message();
+        return outcome;
+      }
+      if (options.progress) progress.advance(to - from + 1);
+    }
+  }
+
+  // 2. Every transaction signature, in parallel, against the keys the final
+  // state records for each height (a participant's earlier keys stay there).
+  std::uint64_t total = 0;
+  if (tip > 0) {
+    auto header = s.header(tip);
+    if (!header) return header.error();
+    total = header->log_size;
+  }
+  node::VerifiedSignatures signatures(total + 1);
+  {
+    std::vector<ledger::Block> blocks;
+    std::vector<SignatureJob> jobs;
+    auto snapshot = s.snapshot();
+    if (!snapshot) return snapshot.error();
+    auto progress = Progress::on_stderr("signatures", total, "tx");
+    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk) {
+      std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
+      blocks.clear();
+      jobs.clear();
+      for (std::uint64_t h = from; h <= to; ++h) {
+        auto block = s.block(h);
+        if (!block) return block.error();
+        blocks.push_back(std::move(*block));
+      }
+      for (const ledger::Block& block : blocks) {
+        for (const ledger::Transaction& tx : block.transactions) {
+          if (auto key = key_of(**snapshot, tx, block.header.height)) {
+            jobs.push_back({&tx, ledger::transaction_hash(tx), std::move(*key)});
+          }
+        }
+      }
+      preverify(jobs, worker_count(options.threads), options.progress ? &progress : nullptr,
+                signatures);
+    }
+  }
+
+  // 3. Re-execution from genesis: state roots, receipts, tip and final state.
+  auto replayed = storage::replay_chain(s, *genesis, signatures);
+  if (!replayed) {
+    outcome.failure = replayed.error().message();
+    outcome.failed_height = height_in(outcome.failure);
+    return outcome;
+  }
+  outcome.blocks = replayed->blocks;
+  outcome.transactions = replayed->transactions;
+  outcome.height = tip;
+  if (tip > 0) {
+    auto header = s.header(tip);
+    if (!header) return header.error();
+    outcome.header_hash = to_hex(ledger::header_hash(s.params().hash_algorithm(), *header));
+    outcome.log_size = header->log_size;
+    outcome.log_root = to_hex(header->log_root);
+  }
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+namespace {
+
+// Checks blocks fetched over RPC one after the other, re-executing them on a
+// state of its own: nothing the node says is believed.
+class RemoteAuditor {
+ public:
+  explicit RemoteAuditor(const ledger::Genesis& genesis)
+      : params_{genesis.chain_id, genesis.suite, ledger::genesis_hash(genesis)},
+        tip_(ledger::genesis_tip(genesis)) {
+    state_.apply(ledger::genesis_delta(genesis));
+  }
+
+  // Decodes a batch of chain_getBlock results, checks their signatures in
+  // parallel, then each block in order. Returns false at the first
+  // inconsistency, recorded in `outcome`.
+  bool check_batch(const std::vector<Json>& replies, std::uint64_t first_height, unsigned threads,
+                   Progress& progress, AuditOutcome& outcome) {
+    std::vector<Fetched> fetched(replies.size());
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      std::uint64_t height = first_height + i;
+      if (std::string problem = decode(replies[i], fetched[i]); !problem.empty()) {
+        fail(outcome, height, problem);
+        return false;
+      }
+    }
+    std::vector<SignatureJob> jobs;
+    for (const Fetched& f : fetched) {
+      for (const ledger::Transaction& tx : f.block.transactions) {
+        if (auto key = key_of(state_, tx, f.block.header.height)) {
+          jobs.push_back({&tx, ledger::transaction_hash(tx), std::move(*key)});
+        }
+      }
+    }
+    signatures_ = std::make_unique<node::VerifiedSignatures>(jobs.size() + 1);
+    preverify(jobs, threads, nullptr, *signatures_);
+    for (std::size_t i = 0; i < fetched.size(); ++i) {
+      if (!check_block(first_height + i, fetched[i], outcome)) return false;
+      progress.advance();
+    }
+    return true;
+  }
+
+  const ledger::ChainTip& tip() const { return tip_; }
+  const ledger::BlockHeader& last_header() const { return last_header_; }
+
+ private:
+  struct Fetched {
+    ledger::Block block;
+    ledger::CommitCertificate certificate;
+    std::vector<ledger::Receipt> receipts;
+  };
+
+  template <typename T>
+  static std::string decode_one(const Json& j, const std::string& what, T& value) {
+    if (!j.is_object() || !j.contains("hex") || !j["hex"].is_string()) return what + ": no hex";
+    auto bytes = from_hex(j["hex"].get<std::string>());
+    if (!bytes) return what + ".hex: " + bytes.error().message();
+    auto decoded = ledger::decode<T>(*bytes);
+    if (!decoded) return what + ".hex: does not decode: " + decoded.error().message();
+    value = std::move(*decoded);
+    return {};
+  }
+
+  std::string decode(const Json& reply, Fetched& f) {
+    if (!reply.is_object()) return "the node's reply is not a block";
+    for (const char* key : {"header", "certificate", "transactions", "receipts"}) {
+      if (!reply.contains(key)) return std::string("the node's block has no ") + key;
+    }
+    if (auto e = decode_one(reply["header"], "header", f.block.header); !e.empty()) return e;
+    if (auto e = decode_one(reply["certificate"], "certificate", f.certificate); !e.empty()) return e;
+    const Json& txs = reply["transactions"];
+    const Json& receipts = reply["receipts"];
+    if (!txs.is_array() || !receipts.is_array()) return "transactions or receipts are not lists";
+    f.block.transactions.resize(txs.size());
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      auto e = decode_one(txs[i], "transaction " + std::to_string(i), f.block.transactions[i]);
+      if (!e.empty()) return e;
+    }
+    f.receipts.resize(receipts.size());
+    for (std::size_t i = 0; i < receipts.size(); ++i) {
+      auto e = decode_one(receipts[i], "receipt " + std::to_string(i), f.receipts[i]);
+      if (!e.empty()) return e;
+    }
+    return {};
+  }
+
+  bool check_block(std::uint64_t height, const Fetched& f, AuditOutcome& outcome) {
+    const ledger::BlockHeader& header = f.block.header;
+    crypto::HashAlgorithm algorithm = params_.hash_algorithm();
+    if (header.height != height) {
+      fail(outcome, height, "the node sent block " + std::to_string(header.height));
+      return false;
+    }
+    Digest hash = ledger::header_hash(algorithm, header);
+    if (header.previous_hash != tip_.header_hash) {
+      fail(outcome, height, "previous hash: expected " + to_hex(tip_.header_hash) + ", found " +
+                                to_hex(header.previous_hash));
+      return false;
+    }
+    auto signers = ledger::read_validators(state_);
+    if (!signers) {
+      fail(outcome, height, "the replayed state has no validator set: " + signers.error().message());
+      return false;
+    }
+    Digest set_hash = ledger::validator_set_hash(*signers);
+    if (header.validator_set_hash != set_hash) {
+      fail(outcome, height, "validator set hash: expected " + to_hex(set_hash) + ", found " +
+                                to_hex(header.validator_set_hash));
+      return false;
+    }
+    if (f.certificate.height != height || f.certificate.block_hash != hash) {
+      fail(outcome, height, "certificate: expected block " + to_hex(hash) + ", found " +
+                                std::to_string(f.certificate.height) + " " +
+                                to_hex(f.certificate.block_hash));
+      return false;
+    }
+    if (Status s = ledger::verify_certificate(params_.chain_id, *signers, f.certificate); !s) {
+      fail(outcome, height, "certificate does not verify: " + s.error().message());
+      return false;
+    }
+    auto executed = ledger::validate_block(state_, tip_, f.block, *signatures_);
+    if (!executed) {
+      fail(outcome, height, "does not re-execute to its header: " + executed.error().message());
+      return false;
+    }
+    if (f.receipts.size() != executed->receipts.size()) {
+      fail(outcome, height, "receipts: expected " + std::to_string(executed->receipts.size()) +
+                                ", found " + std::to_string(f.receipts.size()));
+      return false;
+    }
+    for (std::size_t i = 0; i < f.receipts.size(); ++i) {
+      if (f.receipts[i] != executed->receipts[i]) {
+        fail(outcome, height, "receipt " + std::to_string(i) + ": expected hash " +
+                                  to_hex(ledger::receipt_hash(algorithm, executed->receipts[i])) +
+                                  ", found " + to_hex(ledger::receipt_hash(algorithm, f.receipts[i])));
+        return false;
+      }
+    }
+    state_.apply(executed->delta);
+    tip_ = ledger::next_tip(params_, header, *executed);
+    last_header_ = header;
+    outcome.blocks += 1;
+    outcome.transactions += f.block.transactions.size();
+    return true;
+  }
+
+  ledger::ChainParams params_;
+  ledger::MemoryState state_;
+  ledger::ChainTip tip_;
+  ledger::BlockHeader last_header_;
+  std::unique_ptr<node::VerifiedSignatures> signatures_;
+};
+
+}  // namespace
+
+Result<AuditOutcome> audit_node(const AuditVerifyOptions& options, std::ostream&) {
+  auto start = std::chrono::steady_clock::now();
+  auto anchor = load_trust_anchor(options.genesis, {});
+  if (!anchor) return anchor.error();
+  auto client = connect(options.remote);
+  if (!client) return client.error();
+  if (auto key = require_key(options.remote, "chain_getBlock (auditors only)"); !key) {
+    return key.error();
+  }
+  auto status = client->status();
+  if (!status) return status.error();
+  std::string genesis_hash = to_hex(ledger::genesis_hash(anchor->genesis));
+  if (status->value("genesisHash", "") != genesis_hash) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "the node's genesis hash " + status->value("genesisHash", std::string("?")) +
+                     " is not this genesis's " + genesis_hash);
+  }
+  std::uint64_t tip = status->value("height", std::uint64_t{0});
+  RemoteAuditor auditor(anchor->genesis);
+  AuditOutcome outcome;
+  auto progress = Progress::on_stderr("audit", tip, "blocks");
+  std::uint64_t batch = std::clamp<std::uint64_t>(options.batch, 1, 100);
+  for (std::uint64_t from = 1; from <= tip; from += batch) {
+    std::uint64_t to = std::min(tip, from + batch - 1);
+    std::vector<std::pair<std::string, Json>> calls;
+    for (std::uint64_t h = from; h <= to; ++h) calls.push_back({"chain_getBlock", {{"height", h}}});
+    auto replies = client->batch(calls);
+    if (!replies) return replies.error();
+    std::vector<Json> blocks;
+    for (std::size_t i = 0; i < replies->size(); ++i) {
+      if (auto* error = std::get_if<node::rpc::RpcError>(&(*replies)[i])) {
+        return node::rpc::to_error(*error).with_context("chain_getBlock " + std::to_string(from + i));
+      }
+      blocks.push_back(std::get<Json>(std::move((*replies)[i])));
+    }
+    if (blocks.size() != to - from + 1) {
+      return Error(ErrorCode::kInvalidInput, "the node answered a batch with too few blocks");
+    }
+    if (!auditor.check_batch(blocks, from, worker_count(options.threads), progress, outcome)) {
+      break;
+    }
+  }
+  progress.finish();
+  if (outcome.ok() && tip > 0) {
+    outcome.height = tip;
+    outcome.header_hash = to_hex(auditor.tip().header_hash);
+    outcome.log_size = auditor.last_header().log_size;
+    outcome.log_root = to_hex(auditor.last_header().log_root);
+  }
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+int audit_verify(const AuditVerifyOptions& options, std::ostream& out, std::ostream& err) {
+  bool offline = !options.data_dir.empty();
+  auto outcome = offline ? audit_data_dir(options, err) : audit_node(options, err);
+  if (!outcome) return report_error(err, outcome.error());
+  const AuditOutcome& o = *outcome;
+  double rate_blocks = o.seconds > 0 ? o.blocks / o.seconds : 0;
+  double rate_tx = o.seconds > 0 ? o.transactions / o.seconds : 0;
+  if (options.remote.output == OutputFormat::kJson) {
+    Json result = {
+        {"ok", o.ok()},
+        {"source", offline ? options.data_dir.string() : node_url(options.remote)},
+        {"blocks", o.blocks},
+        {"transactions", o.transactions},
+        {"seconds", o.seconds},
+        {"failedHeight", o.failed_height ? Json(*o.failed_height) : Json(nullptr)},
+        {"failure", o.ok() ? Json(nullptr) : Json(o.failure)},
+        {"checkpoint",
+         o.ok() ? Json{{"height", o.height},
+                       {"headerHash", o.header_hash},
+                       {"logSize", o.log_size},
+                       {"logRoot", o.log_root}}
+                : Json(nullptr)},
+    };
+    out << result.dump(2) << "\n";
+  } else if (o.ok()) {
+    out << "✓ hash chain, certificates, transactions and receipts roots, Merkle log"
+        << (offline ? ", transaction index\n" : "\n")
+        << "✓ every transaction signature\n"
+        << "✓ re-execution from genesis gives every state root and receipt\n"
+        << "VERIFIED " << o.blocks << " blocks, " << o.transactions << " transactions in "
+        << std::fixed << std::setprecision(2) << o.seconds << " s (" << std::setprecision(0)
+        << rate_blocks << " blocks/s, " << rate_tx << " tx/s)\n"
+        << "checkpoint: height " << o.height << ", header " << o.header_hash << ", log size "
+        << o.log_size << ", root " << o.log_root << "\n";
+  } else {
+    out << "✗ " << o.failure << "\n"
+        << "FAILED at height "
+        << (o.failed_height ? std::to_string(*o.failed_height) : std::string("?")) << "\n";
+  }
+  return o.ok() ? kExitOk : kExitVerificationFailed;
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,152 @@
+// tracectl's auditor commands: offline receipt verification, validator-set
+// changes, log consistency, the full-chain audit (of a data directory or of
+// a node over RPC), audit reports and backups. docs/audit.md walks through
+// them; each returns the process exit code (commands.h) and prints results
+// to `out`, errors and progress to `err`.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/remote.h"
+#include "cli/verify.h"
+#include "storage/block_store.h"
+
+namespace tracechain::cli {
+
+// ------------------------------------------------------- receipts, offline
+
+struct VerifyReceiptOptions {
+  std::filesystem::path receipt;  // a VerifiableReceipt file
+  std::filesystem::path genesis;  // the chain's genesis.json: the only trust anchor
+  std::filesystem::path changes;  // optional: validator-changes file
+  OutputFormat output = OutputFormat::kTable;
+};
+int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err);
+
+// Reads a JSON file of at most `max_bytes`; kInvalidInput naming the file.
+Result<Json> read_json_file(const std::filesystem::path& path, std::size_t max_bytes);
+
+// Genesis and the validator history from an optional changes file.
+struct TrustAnchor {
+  ledger::Genesis genesis;
+  ValidatorHistory validators;
+};
+Result<TrustAnchor> load_trust_anchor(const std::filesystem::path& genesis,
+                                      const std::filesystem::path& changes);
+
+struct ValidatorChangesOptions {
+  RemoteOptions remote;
+  std::filesystem::path out;  // empty: print
+};
+// chain_getValidatorSetChanges from height 1 to the tip, every page followed
+// and merged into one document.
+Result<Json> fetch_validator_changes(node::rpc::Client& client);
+int validator_changes_get(const ValidatorChangesOptions& options, std::ostream& out,
+                          std::ostream& err);
+
+struct VerifyConsistencyOptions {
+  RemoteOptions remote;  // --node: fetch what is not given as a file
+  std::filesystem::path genesis;
+  std::filesystem::path changes;
+  std::string from;  // a height (fetched) or a file holding "header" and "certificate"
+  std::string to;    // likewise; empty: the node's tip
+  std::filesystem::path proof;  // saved chain_getConsistencyProof result; empty: fetch
+};
+int verify_consistency(const VerifyConsistencyOptions& options, std::ostream& out,
+                       std::ostream& err);
+
+// ------------------------------------------------------ full-chain audit
+
+struct AuditVerifyOptions {
+  std::filesystem::path data_dir;  // a node's data directory or a backup; empty: --node
+  std::filesystem::path genesis;   // default: the backup's or the home's genesis.json
+  RemoteOptions remote;
+  unsigned threads = 0;        // signature workers; 0: one per core
+  std::uint64_t batch = 16;    // blocks per RPC batch
+  bool progress = true;
+};
+
+// What an audit found: counts, time, and the first inconsistency if any.
+struct AuditOutcome {
+  std::uint64_t blocks = 0;
+  std::uint64_t transactions = 0;
+  double seconds = 0;
+  std::optional<std::uint64_t> failed_height;
+  std::string failure;  // empty when everything checked out
+  // The last verified checkpoint.
+  std::uint64_t height = 0;
+  std::string header_hash;
+  std::uint64_t log_size = 0;
+  std::string log_root;
+
+  bool ok() const { return failure.empty(); }
+};
+
+// The audits themselves; an Error only when the audit could not run
+// (unreadable directory, unreachable node), never for what it found.
+Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostream& err);
+Result<AuditOutcome> audit_node(const AuditVerifyOptions& options, std::ostream& err);
+int audit_verify(const AuditVerifyOptions& options, std::ostream& out, std::ostream& err);
+
+// --------------------------------------------------------------- reports
+
+enum class ReportFormat { kJson, kCsv, kHtml };
+
+struct AuditReportOptions {
+  RemoteOptions remote;
+  std::filesystem::path genesis;
+  std::filesystem::path changes;
+  std::string trade;        // one trade, or
+  std::string participant;  // every trade of a participant created in [from, to]
+  std::string from_date;    // YYYY-MM-DD (UTC), inclusive
+  std::string to_date;      // YYYY-MM-DD (UTC), inclusive
+  ReportFormat format = ReportFormat::kJson;
+  std::filesystem::path out;  // empty: stdout
+};
+int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostream& err);
+
+// The report document (format tracechain-audit-report/1) and its renderings.
+std::string render_csv(const Json& report);
+std::string render_html(const Json& report);
+
+// --------------------------------------------------------------- backups
+
+// A block store opened read-only (a RocksDB secondary instance with its
+// scratch files in a temporary directory, removed on destruction): it reads
+// a running node's database as safely as a stopped one's or a backup's.
+class ReadOnlyStore {
+ public:
+  static Result<ReadOnlyStore> open(const std::filesystem::path& db, const ledger::Genesis& genesis);
+  ReadOnlyStore(ReadOnlyStore&&) noexcept = default;
+  ReadOnlyStore& operator=(ReadOnlyStore&&) noexcept = default;
+  ~ReadOnlyStore();
+
+  const storage::BlockStore& store() const { return *store_; }
+  std::shared_ptr<storage::KvStore> kv() const { return kv_; }
+
+ private:
+  ReadOnlyStore() = default;
+  std::filesystem::path scratch_;
+  std::shared_ptr<storage::KvStore> kv_;
+  std::unique_ptr<storage::BlockStore> store_;
+};
+
+struct BackupCreateOptions {
+  std::filesystem::path home;  // the node's home (config/genesis.json, data/)
+  std::filesystem::path out;   // new directory
+  OutputFormat output = OutputFormat::kTable;
+};
+int backup_create(const BackupCreateOptions& options, std::ostream& out, std::ostream& err);
+
+struct BackupRestoreOptions {
+  std::filesystem::path backup;
+  std::filesystem::path home;
+  OutputFormat output = OutputFormat::kTable;
+};
+int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace tracechain::cli

@@ -1,0 +1,177 @@
+// tracectl's command line for auditors: verify, verify-consistency,
+// validator-changes, audit verify, audit report, backup. The commands live
+// in audit.h; docs/audit.md shows them at work.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "cli/audit.h"
+#include "cli/command_line.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+void add_output_option(CLI::App& command, OutputFormat& output) {
+  command.add_option("--output", output, "table or json")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, OutputFormat>{{"table", OutputFormat::kTable},
+                                              {"json", OutputFormat::kJson}},
+          CLI::ignore_case))
+      ->default_str("table");
+}
+
+}  // namespace
+
+// The options live as long as the process: the command line is built once.
+void add_audit_commands(CLI::App& app, int& exit_code) {
+  // verify
+  static VerifyReceiptOptions verify;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Verify a self-contained receipt offline, trusting only genesis");
+  verify_cmd->add_option("FILE", verify.receipt, "Receipt file (tx_getVerifiableReceipt's result)")
+      ->required();
+  verify_cmd->add_option("--genesis", verify.genesis, "The chain's genesis.json")->required();
+  verify_cmd->add_option("--changes", verify.changes,
+                         "Validator-set changes from genesis (tracectl validator-changes get), "
+                         "needed once the validators have changed");
+  add_output_option(*verify_cmd, verify.output);
+  verify_cmd->footer(
+      "Example: tracectl verify receipt.json --genesis genesis.json --changes changes.json\n"
+      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
+  verify_cmd->callback([&] { exit_code = verify_receipt_file(verify, std::cout, std::cerr); });
+
+  // validator-changes get
+  static ValidatorChangesOptions changes;
+  auto* changes_cmd = app.add_subcommand("validator-changes", "Validator-set changes of a chain");
+  changes_cmd->require_subcommand(1);
+  auto* changes_get = changes_cmd->add_subcommand(
+      "get", "Save every validator-set change since genesis, certified, for offline verification");
+  add_remote_options(*changes_get, changes.remote);
+  changes_get->add_option("--out", changes.out, "File to write (default: print)");
+  changes_get->footer("Example: tracectl validator-changes get --node http://127.0.0.1:26657 "
+                      "--out changes.json");
+  changes_get->callback(
+      [&] { exit_code = validator_changes_get(changes, std::cout, std::cerr); });
+
+  // verify-consistency
+  static VerifyConsistencyOptions consistency;
+  auto* consistency_cmd = app.add_subcommand(
+      "verify-consistency",
+      "Check that a later certified checkpoint's log extends an earlier one's");
+  add_remote_options(*consistency_cmd, consistency.remote);
+  consistency_cmd->add_option("--genesis", consistency.genesis, "The chain's genesis.json")
+      ->required();
+  consistency_cmd->add_option("--changes", consistency.changes, "Validator-set changes file");
+  consistency_cmd
+      ->add_option("--from", consistency.from,
+                   "Earlier checkpoint: a height (fetched with --node) or a file with \"header\" "
+                   "and \"certificate\" (a receipt file qualifies)")
+      ->required();
+  consistency_cmd->add_option("--to", consistency.to,
+                              "Later checkpoint, as --from (default: the node's tip)");
+  consistency_cmd->add_option("--proof", consistency.proof,
+                              "Saved chain_getConsistencyProof result (default: fetch it)");
+  consistency_cmd->footer(
+      "Examples:\n"
+      "  tracectl verify-consistency --genesis genesis.json --from receipt.json --node URL\n"
+      "  tracectl verify-consistency --genesis genesis.json --from old.json --to new.json "
+      "--proof proof.json");
+  consistency_cmd->callback(
+      [&] { exit_code = verify_consistency(consistency, std::cout, std::cerr); });
+
+  // audit verify / audit report
+  auto* audit = app.add_subcommand("audit", "Full-chain audit and audit reports");
+  audit->require_subcommand(1);
+  static AuditVerifyOptions audit_verify_options;
+  auto* audit_verify_cmd = audit->add_subcommand(
+      "verify", "Re-check every block from genesis: hashes, certificates, signatures, "
+                "re-execution, log roots (and indexes with --data-dir)");
+  audit_verify_cmd->add_option("--data-dir", audit_verify_options.data_dir,
+                               "A node's data directory (node stopped) or a backup directory");
+  audit_verify_cmd->add_option("--genesis", audit_verify_options.genesis,
+                               "genesis.json (default with --data-dir: the backup's, or the "
+                               "home's config/genesis.json)");
+  add_remote_options(*audit_verify_cmd, audit_verify_options.remote);
+  audit_verify_cmd->add_option("--threads", audit_verify_options.threads,
+                               "Signature-checking threads (default: one per core)");
+  audit_verify_cmd->add_option("--batch", audit_verify_options.batch,
+                               "Blocks fetched per RPC batch (1-100)")
+      ->capture_default_str();
+  audit_verify_cmd->footer(
+      "Examples:\n"
+      "  tracectl audit verify --data-dir backup-2026-01-01\n"
+      "  tracectl audit verify --node http://127.0.0.1:26657 --key keys/auditor-1.pem "
+      "--genesis genesis.json\n"
+      "Exit codes: 0 verified, 1 an inconsistency (printed with its height), 2 usage, "
+      "3 node unreachable.");
+  audit_verify_cmd->callback([&] {
+    if (audit_verify_options.data_dir.empty() && audit_verify_options.remote.key.empty()) {
+      std::cerr << "tracectl: audit verify needs --data-dir DIR, or --node URL --key FILE\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = audit_verify(audit_verify_options, std::cout, std::cerr);
+  });
+
+  static AuditReportOptions report;
+  auto* report_cmd = audit->add_subcommand(
+      "report", "A trade's (or a participant's trades') audit trail, every receipt verified");
+  add_remote_options(*report_cmd, report.remote);
+  report_cmd->add_option("--genesis", report.genesis, "The chain's genesis.json")->required();
+  report_cmd->add_option("--changes", report.changes, "Validator-set changes file");
+  auto* trade_opt = report_cmd->add_option("--trade", report.trade, "Trade id");
+  auto* participant_opt =
+      report_cmd->add_option("--participant", report.participant, "Participant id");
+  trade_opt->excludes(participant_opt);
+  report_cmd->add_option("--from", report.from_date, "First day, YYYY-MM-DD (UTC), with --participant");
+  report_cmd->add_option("--to", report.to_date, "Last day, YYYY-MM-DD (UTC), with --participant");
+  report_cmd->add_option("--format", report.format, "json, csv or html")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, ReportFormat>{{"json", ReportFormat::kJson},
+                                              {"csv", ReportFormat::kCsv},
+                                              {"html", ReportFormat::kHtml}},
+          CLI::ignore_case))
+      ->default_str("json");
+  report_cmd->add_option("--out", report.out, "File to write (default: print)");
+  report_cmd->footer(
+      "Examples:\n"
+      "  tracectl audit report --trade trade-1 --key keys/auditor-1.pem --genesis genesis.json "
+      "--format html --out trade-1.html\n"
+      "  tracectl audit report --participant buyer-bank --from 2026-01-01 --to 2026-03-31 "
+      "--key keys/regulator.pem --genesis genesis.json --format csv --out q1.csv\n"
+      "Exit codes: 0 every receipt verified, 1 one did not, 2 usage, 3 node unreachable.");
+  report_cmd->callback([&] {
+    if (report.trade.empty() == report.participant.empty()) {
+      std::cerr << "tracectl: audit report needs --trade ID or --participant ID\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = audit_report(report, std::cout, std::cerr);
+  });
+
+  // backup create / restore
+  auto* backup = app.add_subcommand("backup", "Back up and restore a node's data");
+  backup->require_subcommand(1);
+  static BackupCreateOptions create;
+  auto* create_cmd = backup->add_subcommand(
+      "create", "Copy a node's database, running or stopped, and verify the copy");
+  create_cmd->add_option("--home", create.home, "The node's home")->required();
+  create_cmd->add_option("--out", create.out, "New backup directory")->required();
+  add_output_option(*create_cmd, create.output);
+  create_cmd->footer("Example: tracectl backup create --home ~/.tracechain --out /backups/2026-01-01");
+  create_cmd->callback([&] { exit_code = backup_create(create, std::cout, std::cerr); });
+
+  static BackupRestoreOptions restore;
+  auto* restore_cmd = backup->add_subcommand(
+      "restore", "Verify a backup and restore it into a home without data (node stopped)");
+  restore_cmd->add_option("--backup", restore.backup, "Backup directory")->required();
+  restore_cmd->add_option("--home", restore.home, "The node's home")->required();
+  add_output_option(*restore_cmd, restore.output);
+  restore_cmd->footer(
+      "Example: tracectl backup restore --backup /backups/2026-01-01 --home ~/.tracechain");
+  restore_cmd->callback([&] { exit_code = backup_restore(restore, std::cout, std::cerr); });
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,355 @@
+// tracectl audit report: a trade's trail (or every trade of a participant
+// created in a date range) read from a node as an auditor, each entry's
+// self-contained receipt fetched and verified against one certified
+// checkpoint, written as JSON (tracechain-audit-report/1), CSV or one
+// self-contained HTML page.
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli/audit.h"
+#include "cli/progress.h"
+#include "crypto/file_util.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+constexpr std::size_t kReceiptsPerBatch = 50;
+
+Result<std::uint64_t> day_start_ms(const std::string& date, const char* option) {
+  std::tm tm{};
+  std::istringstream in(date);
+  in >> std::get_time(&tm, "%Y-%m-%d");
+  if (in.fail() || !in.eof() || date.size() != 10) {
+    return Error(ErrorCode::kInvalidInput,
+                 std::string(option) + ": '" + date + "' is not a date YYYY-MM-DD");
+  }
+  std::time_t t = timegm(&tm);
+  if (t < 0) return Error(ErrorCode::kInvalidInput, std::string(option) + ": before 1970");
+  return static_cast<std::uint64_t>(t) * 1000;
+}
+
+
+struct Entry {
+  std::string section;
+  Json record;  // the trail's record (TrailEntry, SourceReview or Attestation)
+  std::string tx_hash;
+};
+
+// The trail's entries, in the order an auditor reads them.
+std::vector<Entry> entries_of(const Json& trail) {
+  std::vector<Entry> entries;
+  auto tx_of = [](const Json& record) {
+    if (record.contains("txHash") && record["txHash"].is_string()) return record["txHash"].get<std::string>();
+    return record.at("receipt").at("txHash").get<std::string>();
+  };
+  entries.push_back({"registration", trail.at("registration"), tx_of(trail.at("registration"))});
+  for (const char* section : {"sourceReviews", "attestations", "steps"}) {
+    for (const Json& record : trail.at(section)) {
+      std::string name = section == std::string("sourceReviews") ? "source review"
+                         : section == std::string("attestations") ? "attestation"
+                                                                   : "step";
+      entries.push_back({name, record, tx_of(record)});
+    }
+  }
+  return entries;
+}
+
+class ReportBuilder {
+ public:
+  ReportBuilder(node::rpc::Client& client, const TrustAnchor& anchor, std::uint64_t checkpoint)
+      : client_(client), anchor_(anchor), checkpoint_(checkpoint) {}
+
+  Result<Json> trade(const std::string& trade_id) {
+    auto trail = client_.call("trade_getTrail", {{"tradeId", trade_id}});
+    if (!trail) return trail.error().with_context("trade " + trade_id);
+    std::vector<Entry> entries;
+    try {
+      entries = entries_of(*trail);
+    } catch (const Json::exception& e) {
+      return Error(ErrorCode::kInvalidInput, "trade_getTrail: unexpected reply: " + std::string(e.what()));
+    }
+    Json rows = Json::array();
+    for (std::size_t from = 0; from < entries.size(); from += kReceiptsPerBatch) {
+      std::size_t to = std::min(entries.size(), from + kReceiptsPerBatch);
+      std::vector<std::pair<std::string, Json>> calls;
+      for (std::size_t i = from; i < to; ++i) {
+        calls.push_back({"tx_getVerifiableReceipt", {{"hash", entries[i].tx_hash}, {"height", checkpoint_}}});
+      }
+      auto replies = client_.batch(calls);
+      if (!replies) return replies.error();
+      for (std::size_t i = from; i < to; ++i) {
+        rows.push_back(row(entries[i], (*replies)[i - from]));
+      }
+    }
+    return Json{{"trade", trail->value("trade", Json())},
+                {"asset", trail->value("asset", Json())},
+                {"entries", std::move(rows)}};
+  }
+
+  Json checkpoint_json() const { return checkpoint_seen_; }
+  std::uint64_t verified() const { return verified_; }
+  std::uint64_t failed() const { return failed_; }
+
+ private:
+  Json row(const Entry& entry, const node::rpc::CallOutcome& outcome) {
+    Json out = {{"section", entry.section}, {"txHash", entry.tx_hash}, {"record", entry.record}};
+    if (auto* error = std::get_if<node::rpc::RpcError>(&outcome)) {
+      out["verified"] = false;
+      out["failure"] = "the node did not give its receipt: " + error->message;
+      ++failed_;
+      return out;
+    }
+    ReceiptVerification v =
+        verify_receipt(std::get<Json>(outcome), anchor_.genesis, anchor_.validators);
+    out["height"] = v.height;
+    out["index"] = v.index;
+    out["kind"] = v.kind;
+    out["sender"] = v.sender;
+    out["status"] = v.status;
+    out["reason"] = entry.record.contains("receipt")
+                        ? entry.record["receipt"].value("reason", std::string())
+                        : entry.record.value("reason", std::string());
+    out["verified"] = v.ok();
+    const Check* failure = v.first_failure();
+    out["failure"] = failure ? Json(failure->name + ": " + failure->detail) : Json(nullptr);
+    if (v.ok()) {
+      Json checkpoint = {{"height", v.header_height},
+                         {"headerHash", v.header_hash},
+                         {"logSize", v.log_size},
+                         {"logRoot", v.log_root}};
+      if (!checkpoint_seen_.is_null() && checkpoint_seen_ != checkpoint) {
+        out["verified"] = false;
+        out["failure"] = "proved against another header than the report's checkpoint";
+        ++failed_;
+        return out;
+      }
+      checkpoint_seen_ = checkpoint;
+      ++verified_;
+    } else {
+      ++failed_;
+    }
+    return out;
+  }
+
+  node::rpc::Client& client_;
+  const TrustAnchor& anchor_;
+  std::uint64_t checkpoint_;
+  Json checkpoint_seen_;
+  std::uint64_t verified_ = 0;
+  std::uint64_t failed_ = 0;
+};
+
+// Trades of `participant` whose creating block's time is in [from, to).
+Result<std::vector<std::string>> trades_of(node::rpc::Client& client, const std::string& participant,
+                                           std::uint64_t from_ms, std::uint64_t to_ms) {
+  std::vector<std::string> ids;
+  Json params = {{"participant", participant}, {"limit", 1000}};
+  for (;;) {
+    auto page = client.call("trade_listByParticipant", params);
+    if (!page) return page.error();
+    try {
+      for (const Json& trade : page->at("trades")) {
+        auto header = client.call("chain_getHeader", {{"height", trade.at("createdHeight")}});
+        if (!header) return header.error();
+        std::uint64_t time = header->at("timeMs").get<std::uint64_t>();
+        if (time >= from_ms && time < to_ms) ids.push_back(trade.at("id").get<std::string>());
+      }
+      if (page->at("next").is_null()) break;
+      params["startAfter"] = page->at("next");
+    } catch (const Json::exception& e) {
+      return Error(ErrorCode::kInvalidInput, "trade_listByParticipant: unexpected reply: " + std::string(e.what()));
+    }
+  }
+  return ids;
+}
+
+std::string csv_field(const Json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string html_text(const Json& value) {
+  return html_escape(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump());
+}
+
+}  // namespace
+
+std::string render_csv(const Json& report) {
+  std::ostringstream out;
+  out << "trade,section,height,index,kind,sender,status,reason,txHash,verified,failure,"
+         "checkpointHeight,checkpointHeaderHash,checkpointLogSize,checkpointLogRoot\n";
+  const Json& cp = report.at("checkpoint");
+  for (const Json& trade : report.at("trades")) {
+    for (const Json& e : trade.at("entries")) {
+      out << csv_field(trade.at("trade").value("id", "")) << ',' << csv_field(e.value("section", ""))
+          << ',' << csv_field(e.value("height", Json())) << ',' << csv_field(e.value("index", Json()))
+          << ',' << csv_field(e.value("kind", "")) << ',' << csv_field(e.value("sender", "")) << ','
+          << csv_field(e.value("status", "")) << ',' << csv_field(e.value("reason", "")) << ','
+          << csv_field(e.value("txHash", "")) << ',' << (e.value("verified", false) ? "yes" : "no")
+          << ',' << csv_field(e.value("failure", Json())) << ','
+          << csv_field(cp.value("height", Json())) << ',' << csv_field(cp.value("headerHash", Json()))
+          << ',' << csv_field(cp.value("logSize", Json())) << ','
+          << csv_field(cp.value("logRoot", Json())) << '\n';
+    }
+  }
+  return out.str();
+}
+
+std::string render_html(const Json& report) {
+  std::ostringstream out;
+  const Json& cp = report.at("checkpoint");
+  const Json& summary = report.at("summary");
+  bool ok = summary.value("failed", 1) == 0;
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<title>tracechain audit report</title>\n<style>\n"
+         "body{font:13px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#111;"
+         "margin:2em auto;max-width:1100px;padding:0 1em}\n"
+         "h1{font-size:20px;margin:0 0 .3em}h2{font-size:16px;margin:1.6em 0 .4em;"
+         "border-bottom:1px solid #999;page-break-after:avoid}\n"
+         "table{border-collapse:collapse;width:100%;margin:.4em 0}th,td{border:1px solid #bbb;"
+         "padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}\n"
+         "tr{page-break-inside:avoid}code{font:11px monospace;word-break:break-all}\n"
+         ".ok{color:#065f0a;font-weight:600}.bad{color:#a00;font-weight:600}\n"
+         ".meta td:first-child{width:12em;font-weight:600}\n"
+         "@media print{body{margin:0;max-width:none}th{background:#eee !important;"
+         "-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit}}\n"
+         "</style></head><body>\n";
+  out << "<h1>Audit report</h1>\n<table class=\"meta\">\n"
+      << "<tr><td>Scope</td><td>" << html_text(report.at("scope").dump()) << "</td></tr>\n"
+      << "<tr><td>Chain</td><td>" << html_text(report.at("chainId")) << " — genesis <code>"
+      << html_text(report.at("genesisHash")) << "</code></td></tr>\n"
+      << "<tr><td>Node</td><td>" << html_text(report.at("node")) << " (read as "
+      << html_text(report.at("auditor")) << ")</td></tr>\n"
+      << "<tr><td>Generated</td><td>" << html_text(report.at("generatedAt")) << "</td></tr>\n"
+      << "<tr><td>Checkpoint</td><td>height " << html_text(cp.value("height", Json()))
+      << ", header <code>" << html_text(cp.value("headerHash", Json())) << "</code>, log size "
+      << html_text(cp.value("logSize", Json())) << ", log root <code>"
+      << html_text(cp.value("logRoot", Json())) << "</code></td></tr>\n"
+      << "<tr><td>Result</td><td class=\"" << (ok ? "ok" : "bad") << "\">"
+      << summary.value("verified", 0) << " of " << summary.value("transactions", 0)
+      << " receipts verified offline against the checkpoint, trusting only genesis"
+      << (ok ? "" : " — SOME FAILED") << "</td></tr>\n</table>\n";
+  for (const Json& t : report.at("trades")) {
+    const Json& trade = t.at("trade");
+    out << "<h2>Trade " << html_text(trade.value("id", Json())) << "</h2>\n<table class=\"meta\">\n"
+        << "<tr><td>State</td><td>" << html_text(trade.value("state", Json())) << "</td></tr>\n"
+        << "<tr><td>Buyer / provider</td><td>" << html_text(trade.value("buyer", Json())) << " / "
+        << html_text(trade.value("provider", Json())) << "</td></tr>\n"
+        << "<tr><td>Asset</td><td>" << html_text(trade.value("asset", Json())) << " (level "
+        << html_text(t.at("asset").value("level", Json())) << ")</td></tr>\n</table>\n"
+        << "<table><tr><th>Section</th><th>Height</th><th>Kind</th><th>Sender</th><th>Status</th>"
+           "<th>Transaction</th><th>Verified</th></tr>\n";
+    for (const Json& e : t.at("entries")) {
+      bool verified = e.value("verified", false);
+      out << "<tr><td>" << html_text(e.value("section", Json())) << "</td><td>"
+          << html_text(e.value("height", Json())) << "</td><td>" << html_text(e.value("kind", Json()))
+          << "</td><td>" << html_text(e.value("sender", Json())) << "</td><td>"
+          << html_text(e.value("status", Json()))
+          << (e.value("reason", std::string()) == "none" || e.value("reason", std::string()).empty()
+                  ? ""
+                  : " (" + html_text(e.value("reason", Json())) + ")")
+          << "</td><td><code>" << html_text(e.value("txHash", Json())) << "</code></td><td class=\""
+          << (verified ? "ok\">✓" : "bad\">✗ " + html_text(e.value("failure", Json()))) << "</td></tr>\n";
+    }
+    out << "</table>\n";
+  }
+  out << "</body></html>\n";
+  return out.str();
+}
+
+int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  if (auto key = require_key(options.remote, "audit report"); !key) return report_error(err, key.error());
+  auto status = client->status();
+  if (!status) return report_error(err, status.error());
+  std::uint64_t checkpoint = status->value("height", std::uint64_t{0});
+
+  std::vector<std::string> trade_ids;
+  Json scope;
+  if (!options.trade.empty()) {
+    trade_ids.push_back(options.trade);
+    scope = {{"trade", options.trade}};
+  } else {
+    if (options.from_date.empty() || options.to_date.empty()) {
+      return report_error(err, Error(ErrorCode::kInvalidInput, "--participant needs --from and --to"));
+    }
+    auto from = day_start_ms(options.from_date, "--from");
+    if (!from) return report_error(err, from.error());
+    auto to = day_start_ms(options.to_date, "--to");
+    if (!to) return report_error(err, to.error());
+    auto ids = trades_of(*client, options.participant, *from, *to + 86'400'000);
+    if (!ids) return report_error(err, ids.error());
+    trade_ids = std::move(*ids);
+    scope = {{"participant", options.participant}, {"from", options.from_date}, {"to", options.to_date}};
+  }
+
+  ReportBuilder builder(*client, *anchor, checkpoint);
+  Json trades = Json::array();
+  std::uint64_t transactions = 0;
+  for (const std::string& id : trade_ids) {
+    auto trade = builder.trade(id);
+    if (!trade) return report_error(err, trade.error());
+    transactions += (*trade)["entries"].size();
+    trades.push_back(std::move(*trade));
+  }
+  Json report = {
+      {"format", "tracechain-audit-report/1"},
+      {"generatedAt", utc_timestamp()},
+      {"chainId", anchor->genesis.chain_id},
+      {"genesisHash", to_hex(ledger::genesis_hash(anchor->genesis))},
+      {"node", node_url(options.remote)},
+      {"auditor", participant_of(options.remote).value_or("")},
+      {"scope", scope},
+      {"checkpoint", builder.checkpoint_json()},
+      {"summary",
+       {{"trades", trades.size()},
+        {"transactions", transactions},
+        {"verified", builder.verified()},
+        {"failed", builder.failed()}}},
+      {"trades", std::move(trades)},
+  };
+  std::string text;
+  switch (options.format) {
+    case ReportFormat::kJson: text = report.dump(2) + "\n"; break;
+    case ReportFormat::kCsv: text = render_csv(report); break;
+    case ReportFormat::kHtml: text = render_html(report); break;
+  }
+  if (options.out.empty()) {
+    out << text;
+  } else {
+    if (Status s = write_file_atomic(options.out, text, 0644, Overwrite::kReplace); !s) return report_error(err, s.error());
+    out << "wrote " << options.out.string() << ": " << report["summary"]["trades"] << " trades, "
+        << transactions << " transactions, " << builder.verified() << " verified, "
+        << builder.failed() << " failed; checkpoint height "
+        << report["checkpoint"].value("height", Json()) << "\n";
+  }
+  return builder.failed() == 0 ? kExitOk : kExitVerificationFailed;
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,611 @@
+#include "cli/verify.h"
+
+#include <ostream>
+#include <stdexcept>
+
+#include "ledger/receipt.h"
+#include "node/rpc/shapes.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+namespace shapes = node::rpc;
+
+// A field of the input that is missing, mistyped or contradicts its hex.
+// Thrown inside this file only; every public function turns it into a value.
+class BadInput : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+const Json& field(const Json& object, const std::string& key, const std::string& where) {
+  if (!object.is_object()) throw BadInput(where + ": not a JSON object");
+  auto it = object.find(key);
+  if (it == object.end()) throw BadInput(where + "." + key + ": missing");
+  return *it;
+}
+
+std::string text(const Json& object, const std::string& key, const std::string& where) {
+  const Json& value = field(object, key, where);
+  if (!value.is_string()) throw BadInput(where + "." + key + ": not a string");
+  return value.get<std::string>();
+}
+
+std::uint64_t number(const Json& object, const std::string& key, const std::string& where) {
+  const Json& value = field(object, key, where);
+  if (!value.is_number_unsigned()) {
+    throw BadInput(where + "." + key + ": not a non-negative integer");
+  }
+  return value.get<std::uint64_t>();
+}
+
+Bytes hex_bytes(const Json& object, const std::string& key, const std::string& where) {
+  auto bytes = from_hex(text(object, key, where));
+  if (!bytes) throw BadInput(where + "." + key + ": " + bytes.error().message());
+  return std::move(*bytes);
+}
+
+Digest digest(const Json& object, const std::string& key, const std::string& where) {
+  auto d = digest_from_hex(text(object, key, where));
+  if (!d) throw BadInput(where + "." + key + ": " + d.error().message());
+  return *d;
+}
+
+template <typename T>
+T decode_hex(const Json& object, const std::string& where) {
+  Bytes bytes = hex_bytes(object, "hex", where);
+  auto value = ledger::decode<T>(bytes);
+  if (!value) throw BadInput(where + ".hex: does not decode: " + value.error().message());
+  return std::move(*value);
+}
+
+std::string short_json(const Json& value) {
+  std::string s = value.dump();
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+// Every field the hex determines must be in the file with the same value:
+// a decoded field that contradicts the hex is named.
+void expect_same(const Json& from_hex, const Json& found, const std::string& where) {
+  if (from_hex.is_object()) {
+    if (!found.is_object()) throw BadInput(where + ": not a JSON object");
+    for (const auto& [key, value] : from_hex.items()) {
+      auto it = found.find(key);
+      if (it == found.end()) throw BadInput(where + "." + key + ": missing");
+      expect_same(value, *it, where + "." + key);
+    }
+    return;
+  }
+  if (from_hex.is_array()) {
+    if (!found.is_array() || found.size() != from_hex.size()) {
+      throw BadInput(where + ": the file has " + short_json(found) + " but its hex gives " +
+                     short_json(from_hex));
+    }
+    for (std::size_t i = 0; i < from_hex.size(); ++i) {
+      expect_same(from_hex[i], found[i], where + "[" + std::to_string(i) + "]");
+    }
+    return;
+  }
+  if (from_hex != found) {
+    throw BadInput(where + ": the file says " + short_json(found) + " but its hex gives " +
+                   short_json(from_hex));
+  }
+}
+
+std::string hex(const Digest& d) { return to_hex(d); }
+std::string brief(const Digest& d) { return to_hex(d).substr(0, 16) + "…"; }
+
+// Decodes and checks one change's header, certificate and next set.
+void follow_change(const Json& change, const ledger::ChainParams& params,
+                   const ValidatorEpoch& current, ValidatorEpoch& next, const std::string& where) {
+  crypto::HashAlgorithm algorithm = params.hash_algorithm();
+  auto header = decode_hex<ledger::BlockHeader>(field(change, "header", where), where + ".header");
+  Bytes header_bytes = hex_bytes(field(change, "header", where), "hex", where + ".header");
+  Digest block_hash = crypto::hash(algorithm, header_bytes);
+  auto certificate =
+      decode_hex<ledger::CommitCertificate>(field(change, "certificate", where), where + ".certificate");
+  auto set = decode_hex<ledger::ValidatorSet>(field(change, "nextValidatorSet", where),
+                                             where + ".nextValidatorSet");
+  std::uint64_t height = number(change, "height", where);
+  if (header.height != height || certificate.height != height) {
+    throw BadInput(where + ": its header or certificate is for another height");
+  }
+  if (header.chain_id != params.chain_id) {
+    throw BadInput(where + ".header: chain '" + header.chain_id + "', not '" + params.chain_id + "'");
+  }
+  if (height < current.from_height) {
+    throw BadInput(where + ": height " + std::to_string(height) + " is not after the previous change");
+  }
+  if (header.validator_set_hash != current.hash) {
+    throw BadInput(where + ".header: names validator set " + brief(header.validator_set_hash) +
+                   ", but the set in force is " + brief(current.hash));
+  }
+  if (certificate.block_hash != block_hash) {
+    throw BadInput(where + ".certificate: certifies block " + brief(certificate.block_hash) +
+                   ", not this header (" + brief(block_hash) + ")");
+  }
+  if (Status s = ledger::verify_certificate(params.chain_id, current.set, certificate); !s) {
+    throw BadInput(where + ".certificate: " + s.error().message());
+  }
+  next.set = std::move(set);
+  next.hash = ledger::validator_set_hash(next.set);
+  if (next.hash != header.next_validator_set_hash) {
+    throw BadInput(where + ".nextValidatorSet: hashes to " + brief(next.hash) +
+                   ", but the certified header names " + brief(header.next_validator_set_hash));
+  }
+  next.from_height = height + 1;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- validators
+
+ValidatorHistory::ValidatorHistory(const ledger::Genesis& genesis) {
+  params_ = {genesis.chain_id, genesis.suite, ledger::genesis_hash(genesis)};
+  epochs_.push_back({1, genesis.validators, ledger::validator_set_hash(genesis.validators)});
+}
+
+Status ValidatorHistory::follow(const Json& changes) {
+  std::vector<ValidatorEpoch> epochs = epochs_;
+  std::uint64_t covered = 0;
+  try {
+    const std::string where = "validator changes";
+    if (number(changes, "fromHeight", where) != 1) {
+      throw BadInput(where + ".fromHeight: must be 1 (follow the set from genesis)");
+    }
+    auto initial = decode_hex<ledger::ValidatorSet>(field(changes, "initialValidatorSet", where),
+                                                   where + ".initialValidatorSet");
+    if (ledger::validator_set_hash(initial) != epochs.front().hash) {
+      throw BadInput(where + ".initialValidatorSet: is not genesis's validator set");
+    }
+    if (!field(changes, "next", where).is_null()) {
+      throw BadInput(where + ".next: the document stops before toHeight; fetch the rest "
+                             "(tracectl validator-changes get follows every page)");
+    }
+    covered = number(changes, "toHeight", where);
+    const Json& list = field(changes, "changes", where);
+    if (!list.is_array()) throw BadInput(where + ".changes: not a list");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      ValidatorEpoch next;
+      follow_change(list[i], params_, epochs.back(), next,
+                    where + ".changes[" + std::to_string(i) + "]");
+      if (next.from_height - 1 > covered) throw BadInput(where + ": a change beyond toHeight");
+      epochs.push_back(std::move(next));
+    }
+  } catch (const BadInput& e) {
+    return Error(ErrorCode::kVerificationFailed, e.what());
+  }
+  epochs_ = std::move(epochs);
+  covered_through_ = covered;
+  return {};
+}
+
+const ValidatorEpoch& ValidatorHistory::at(std::uint64_t height) const {
+  const ValidatorEpoch* found = &epochs_.front();
+  for (const ValidatorEpoch& epoch : epochs_) {
+    if (epoch.from_height > height) break;
+    found = &epoch;
+  }
+  return *found;
+}
+
+// --------------------------------------------------------------- receipts
+
+bool ReceiptVerification::ok() const { return first_failure() == nullptr && !checks.empty(); }
+
+const Check* ReceiptVerification::first_failure() const {
+  for (const Check& check : checks) {
+    if (!check.ok) return &check;
+  }
+  return nullptr;
+}
+
+namespace {
+
+class ReceiptChecker {
+ public:
+  ReceiptChecker(const Json& file, const ledger::Genesis& genesis,
+                 const ValidatorHistory& validators)
+      : file_(file),
+        genesis_(genesis),
+        validators_(validators),
+        algorithm_(crypto::suite_hash(genesis.suite)),
+        hasher_(algorithm_) {}
+
+  ReceiptVerification run() {
+    check("format", [&] { return format(); });
+    check("transaction", [&] { return transaction(); });
+    check("signature", [&] { return signature(); });
+    check("receipt", [&] { return receipt(); });
+    check("log leaf", [&] { return leaf(); });
+    check("header", [&] { return header(); });
+    check("inclusion proof", [&] { return inclusion(); });
+    check("validator set", [&] { return validator_set(); });
+    check("commit certificate", [&] { return certificate(); });
+    return std::move(result_);
+  }
+
+ private:
+  template <typename F>
+  void check(std::string name, F f) {
+    Check c{std::move(name), false, {}};
+    try {
+      c.detail = f();
+      c.ok = true;
+    } catch (const BadInput& e) {
+      c.detail = e.what();
+    } catch (const Json::exception& e) {
+      c.detail = std::string("malformed JSON: ") + e.what();
+    }
+    result_.checks.push_back(std::move(c));
+  }
+
+  const Json& part(const char* key) { return field(file_, key, "receipt file"); }
+
+  std::string format() {
+    std::string format = text(file_, "format", "receipt file");
+    if (format != kReceiptFormat) {
+      throw BadInput("format is '" + format + "', not " + std::string(kReceiptFormat));
+    }
+    std::string chain = text(file_, "chainId", "receipt file");
+    if (chain != genesis_.chain_id) {
+      throw BadInput("chainId is '" + chain + "' but genesis is for '" + genesis_.chain_id + "'");
+    }
+    std::string suite = text(file_, "suite", "receipt file");
+    if (suite != crypto::suite_name(genesis_.suite)) {
+      throw BadInput("suite is '" + suite + "' but genesis uses " +
+                     std::string(crypto::suite_name(genesis_.suite)));
+    }
+    Digest genesis_hash = digest(file_, "genesisHash", "receipt file");
+    if (genesis_hash != ledger::genesis_hash(genesis_)) {
+      throw BadInput("genesisHash " + brief(genesis_hash) + " is not this genesis's (" +
+                     brief(ledger::genesis_hash(genesis_)) + ")");
+    }
+    return std::string(kReceiptFormat) + ", chain " + chain;
+  }
+
+  const ledger::Transaction& tx() {
+    if (!tx_) {
+      const Json& j = part("transaction");
+      tx_ = decode_hex<ledger::Transaction>(j, "transaction");
+      tx_hash_ = crypto::hash(algorithm_, hex_bytes(j, "hex", "transaction"));
+    }
+    return *tx_;
+  }
+
+  std::string transaction() {
+    const ledger::Transaction& t = tx();
+    if (t.chain_id != genesis_.chain_id) {
+      throw BadInput("transaction.hex: for chain '" + t.chain_id + "'");
+    }
+    expect_same(shapes::transaction_json(t, tx_hash_), part("transaction"), "transaction");
+    auto kind = ledger::tx_kind_name(t.kind);
+    result_.tx_hash = hex(tx_hash_);
+    result_.kind = kind ? std::string(*kind) : "unknown";
+    result_.sender = t.sender;
+    return "hash " + hex(tx_hash_) + " (" + result_.kind + " by " + t.sender + ")";
+  }
+
+  std::string signature() {
+    const ledger::Transaction& t = tx();
+    const ledger::GenesisParticipant* founder = nullptr;
+    for (const auto& p : genesis_.participants) {
+      if (p.id == t.sender) founder = &p;
+    }
+    const Json& sender_key = file_.contains("senderKey") ? file_["senderKey"] : Json(nullptr);
+    Bytes key_bytes;
+    std::string source;
+    if (!sender_key.is_null()) {
+      key_bytes = hex_bytes(sender_key, "publicKey", "senderKey");
+      std::uint64_t from = number(sender_key, "fromHeight", "senderKey");
+      if (founder && from == 0 && key_bytes != founder->public_key) {
+        throw BadInput("senderKey.publicKey: is not the key genesis gives " + t.sender);
+      }
+      if (!founder && from == 0) {
+        throw BadInput("senderKey.fromHeight: 0, but genesis does not list " + t.sender);
+      }
+      source = founder && from == 0
+                   ? "the sender's genesis key"
+                   : "the sender's key from height " + std::to_string(from) +
+                         " as the receipt states (not in genesis; the certificate covers the "
+                         "transaction, not the key)";
+    } else if (founder) {
+      key_bytes = founder->public_key;
+      source = "the sender's genesis key";
+    } else {
+      throw BadInput(t.sender + " is not in genesis and the receipt carries no senderKey");
+    }
+    auto key = crypto::PublicKey::from_bytes(genesis_.suite, key_bytes);
+    if (!key) throw BadInput("senderKey.publicKey: " + key.error().message());
+    if (Status s = ledger::verify_signature(t, *key); !s) {
+      throw BadInput("the transaction's signature does not verify with " + source + ": " +
+                     s.error().message());
+    }
+    return "valid, by " + t.sender + " with " + source;
+  }
+
+  const ledger::Receipt& receipt_value() {
+    if (!receipt_) {
+      const Json& j = part("receipt");
+      receipt_ = decode_hex<ledger::Receipt>(j, "receipt");
+      receipt_hash_ = crypto::hash(algorithm_, hex_bytes(j, "hex", "receipt"));
+    }
+    return *receipt_;
+  }
+
+  std::string receipt() {
+    const ledger::Receipt& r = receipt_value();
+    tx();
+    if (r.tx_hash != tx_hash_) {
+      throw BadInput("receipt.hex: is for transaction " + brief(r.tx_hash) + ", not " +
+                     brief(tx_hash_));
+    }
+    expect_same(shapes::receipt_json(r, algorithm_), part("receipt"), "receipt");
+    result_.status = r.ok() ? "ok" : "failed";
+    result_.height = r.height;
+    result_.index = r.index;
+    std::string outcome = r.ok() ? "ok" : "failed (" + std::string(ledger::reason_name(r.reason)) +
+                                              ": " + r.message + ")";
+    return "matches the transaction; status " + outcome + ", block " + std::to_string(r.height) +
+           " index " + std::to_string(r.index);
+  }
+
+  std::string leaf() {
+    const ledger::Receipt& r = receipt_value();
+    tx();
+    const Json& proof = part("inclusionProof");
+    const Json& leaf_json = field(proof, "leaf", "inclusionProof");
+    auto found = decode_hex<ledger::LogLeaf>(leaf_json, "inclusionProof.leaf");
+    ledger::LogLeaf expected{tx_hash_, receipt_hash_, r.height, r.index};
+    if (found != expected) {
+      throw BadInput("inclusionProof.leaf.hex: is not the leaf of this transaction and receipt");
+    }
+    leaf_ = expected;
+    return "leaf " + brief(ledger::log_leaf_hash(hasher_, expected)) + " = H(00 ‖ tx ‖ receipt ‖ " +
+           "height ‖ index)";
+  }
+
+  const ledger::BlockHeader& header_value() {
+    if (!header_) {
+      const Json& j = part("header");
+      header_ = decode_hex<ledger::BlockHeader>(j, "header");
+      header_hash_ = crypto::hash(algorithm_, hex_bytes(j, "hex", "header"));
+    }
+    return *header_;
+  }
+
+  std::string header() {
+    const ledger::BlockHeader& h = header_value();
+    if (h.chain_id != genesis_.chain_id) throw BadInput("header.hex: for chain '" + h.chain_id + "'");
+    expect_same(shapes::header_json(h, algorithm_), part("header"), "header");
+    const ledger::Receipt& r = receipt_value();
+    if (h.height < r.height) {
+      throw BadInput("header: height " + std::to_string(h.height) +
+                     " is below the receipt's block " + std::to_string(r.height));
+    }
+    result_.header_height = h.height;
+    result_.header_hash = hex(header_hash_);
+    result_.log_size = h.log_size;
+    result_.log_root = hex(h.log_root);
+    return "block " + std::to_string(h.height) + " hash " + hex(header_hash_);
+  }
+
+  std::string inclusion() {
+    const ledger::BlockHeader& h = header_value();
+    if (!leaf_) throw BadInput("no valid log leaf to prove (see above)");
+    const Json& j = part("inclusionProof");
+    storage::InclusionProof proof;
+    proof.leaf = *leaf_;
+    proof.leaf_index = number(j, "leafIndex", "inclusionProof");
+    proof.log_size = number(j, "logSize", "inclusionProof");
+    const Json& path = field(j, "path", "inclusionProof");
+    if (!path.is_array() || path.size() > 64) {
+      throw BadInput("inclusionProof.path: not a list of at most 64 hashes");
+    }
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      if (!path[i].is_string()) throw BadInput("inclusionProof.path[" + std::to_string(i) + "]: not a string");
+      auto d = digest_from_hex(path[i].get<std::string>());
+      if (!d) throw BadInput("inclusionProof.path[" + std::to_string(i) + "]: " + d.error().message());
+      proof.path.push_back(*d);
+    }
+    expect_same(shapes::inclusion_proof_json(proof, hasher_), j, "inclusionProof");
+    if (proof.log_size != h.log_size) {
+      throw BadInput("inclusionProof.logSize " + std::to_string(proof.log_size) +
+                     " is not the header's log size " + std::to_string(h.log_size));
+    }
+    if (proof.leaf_index >= proof.log_size) {
+      throw BadInput("inclusionProof.leafIndex " + std::to_string(proof.leaf_index) +
+                     " is outside a log of " + std::to_string(proof.log_size));
+    }
+    if (Status s = crypto::verify_inclusion(hasher_, proof.leaf_index, proof.log_size,
+                                            ledger::log_leaf_hash(hasher_, proof.leaf), proof.path,
+                                            h.log_root);
+        !s) {
+      throw BadInput("the proof does not lead to the header's log root: " + s.error().message());
+    }
+    return "leaf " + std::to_string(proof.leaf_index) + " of " + std::to_string(proof.log_size) +
+           " leads to log root " + brief(h.log_root);
+  }
+
+  std::string validator_set() {
+    const ledger::BlockHeader& h = header_value();
+    const Json& j = part("validatorSet");
+    auto set = decode_hex<ledger::ValidatorSet>(j, "validatorSet");
+    expect_same(shapes::validator_set_json(set), j, "validatorSet");
+    Digest hash = ledger::validator_set_hash(set);
+    if (hash != h.validator_set_hash) {
+      throw BadInput("validatorSet hashes to " + brief(hash) + " but the header names " +
+                     brief(h.validator_set_hash));
+    }
+    const ValidatorEpoch& trusted = validators_.at(h.height);
+    if (trusted.hash != h.validator_set_hash) {
+      throw BadInput("the header's validator set " + brief(h.validator_set_hash) +
+                     " is not the set trusted at height " + std::to_string(h.height) + " (" +
+                     brief(trusted.hash) + ", " +
+                     (trusted.from_height == 1 ? std::string("genesis's")
+                                               : "in force from height " +
+                                                     std::to_string(trusted.from_height)) +
+                     "); if the validators changed, pass --changes with the changes from genesis");
+    }
+    std::string origin = trusted.from_height == 1
+                             ? "genesis's set"
+                             : "the set in force from height " +
+                                   std::to_string(trusted.from_height) +
+                                   ", followed from genesis through the changes";
+    if (validators_.covered_through() > 0 && h.height > validators_.covered_through() + 1) {
+      origin += " (the changes file covers heights up to " +
+                std::to_string(validators_.covered_through()) + " only)";
+    }
+    return std::to_string(set.validators.size()) + " validators, " + origin;
+  }
+
+  std::string certificate() {
+    const ledger::BlockHeader& h = header_value();
+    const Json& j = part("certificate");
+    auto certificate = decode_hex<ledger::CommitCertificate>(j, "certificate");
+    expect_same(shapes::certificate_json(certificate), j, "certificate");
+    if (certificate.height != h.height || certificate.block_hash != header_hash_) {
+      throw BadInput("certificate: certifies block " + std::to_string(certificate.height) + " " +
+                     brief(certificate.block_hash) + ", not this header (" +
+                     std::to_string(h.height) + " " + brief(header_hash_) + ")");
+    }
+    const ValidatorEpoch& trusted = validators_.at(h.height);
+    if (Status s = ledger::verify_certificate(genesis_.chain_id, trusted.set, certificate); !s) {
+      throw BadInput("certificate: " + s.error().message());
+    }
+    return std::to_string(certificate.signatures.size()) + " of " +
+           std::to_string(trusted.set.validators.size()) +
+           " validators signed, more than two thirds of the power";
+  }
+
+  const Json& file_;
+  const ledger::Genesis& genesis_;
+  const ValidatorHistory& validators_;
+  crypto::HashAlgorithm algorithm_;
+  crypto::MerkleHasher hasher_;
+  ReceiptVerification result_;
+  std::optional<ledger::Transaction> tx_;
+  Digest tx_hash_{};
+  std::optional<ledger::Receipt> receipt_;
+  Digest receipt_hash_{};
+  std::optional<ledger::LogLeaf> leaf_;
+  std::optional<ledger::BlockHeader> header_;
+  Digest header_hash_{};
+};
+
+}  // namespace
+
+ReceiptVerification verify_receipt(const Json& receipt, const ledger::Genesis& genesis,
+                                   const ValidatorHistory& validators) {
+  return ReceiptChecker(receipt, genesis, validators).run();
+}
+
+Json verification_json(const ReceiptVerification& v) {
+  Json checks = Json::array();
+  for (const Check& c : v.checks) {
+    checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+  }
+  const Check* failure = v.first_failure();
+  return {
+      {"ok", v.ok()},
+      {"txHash", v.tx_hash},
+      {"kind", v.kind},
+      {"sender", v.sender},
+      {"status", v.status},
+      {"height", v.height},
+      {"index", v.index},
+      {"checkpoint",
+       {{"height", v.header_height},
+        {"headerHash", v.header_hash},
+        {"logSize", v.log_size},
+        {"logRoot", v.log_root}}},
+      {"failure", failure ? Json(failure->name + ": " + failure->detail) : Json(nullptr)},
+      {"checks", std::move(checks)},
+  };
+}
+
+void print_verification(std::ostream& out, const ReceiptVerification& v) {
+  for (const Check& c : v.checks) {
+    out << (c.ok ? "✓ " : "✗ ") << c.name << ": " << c.detail << "\n";
+  }
+  if (const Check* failure = v.first_failure()) {
+    out << "FAILED: " << failure->name << ": " << failure->detail << "\n";
+  } else {
+    out << "VERIFIED: transaction " << v.tx_hash << " was committed at height " << v.height
+        << " with status " << v.status << "\n";
+  }
+}
+
+// ------------------------------------------------------------ consistency
+
+Result<LogCheckpoint> certified_checkpoint(const Json& header_json, const Json& certificate_json,
+                                           const ledger::Genesis& genesis,
+                                           const ValidatorHistory& validators,
+                                           const std::string& where) {
+  try {
+    crypto::HashAlgorithm algorithm = crypto::suite_hash(genesis.suite);
+    auto header = decode_hex<ledger::BlockHeader>(header_json, where + ".header");
+    Digest hash = crypto::hash(algorithm, hex_bytes(header_json, "hex", where + ".header"));
+    auto certificate =
+        decode_hex<ledger::CommitCertificate>(certificate_json, where + ".certificate");
+    if (header.chain_id != genesis.chain_id) {
+      throw BadInput(where + ".header: for chain '" + header.chain_id + "'");
+    }
+    if (certificate.height != header.height || certificate.block_hash != hash) {
+      throw BadInput(where + ".certificate: is not for this header");
+    }
+    const ValidatorEpoch& trusted = validators.at(header.height);
+    if (header.validator_set_hash != trusted.hash) {
+      throw BadInput(where + ".header: its validator set is not the trusted one at height " +
+                     std::to_string(header.height) + " (pass --changes)");
+    }
+    if (Status s = ledger::verify_certificate(genesis.chain_id, trusted.set, certificate); !s) {
+      throw BadInput(where + ".certificate: " + s.error().message());
+    }
+    return LogCheckpoint{header.height, header.log_size, header.log_root};
+  } catch (const BadInput& e) {
+    return Error(ErrorCode::kVerificationFailed, e.what());
+  } catch (const Json::exception& e) {
+    return Error(ErrorCode::kInvalidInput, where + ": malformed JSON: " + e.what());
+  }
+}
+
+Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
+                                const LogCheckpoint& to, crypto::HashAlgorithm algorithm) {
+  try {
+    const std::string where = "consistency proof";
+    std::uint64_t from_size = number(proof, "fromSize", where);
+    std::uint64_t to_size = number(proof, "toSize", where);
+    if (from_size != from.size || to_size != to.size) {
+      throw BadInput(where + ": is from size " + std::to_string(from_size) + " to " +
+                     std::to_string(to_size) + ", but the checkpoints have sizes " +
+                     std::to_string(from.size) + " and " + std::to_string(to.size));
+    }
+    if (digest(proof, "fromRoot", where) != from.root || digest(proof, "toRoot", where) != to.root) {
+      throw BadInput(where + ": its roots are not the certified headers' log roots");
+    }
+    const Json& path = field(proof, "path", where);
+    if (!path.is_array() || path.size() > 128) throw BadInput(where + ".path: not a list of hashes");
+    std::vector<Digest> nodes;
+    for (const Json& node : path) {
+      if (!node.is_string()) throw BadInput(where + ".path: not a list of hashes");
+      auto d = digest_from_hex(node.get<std::string>());
+      if (!d) throw BadInput(where + ".path: " + d.error().message());
+      nodes.push_back(*d);
+    }
+    if (Status s = crypto::verify_consistency(crypto::MerkleHasher(algorithm), from.size, to.size,
+                                              from.root, to.root, nodes);
+        !s) {
+      throw BadInput("the log of " + std::to_string(to.size) + " leaves does not extend the log of " +
+                     std::to_string(from.size) + ": " + s.error().message());
+    }
+  } catch (const BadInput& e) {
+    return Error(ErrorCode::kVerificationFailed, e.what());
+  } catch (const Json::exception& e) {
+    return Error(ErrorCode::kInvalidInput, std::string("consistency proof: malformed JSON: ") + e.what());
+  }
+  return {};
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,114 @@
+// Offline verification of what a node hands out: self-contained receipts
+// (docs/rpc.md, VerifiableReceipt), validator-set changes and consistency
+// between two log checkpoints. Nothing here touches the network: the
+// auditor trusts genesis and nothing else, and every conclusion is drawn
+// from the `hex` fields (the decoded JSON beside them is checked against
+// them, never believed).
+//
+// Pure functions over parsed JSON; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ledger/genesis.h"
+#include "ledger/validators.h"
+
+namespace tracechain::cli {
+
+using Json = nlohmann::json;
+
+inline constexpr std::string_view kReceiptFormat = "tracechain-verifiable-receipt/1";
+inline constexpr std::string_view kValidatorChangesFormat = "tracechain-validator-changes/1";
+
+// A validator set and the first height it signs.
+struct ValidatorEpoch {
+  std::uint64_t from_height = 1;
+  ledger::ValidatorSet set;
+  Digest hash{};
+};
+
+// The validator sets an auditor trusts: genesis's, then each change whose
+// header is certified by the set in force before it.
+class ValidatorHistory {
+ public:
+  explicit ValidatorHistory(const ledger::Genesis& genesis);
+
+  // Follows a ValidatorSetChanges document (the result of
+  // chain_getValidatorSetChanges from height 1, or `tracectl validator-changes
+  // get`'s file). Fails with kVerificationFailed naming the change that does
+  // not verify, kInvalidInput for a malformed document.
+  Status follow(const Json& changes);
+
+  // The set that signs `height` (>= 1) as far as the changes followed tell.
+  const ValidatorEpoch& at(std::uint64_t height) const;
+  // The last height the followed changes cover; 0 with genesis only.
+  std::uint64_t covered_through() const { return covered_through_; }
+  const std::vector<ValidatorEpoch>& epochs() const { return epochs_; }
+
+ private:
+  ledger::ChainParams params_;
+  std::vector<ValidatorEpoch> epochs_;
+  std::uint64_t covered_through_ = 0;
+};
+
+// One step of a verification, as `tracectl verify` prints it.
+struct Check {
+  std::string name;
+  bool ok = false;
+  std::string detail;  // what was established, or exactly what failed
+};
+
+struct ReceiptVerification {
+  std::vector<Check> checks;
+  // From the hex, when it decoded (empty otherwise).
+  std::string tx_hash;
+  std::string kind;
+  std::string sender;
+  std::string status;  // "ok" or "failed"
+  std::uint64_t height = 0;  // of the block that included the transaction
+  std::uint64_t index = 0;
+  // The certified header it was proved against.
+  std::uint64_t header_height = 0;
+  std::string header_hash;
+  std::uint64_t log_size = 0;
+  std::string log_root;
+
+  bool ok() const;
+  // The first failed check, if any.
+  const Check* first_failure() const;
+};
+
+// Checks a VerifiableReceipt in full (see docs/audit.md for each step).
+// Never throws on malformed input: a missing or mistyped field is a failed
+// check naming the field.
+ReceiptVerification verify_receipt(const Json& receipt, const ledger::Genesis& genesis,
+                                   const ValidatorHistory& validators);
+
+// {"ok", "txHash", ..., "checks": [{"name", "ok", "detail"}]}: stable, documented in docs/audit.md.
+Json verification_json(const ReceiptVerification& verification);
+// One line per check with ✓ or ✗, then a verdict.
+void print_verification(std::ostream& out, const ReceiptVerification& verification);
+
+// A log checkpoint from a certified header: size and root.
+struct LogCheckpoint {
+  std::uint64_t height = 0;
+  std::uint64_t size = 0;
+  Digest root{};
+};
+
+// Takes a Header (with `hex`) and its Certificate, checks the certificate
+// against `validators` and returns the header's checkpoint; `where` names
+// the input in messages.
+Result<LogCheckpoint> certified_checkpoint(const Json& header, const Json& certificate,
+                                           const ledger::Genesis& genesis,
+                                           const ValidatorHistory& validators,
+                                           const std::string& where);
+
+// Checks a consistency proof (chain_getConsistencyProof's result) between
+// two checkpoints: sizes and roots match theirs and the path verifies.
+Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
+                                const LogCheckpoint& to, crypto::HashAlgorithm algorithm);
+
+}  // namespace tracechain::cli
