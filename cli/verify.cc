@@ -34,10 +34,11 @@ std::string text(const Json& object, const std::string& key, const std::string& 
 
 std::uint64_t number(const Json& object, const std::string& key, const std::string& where) {
   const Json& value = field(object, key, where);
-  if (!value.is_number_unsigned()) {
-    throw BadInput(where + "." + key + ": not a non-negative integer");
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+    return static_cast<std::uint64_t>(value.get<std::int64_t>());
   }
-  return value.get<std::uint64_t>();
+  throw BadInput(where + "." + key + ": not a non-negative integer");
 }
 
 Bytes hex_bytes(const Json& object, const std::string& key, const std::string& where) {

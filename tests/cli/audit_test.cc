@@ -1,0 +1,406 @@
+// tracectl's verification library: self-contained receipts checked offline
+// (every tampered byte caught), validator-set changes followed, the
+// full-chain audit of a RocksDB data directory (a tampered copy caught at
+// its height), backups created and restored, and the progress reporter.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/audit.h"
+#include "cli/progress.h"
+#include "node/config.h"
+#include "node/rpc/shapes.h"
+#include "storage/block_store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_chain.h"
+
+namespace tracechain {
+namespace {
+
+using cli::Json;
+using ledger::TxKind;
+
+// A chain whose blocks are certified by whichever set is in force and
+// committed to a store, as consensus would: the test's stand-in for a node.
+class CertifiedChain {
+ public:
+  // In memory, or in RocksDB at `data_dir`.
+  explicit CertifiedChain(const std::filesystem::path& data_dir = {})
+      : store_(data_dir.empty() ? *storage::open_memory_block_store(chain.genesis())
+                                : *storage::open_rocksdb_block_store(data_dir, chain.genesis())) {
+    for (std::size_t i = 0; i < chain.validator_keys().size(); ++i) {
+      keys_.emplace(chain.genesis().validators.validators[i].id, chain.validator_keys()[i]);
+    }
+  }
+
+  test::TestChain chain;
+
+  storage::BlockStore& store() { return *store_; }
+  void add_validator_key(const std::string& id, crypto::PrivateKey key) {
+    keys_.insert_or_assign(id, std::move(key));
+  }
+
+  // Commits one block of `txs`; returns the hashes.
+  std::vector<Digest> commit(const std::vector<ledger::Transaction>& txs) {
+    auto signers = store_->validators_at(store_->height() + 1);
+    REQUIRE(signers.ok());
+    auto executed = chain.commit(txs);
+    REQUIRE(executed.ok());
+    const ledger::Block& block = chain.blocks().back();
+    ledger::CommitCertificate certificate;
+    certificate.height = block.header.height;
+    certificate.block_hash = ledger::header_hash(chain.params().hash_algorithm(), block.header);
+    for (const ledger::Validator& v : signers->validators) {
+      ledger::Vote vote;
+      vote.chain_id = chain.genesis().chain_id;
+      vote.type = ledger::VoteType::kPrecommit;
+      vote.height = certificate.height;
+      vote.block_hash = certificate.block_hash;
+      vote.validator = v.id;
+      ledger::sign(vote, keys_.at(v.id));
+      certificate.signatures.push_back({v.id, vote.signature});
+    }
+    REQUIRE(store_->commit(block, certificate, *executed).ok());
+    return executed->tx_hashes;
+  }
+
+  Digest register_asset(const std::string& id) {
+    ledger::AssetRegisterPayload asset;
+    asset.asset_id = id;
+    asset.content_hash = test::label_hash(id);
+    asset.metadata_hash = test::label_hash(id + "-meta");
+    asset.level = 2;
+    asset.source_declaration_hash = test::label_hash(id + "-source");
+    asset.licence_terms_hash = test::label_hash(id + "-licence");
+    return commit({chain.make("provider-acme", TxKind::kAssetRegister, asset)}).front();
+  }
+
+  // What tx_getVerifiableReceipt answers (node/rpc/methods.cc).
+  Json receipt(const Digest& tx_hash, std::optional<std::uint64_t> at = std::nullopt) {
+    namespace shapes = node::rpc;
+    auto stored = store_->transaction(tx_hash);
+    REQUIRE(stored.ok());
+    std::uint64_t height = at.value_or(stored->location.height);
+    auto header = store_->header(height);
+    auto receipt = store_->receipt_at(stored->location);
+    auto proof = store_->inclusion_proof(tx_hash, header->log_size);
+    REQUIRE(proof.ok());
+    crypto::MerkleHasher hasher(chain.params().hash_algorithm());
+    auto sender = ledger::find_participant(chain.state(), stored->transaction.sender);
+    REQUIRE(sender.ok());
+    const Bytes* key = sender->key_at(stored->location.height);
+    return {{"format", "tracechain-verifiable-receipt/1"},
+            {"chainId", chain.genesis().chain_id},
+            {"suite", crypto::suite_name(chain.genesis().suite)},
+            {"genesisHash", to_hex(chain.params().genesis_hash)},
+            {"transaction", shapes::transaction_json(stored->transaction, stored->hash)},
+            {"receipt", shapes::receipt_json(*receipt, hasher.algorithm())},
+            {"inclusionProof", shapes::inclusion_proof_json(*proof, hasher)},
+            {"header", shapes::header_json(*header, hasher.algorithm())},
+            {"certificate", shapes::certificate_json(*store_->certificate(height))},
+            {"validatorSet", shapes::validator_set_json(*store_->validators_at(height))},
+            {"senderKey", {{"publicKey", to_hex(*key)}, {"fromHeight", 0}}}};
+  }
+
+  // What chain_getValidatorSetChanges answers from height 1.
+  Json changes() {
+    namespace shapes = node::rpc;
+    Json list = Json::array();
+    auto algorithm = chain.params().hash_algorithm();
+    for (std::uint64_t h = 1; h <= store_->height(); ++h) {
+      auto header = *store_->header(h);
+      if (header.next_validator_set_hash == header.validator_set_hash) continue;
+      list.push_back({{"height", h},
+                      {"header", shapes::header_json(header, algorithm)},
+                      {"certificate", shapes::certificate_json(*store_->certificate(h))},
+                      {"nextValidatorSet", shapes::validator_set_json(*store_->validators_at(h + 1))}});
+    }
+    return {{"fromHeight", 1}, {"toHeight", store_->height()}, {"next", nullptr},
+            {"initialValidatorSet", shapes::validator_set_json(*store_->validators_at(1))},
+            {"changes", list}};
+  }
+
+ private:
+  std::unique_ptr<storage::BlockStore> store_;
+  std::map<std::string, crypto::PrivateKey> keys_;
+};
+
+cli::ReceiptVerification verify(const Json& receipt, const ledger::Genesis& genesis,
+                                const Json* changes = nullptr) {
+  cli::ValidatorHistory history(genesis);
+  if (changes) REQUIRE(history.follow(*changes).ok());
+  return cli::verify_receipt(receipt, genesis, history);
+}
+
+std::string failure_of(const cli::ReceiptVerification& v) {
+  const cli::Check* f = v.first_failure();
+  return f ? f->name + ": " + f->detail : "";
+}
+
+// Every string field of the file that holds hex, by JSON pointer.
+void hex_fields(const Json& value, const std::string& pointer, std::vector<std::string>& out) {
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) hex_fields(child, pointer + "/" + key, out);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      hex_fields(value[i], pointer + "/" + std::to_string(i), out);
+    }
+  } else if (value.is_string()) {
+    const std::string& s = value.get_ref<const std::string&>();
+    if (s.size() >= 16 && s.size() % 2 == 0 && from_hex(s).ok()) out.push_back(pointer);
+  }
+}
+
+TEST_CASE("a receipt verifies offline against genesis alone", "[cli][verify]") {
+  CertifiedChain c;
+  Digest tx = c.register_asset("weather-2026");
+  c.commit({});
+  auto v = verify(c.receipt(tx), c.chain.genesis());
+  INFO(failure_of(v));
+  REQUIRE(v.ok());
+  CHECK(v.checks.size() == 9);
+  CHECK(v.tx_hash == to_hex(tx));
+  CHECK(v.status == "ok");
+  CHECK(v.kind == "asset.register");
+  CHECK(v.header_height == 1);
+  // Proved against a later header too.
+  auto later = verify(c.receipt(tx, 2), c.chain.genesis());
+  CHECK(later.ok());
+  CHECK(later.header_height == 2);
+  CHECK(cli::verification_json(later)["checkpoint"]["height"] == 2);
+}
+
+TEST_CASE("every byte of every hex field of a receipt is covered", "[cli][verify]") {
+  CertifiedChain c;
+  c.register_asset("a-1");
+  Digest tx = c.register_asset("a-2");
+  Json good = c.receipt(tx);
+  std::vector<std::string> fields;
+  hex_fields(good, "", fields);
+  REQUIRE(fields.size() > 20);
+  std::size_t flips = 0;
+  for (const std::string& pointer : fields) {
+    Json::json_pointer p(pointer);
+    Bytes bytes = *from_hex(good[p].get<std::string>());
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      Json bad = good;
+      Bytes changed = bytes;
+      changed[i] ^= 0x01;
+      bad[p] = to_hex(changed);
+      auto v = verify(bad, c.chain.genesis());
+      INFO(pointer << " byte " << i);
+      REQUIRE_FALSE(v.ok());
+      REQUIRE_FALSE(failure_of(v).empty());
+      ++flips;
+    }
+  }
+  CHECK(flips > 1000);
+}
+
+TEST_CASE("a decoded field that contradicts the hex is named", "[cli][verify]") {
+  CertifiedChain c;
+  Digest tx = c.register_asset("weather-2026");
+  Json receipt = c.receipt(tx);
+  SECTION("receipt status") {
+    receipt["receipt"]["status"] = "failed";
+    auto v = verify(receipt, c.chain.genesis());
+    CHECK(failure_of(v) ==
+          "receipt: receipt.status: the file says \"failed\" but its hex gives \"ok\"");
+  }
+  SECTION("payload field") {
+    receipt["transaction"]["payload"]["assetId"] = "other";
+    CHECK(failure_of(verify(receipt, c.chain.genesis())).find("transaction.payload.assetId") !=
+          std::string::npos);
+  }
+  SECTION("a missing part") {
+    receipt.erase("certificate");
+    auto v = verify(receipt, c.chain.genesis());
+    CHECK_FALSE(v.ok());
+    CHECK(v.checks.back().detail == "receipt file.certificate: missing");
+  }
+  SECTION("another chain's genesis") {
+    test::TestChain other(test::default_members(), test::default_policy(),
+                          crypto::Suite::kP256Sha256, 2);
+    CHECK(failure_of(verify(receipt, other.genesis())).rfind("format: genesisHash", 0) == 0);
+  }
+}
+
+TEST_CASE("a certificate from a set that is not trusted fails", "[cli][verify]") {
+  CertifiedChain c;
+  Digest tx = c.register_asset("weather-2026");
+  Json receipt = c.receipt(tx);
+  // Another set of validators signs the same header.
+  auto key = *crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  ledger::ValidatorSet rogue;
+  rogue.suite = crypto::Suite::kP256Sha256;
+  rogue.validators.push_back({"validator-0", key.public_key().bytes(), 1});
+  auto certificate = *ledger::decode<ledger::CommitCertificate>(
+      *from_hex(receipt["certificate"]["hex"].get<std::string>()));
+  ledger::Vote vote = ledger::precommit_of(c.chain.genesis().chain_id, certificate,
+                                           certificate.signatures.front());
+  ledger::sign(vote, key);
+  certificate.signatures.front().signature = vote.signature;
+  receipt["certificate"] = node::rpc::certificate_json(certificate);
+  auto v = verify(receipt, c.chain.genesis());
+  CHECK_FALSE(v.ok());
+  CHECK(v.checks.back().name == "commit certificate");
+  CHECK_FALSE(v.checks.back().ok);
+  // And presenting the rogue set as the header's fails at the set itself.
+  receipt["validatorSet"] = node::rpc::validator_set_json(rogue);
+  CHECK(failure_of(verify(receipt, c.chain.genesis())).rfind("validator set: validatorSet hashes to", 0) == 0);
+}
+
+TEST_CASE("receipts after a validator-set change verify with the changes", "[cli][verify]") {
+  CertifiedChain c;
+  Digest before = c.register_asset("before");
+  auto key = *crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  ledger::Change add;
+  add.type = ledger::ChangeType::kAddValidator;
+  add.subject = "validator-regulator";
+  add.public_key = key.public_key().bytes();
+  add.power = 5;  // the new validator alone holds more than two thirds
+  c.add_validator_key("validator-regulator", key);
+  c.commit({c.chain.make("exchange", TxKind::kGovernancePropose,
+                         ledger::ProposePayload{"add-v", add, c.chain.height() + 5})});
+  c.commit({c.chain.make("regulator", TxKind::kGovernanceApprove, ledger::ApprovePayload{"add-v"})});
+  Digest after = c.register_asset("after");
+  Json changes = c.changes();
+  REQUIRE(changes["changes"].size() == 1);
+
+  CHECK(verify(c.receipt(before), c.chain.genesis()).ok());
+  // Genesis alone does not trust the new set...
+  auto alone = verify(c.receipt(after), c.chain.genesis());
+  CHECK(failure_of(alone).find("is not the set trusted at height 4") != std::string::npos);
+  // ...the changes, followed from genesis, do.
+  auto followed = verify(c.receipt(after), c.chain.genesis(), &changes);
+  INFO(failure_of(followed));
+  CHECK(followed.ok());
+
+  SECTION("a forged change is refused") {
+    Json forged = changes;
+    forged["changes"][0]["nextValidatorSet"] = node::rpc::validator_set_json(c.chain.genesis().validators);
+    cli::ValidatorHistory history(c.chain.genesis());
+    Status s = history.follow(forged);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message().find("changes[0].nextValidatorSet") != std::string::npos);
+  }
+}
+
+// A node home with a RocksDB store holding `blocks` blocks of one asset each.
+struct Home {
+  test::TempDir dir;
+  ledger::Genesis genesis;
+  std::uint64_t height = 0;
+
+  explicit Home(int blocks) {
+    node::NodeConfig paths;
+    paths.home = dir.path();
+    CertifiedChain c(paths.data_dir());
+    genesis = c.chain.genesis();
+    for (int i = 0; i < blocks; ++i) c.register_asset("asset-" + std::to_string(i));
+    height = c.store().height();
+    std::filesystem::create_directories(paths.genesis_file().parent_path());
+    std::ofstream(paths.genesis_file()) << ledger::genesis_to_json(genesis);
+  }
+  std::filesystem::path data() const { return dir.path() / "data"; }
+};
+
+TEST_CASE("audit verify over a data directory, and a tampered copy", "[cli][audit]") {
+  Home home(6);
+  cli::AuditVerifyOptions options;
+  options.data_dir = home.data();
+  options.threads = 2;
+  std::ostringstream err;
+  auto outcome = cli::audit_data_dir(options, err);
+  REQUIRE(outcome.ok());
+  INFO(outcome->failure);
+  CHECK(outcome->ok());
+  CHECK(outcome->blocks == 6);
+  CHECK(outcome->transactions == 6);
+  CHECK(outcome->height == 6);
+
+  // Change one byte of block 3's stored receipt.
+  {
+    auto kv = storage::open_rocksdb_kv(home.data());
+    REQUIRE(kv.ok());
+    std::vector<std::pair<std::string, Bytes>> receipts;
+    REQUIRE((*kv)->scan(storage::Column::kReceipts, "", "", [&](std::string_view k, ByteView v) {
+      receipts.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
+      return true;
+    }));
+    REQUIRE(receipts.size() == 6);
+    Bytes value = receipts[2].second;
+    value.back() ^= 0x01;
+    storage::KvBatch batch;
+    batch.put(storage::Column::kReceipts, receipts[2].first, value);
+    REQUIRE((*kv)->write(batch, true));
+  }
+  auto tampered = cli::audit_data_dir(options, err);
+  REQUIRE(tampered.ok());
+  CHECK_FALSE(tampered->ok());
+  REQUIRE(tampered->failed_height.has_value());
+  CHECK(*tampered->failed_height == 3);
+  CHECK(tampered->failure.rfind("block 3: ", 0) == 0);
+
+  std::ostringstream out;
+  CHECK(cli::audit_verify(options, out, err) == cli::kExitVerificationFailed);
+  CHECK(out.str().find("FAILED at height 3") != std::string::npos);
+}
+
+TEST_CASE("backup create and restore", "[cli][backup]") {
+  Home home(4);
+  test::TempDir target;
+  std::ostringstream out, err;
+  cli::BackupCreateOptions create{home.dir.path(), target.path() / "backup", cli::OutputFormat::kJson};
+  REQUIRE(cli::backup_create(create, out, err) == cli::kExitOk);
+  Json summary = Json::parse(out.str());
+  CHECK(summary["tip"]["height"] == 4);
+  CHECK(summary["verified"]["transactions"] == 4);
+  CHECK(std::filesystem::exists(create.out / "backup.json"));
+  // Refuses an existing directory.
+  CHECK(cli::backup_create(create, out, err) == cli::kExitUsage);
+
+  // The backup itself passes the full audit.
+  cli::AuditVerifyOptions audit;
+  audit.data_dir = create.out;
+  auto outcome = cli::audit_data_dir(audit, err);
+  REQUIRE(outcome.ok());
+  CHECK(outcome->ok());
+  CHECK(outcome->blocks == 4);
+
+  test::TempDir fresh;
+  cli::BackupRestoreOptions restore{create.out, fresh.path(), cli::OutputFormat::kJson};
+  out.str("");
+  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  auto store = storage::open_rocksdb_block_store(fresh.path() / "data", home.genesis);
+  REQUIRE(store.ok());
+  CHECK((*store)->height() == 4);
+  store->reset();
+  // Never over existing data.
+  err.str("");
+  CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
+  CHECK(err.str().find("refuses to overwrite") != std::string::npos);
+}
+
+TEST_CASE("progress lines: count, rate and ETA", "[cli][progress]") {
+  auto now = std::chrono::steady_clock::time_point{};
+  cli::Progress::Options options;
+  options.clock = [&] { return now; };
+  options.line_interval = std::chrono::seconds(5);
+  std::ostringstream out;
+  {
+    cli::Progress progress(out, "audit", 100, "blocks", options);
+    now += std::chrono::seconds(2);
+    progress.advance(20);
+    CHECK(out.str().empty());  // before the interval
+    now += std::chrono::seconds(3);
+    progress.advance(30);
+    CHECK(out.str() == "audit: 50/100 blocks, 10.0 blocks/s, ETA 0:05\n");
+  }
+  CHECK(out.str().find("audit: 50/100 blocks, 10.0 blocks/s, ETA 0:05\n", 1) != std::string::npos);
+  CHECK(cli::format_duration(std::chrono::seconds(3725)) == "1:02:05");
+}
+
+}  // namespace
+}  // namespace tracechain
