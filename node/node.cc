@@ -180,7 +180,15 @@ class Node::Impl {
       if (hash) {
         TransactionsMessage relay{{encoded}};
         network_->broadcast(relay, PeerNetwork::message_id(relay), from_peer);
-        asio::post(core_, [this] { on_transaction_waiting(); });
+        // One wake-up in flight is enough: a wake-up per admission queued
+        // thousands behind a slow commit, and each one then started an
+        // empty block.
+        if (!wake_posted_.exchange(true)) {
+          asio::post(core_, [this] {
+            wake_posted_ = false;
+            on_transaction_waiting();
+          });
+        }
       }
       if (done) done(hash);
     });
@@ -598,7 +606,7 @@ class Node::Impl {
   }
 
   void on_transaction_waiting() {
-    if (waiting_for_work_) start_height_now();
+    if (waiting_for_work_ && mempool_.size() > 0) start_height_now();
   }
 
   void schedule_gossip() {
@@ -775,6 +783,7 @@ class Node::Impl {
 
   std::atomic<std::uint64_t> committed_height_{0};
   std::atomic<std::size_t> admissions_waiting_{0};
+  std::atomic<bool> wake_posted_{false};
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const ledger::StateView> snapshot_;
   std::uint64_t snapshot_height_ = 0;
