@@ -361,6 +361,7 @@ int run(const RunOptions& o) {
 
   Counters counters;
   std::vector<Submission> submissions(w.trades.size());
+  std::cout << "[" << o.label << "] setup committed; timed submission starts" << std::endl;
   start = Clock::now();
   submit_all(o, w.trades, submissions, counters, o.clients, start);
   Clock::time_point submitted = Clock::now();

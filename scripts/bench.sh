@@ -11,14 +11,16 @@
 #   testnet   four validators, closed loop, clients spread over the four
 #   paced     four validators, open loop at 70% of the testnet median
 # Every node commits with fsync (not configurable). Environment: BIN (the
-# build directory, default ./build), REPEAT, SINGLE_TX, TESTNET_TX, CLIENTS,
-# BATCH, PORT (first port used, default 27600). Takes about 8 minutes.
+# build directory, default ./build), REPEAT, SETS (default "single testnet
+# paced"), SINGLE_TX, TESTNET_TX, CLIENTS, BATCH, PORT (first port used,
+# default 27600). Takes about 8 minutes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/build}
 out=${1:-$root/bench-results/$(date +%Y%m%d-%H%M%S)}
 repeat=${REPEAT:-3}
+sets=${SETS:-single testnet paced}
 single_tx=${SINGLE_TX:-200000}
 testnet_tx=${TESTNET_TX:-60000}
 clients=${CLIENTS:-4}
@@ -57,9 +59,10 @@ wait_ready() {  # wait_ready URL
   exit 1
 }
 
-start_node() {  # start_node HOME LOG
+start_node() {  # start_node HOME LOG: the pid goes to LOG's name with .pid
   "$tracechaind" --home "$1" --set log.file= >>"$2" 2>&1 &
   pids+=($!)
+  echo $! >"${2%.log}.pid"
 }
 
 single() {  # single RUN_NAME
@@ -103,16 +106,25 @@ median() {  # median FIELD FILE...: the median of a numeric JSON field
 
 echo "tracechain-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" |
   tee "$out/summary.txt"
-for r in $(seq "$repeat"); do single "single-$r"; done
-for r in $(seq "$repeat"); do testnet "testnet-$r"; done
-peak=$(median .committed_tx_per_s "$out"/testnet-*.json)
-rate=$(jq -n "$peak * 0.7 | floor")
-for r in $(seq "$repeat"); do testnet "paced-$r" "$rate"; done
+for set in $sets; do
+  case $set in
+    single) for r in $(seq "$repeat"); do single "single-$r"; done ;;
+    testnet) for r in $(seq "$repeat"); do testnet "testnet-$r"; done ;;
+    paced)
+      # 70% of the closed-loop testnet median (of this run, else PACED_RATE).
+      rate=${PACED_RATE:-}
+      if [[ -z $rate ]]; then
+        rate=$(jq -n "$(median .committed_tx_per_s "$out"/testnet-*.json) * 0.7 | floor")
+      fi
+      for r in $(seq "$repeat"); do testnet "paced-$r" "$rate"; done
+      ;;
+  esac
+done
 
 {
   echo
   echo "medians of $repeat runs:"
-  for set in single testnet paced; do
+  for set in $sets; do
     printf '  %-8s %6.0f tx/s  ratio %.2f  p50 %5.0f ms  p99 %5.0f ms  lost %d  peak RSS %.0f MiB\n' \
       "$set" "$(median .committed_tx_per_s "$out/$set"-*.json)" \
       "$(median .ratio "$out/$set"-*.json)" "$(median .latency_ms.p50 "$out/$set"-*.json)" \
