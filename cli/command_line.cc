@@ -1,7 +1,6 @@
 #include "cli/command_line.h"
 
 #include <CLI/CLI.hpp>
-#include <map>
 
 namespace tracechain::cli {
 
@@ -12,12 +11,14 @@ void add_remote_options(CLI::App& command, RemoteOptions& options) {
   command.add_option("--key", options.key, "Participant private key (PEM) that signs");
   command.add_option("--as", options.as,
                      "Participant id of --key (default: the key file's name without extension)");
-  command.add_option("--output", options.output, "table or json")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, OutputFormat>{{"table", OutputFormat::kTable},
-                                              {"json", OutputFormat::kJson}},
-          CLI::ignore_case))
-      ->default_str("table");
+  command
+      .add_option_function<std::string>(
+          "--output",
+          [&options](const std::string& format) {
+            options.output = format == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+          },
+          "table (for people, the default) or json (stable: docs/tracectl.md)")
+      ->check(CLI::IsMember({"table", "json"}));
 }
 
 }  // namespace tracechain::cli

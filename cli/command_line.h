@@ -14,6 +14,10 @@ namespace tracechain::cli {
 // keys, init, testnet, join, inspect, demo
 void add_setup_commands(CLI::App& app, int& exit_code);
 
+// status, a command per transaction kind, trail, trades, asset history,
+// attestations, receipt get
+void add_chain_commands(CLI::App& app, int& exit_code);
+
 // verify, verify-consistency, validator-changes, audit, backup (audit.h)
 void add_audit_commands(CLI::App& app, int& exit_code);
 

@@ -3,6 +3,8 @@
 // commands themselves live behind commands.h.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "cli/command_line.h"
 #include "cli/commands.h"
 
@@ -22,12 +24,17 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   cli::add_setup_commands(app, exit_code);
   cli::add_audit_commands(app, exit_code);
+  cli::add_chain_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // A node's or a file's content of an unexpected shape.
+    std::cerr << "tracectl: unexpected content: " << e.what() << "\n";
+    return cli::kExitUsage;
   }
   return exit_code;
 }

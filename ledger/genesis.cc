@@ -330,4 +330,10 @@ Result<Genesis> load_genesis(const std::filesystem::path& path) {
   return parse_genesis_json(*text, path.string());
 }
 
+Result<Policy> parse_policy_json(std::string_view text, std::string_view source) {
+  json node = json::parse(text, nullptr, false);
+  if (node.is_discarded()) return invalid(std::string(source) + ": not valid JSON");
+  return parse_policy(node, std::string(source));
+}
+
 }  // namespace tracechain::ledger

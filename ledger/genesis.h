@@ -70,6 +70,9 @@ Digest genesis_state_root(const Genesis& genesis);
 // "genesis.json: participants[2].public_key: not hex".
 Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source);
 std::string genesis_to_json(const Genesis& genesis);
+// A policy alone, in genesis.json's "policy" form (for a change-policy
+// proposal).
+Result<Policy> parse_policy_json(std::string_view text, std::string_view source);
 Result<Genesis> load_genesis(const std::filesystem::path& path);
 
 }  // namespace tracechain::ledger

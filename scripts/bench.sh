@@ -4,7 +4,7 @@
 # tracechain-bench, stops them, and leaves one JSON result per run plus a
 # summary in OUT.
 #
-#   scripts/bench.sh [OUT]           default OUT: bench-results/<date-time>
+#   scripts/bench.sh [OUT]           default OUT: $BIN/bench-results/<date-time>
 #
 # Runs, each REPEAT times (default 3) on a fresh chain:
 #   single    one validator (the embedded default), closed loop
@@ -18,7 +18,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/build}
-out=${1:-$root/bench-results/$(date +%Y%m%d-%H%M%S)}
+out=${1:-$bin/bench-results/$(date +%Y%m%d-%H%M%S)}
 repeat=${REPEAT:-3}
 sets=${SETS:-single testnet paced}
 single_tx=${SINGLE_TX:-100000}

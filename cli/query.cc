@@ -1,0 +1,365 @@
+#include "cli/query.h"
+
+#include <map>
+#include <ostream>
+#include <set>
+
+#include "cli/audit.h"
+#include "cli/commands.h"
+#include "cli/print.h"
+#include "crypto/file_util.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+using node::rpc::Json;
+
+// A page at a time of a list method, until `next` is null; `field` holds the
+// page's items. `limit` pages of 1000 at most: a list is bounded by what a
+// person can read, and JSON output then says it was cut.
+constexpr int kMaxPages = 100;
+
+Result<Json> all_pages(node::rpc::Client& client, const std::string& method, Json params,
+                       const std::string& field, bool& truncated) {
+  Json items = Json::array();
+  Json first;
+  params["limit"] = 1000;
+  truncated = false;
+  for (int page = 0;; ++page) {
+    auto result = client.call(method, params);
+    if (!result) return result.error();
+    if (page == 0) first = *result;
+    for (auto& item : (*result)[field]) items.push_back(std::move(item));
+    const Json& next = (*result)["next"];
+    if (next.is_null()) break;
+    if (page + 1 == kMaxPages) {
+      truncated = true;
+      break;
+    }
+    params["startAfter"] = next;
+  }
+  first[field] = std::move(items);
+  first["next"] = nullptr;
+  if (truncated) first["truncated"] = true;
+  return first;
+}
+
+std::string block_of(const Json& entry) {
+  return std::to_string(entry.value("height", std::uint64_t{0})) + "/" + std::to_string(entry.value("index", std::uint64_t{0}));
+}
+
+std::string result_of(const Json& entry) {
+  const std::string status = entry.value("status", "");
+  return status == "ok" ? "ok" : status + " (" + entry.value("reason", "") + ")";
+}
+
+// Block times by height, read from the public headers in one batch.
+Result<std::map<std::uint64_t, std::uint64_t>> block_times(node::rpc::Client& client,
+                                                           const std::set<std::uint64_t>& heights) {
+  std::vector<std::pair<std::string, Json>> calls;
+  for (std::uint64_t h : heights) calls.push_back({"chain_getHeader", {{"height", h}}});
+  auto answers = client.batch(calls);
+  if (!answers) return answers.error();
+  std::map<std::uint64_t, std::uint64_t> times;
+  std::size_t i = 0;
+  for (std::uint64_t h : heights) {
+    if (auto* header = std::get_if<Json>(&(*answers)[i++])) times[h] = header->value("timeMs", std::uint64_t{0});
+  }
+  return times;
+}
+
+std::string time_at(const std::map<std::uint64_t, std::uint64_t>& times, std::uint64_t height) {
+  auto it = times.find(height);
+  return it == times.end() ? "?" : format_time_ms(it->second);
+}
+
+void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << "\n"; }
+
+}  // namespace
+
+int status(const RemoteOptions& remote, std::ostream& out, std::ostream& err) {
+  auto client = connect(remote);
+  if (!client) return report_error(err, client.error());
+  auto s = client->status();
+  if (!s) return report_error(err, s.error());
+  if (remote.output == OutputFormat::kJson) {
+    print_json(out, *s);
+    return kExitOk;
+  }
+  out << "node        " << s->value("nodeId", "") << " at " << client->url().to_string() << "\n";
+  out << "chain       " << s->value("chainId", "") << " (" << s->value("suite", "") << ")\n";
+  out << "height      " << s->value("height", std::uint64_t{0}) << ", block " << s->value("tipHash", "") << "\n";
+  out << "time        " << format_time_ms(s->value("tipTimeMs", std::uint64_t{0})) << "\n";
+  out << "log size    " << s->value("logSize", std::uint64_t{0}) << "\n";
+  out << "syncing     " << (s->value("syncing", false) ? "yes" : "no") << "\n";
+  std::string peers;
+  for (const auto& p : (*s)["peers"]) peers += (peers.empty() ? "" : ", ") + p.get<std::string>();
+  out << "peers       " << (peers.empty() ? "none" : peers) << "\n";
+  std::string validators;
+  for (const auto& v : (*s)["validators"]["validators"]) {
+    validators += (validators.empty() ? "" : ", ") + v.value("id", "");
+  }
+  out << "validators  " << validators << "\n";
+  return kExitOk;
+}
+
+int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  std::optional<TrustAnchor> anchor;
+  if (!options.genesis.empty()) {
+    auto loaded = load_trust_anchor(options.genesis, {});
+    if (!loaded) return report_error(err, loaded.error());
+    auto changes = fetch_validator_changes(*client);
+    if (!changes) return report_error(err, changes.error());
+    if (Status s = loaded->validators.follow(*changes); !s) {
+      return report_error(err, s.error().with_context("the node's validator-set changes"));
+    }
+    anchor = std::move(*loaded);
+  }
+  auto trail = client->call("trade_getTrail", {{"tradeId", options.trade}});
+  if (!trail) return report_error(err, trail.error().with_context("trade " + options.trade));
+
+  // Every entry: the trade's steps, then what they relied on.
+  struct Entry {
+    Json* json;
+    std::string tx;
+    std::uint64_t height;
+  };
+  std::vector<Entry> entries;
+  auto add = [&](Json& json, const std::string& tx, const Json& located) {
+    entries.push_back({&json, tx, located.value("height", std::uint64_t{0})});
+  };
+  Json& t = *trail;
+  if (t["registration"].is_object()) {
+    add(t["registration"], t["registration"].value("txHash", ""), t["registration"]);
+  }
+  for (auto& step : t["steps"]) add(step, step.value("txHash", ""), step);
+  for (auto& review : t["sourceReviews"]) add(review, review["receipt"].value("txHash", ""), review);
+  for (auto& attestation : t["attestations"]) {
+    add(attestation, attestation.value("id", ""), attestation);
+  }
+
+  std::set<std::uint64_t> heights;
+  for (const auto& e : entries) heights.insert(e.height);
+  auto times = block_times(*client, heights);
+  if (!times) return report_error(err, times.error());
+
+  // Each entry's self-contained receipt, checked offline.
+  bool all_verified = true;
+  if (anchor) {
+    std::vector<std::pair<std::string, Json>> calls;
+    for (const auto& e : entries) calls.push_back({"tx_getVerifiableReceipt", {{"hash", e.tx}}});
+    auto receipts = client->batch(calls);
+    if (!receipts) return report_error(err, receipts.error());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      Json& json = *entries[i].json;
+      if (auto* receipt = std::get_if<Json>(&(*receipts)[i])) {
+        ReceiptVerification v = verify_receipt(*receipt, anchor->genesis, anchor->validators);
+        json["verified"] = v.ok();
+        if (const Check* failed = v.first_failure()) {
+          json["verification"] = failed->name + ": " + failed->detail;
+        }
+      } else {
+        json["verified"] = false;
+        json["verification"] = "the node sent no receipt: " +
+                               std::get<node::rpc::RpcError>((*receipts)[i]).message;
+      }
+      if (!json["verified"].get<bool>()) all_verified = false;
+    }
+  }
+  for (auto& e : entries) e.json->emplace("timeMs", times->count(e.height) ? (*times)[e.height] : 0);
+
+  if (options.remote.output == OutputFormat::kJson) {
+    print_json(out, t);
+  } else {
+    auto mark = [](const Json& entry) -> std::string {
+      if (!entry.contains("verified") || entry["verified"].is_null()) return "-";
+      return entry["verified"].get<bool>() ? "✓" : "✗";
+    };
+    const Json& trade = t["trade"];
+    out << "trade " << trade.value("id", "") << ": " << trade.value("provider", "") << " → "
+        << trade.value("buyer", "") << ", asset " << trade.value("asset", "") << ", state "
+        << trade.value("state", "") << (trade.value("crossBorder", false) ? ", cross-border" : "")
+        << "\n";
+    out << "read at height " << t.value("height", std::uint64_t{0}) << "\n\n";
+    Table steps({"#", "when", "block", "who", "what", "result", "verified"});
+    int n = 0;
+    for (const auto& step : t["steps"]) {
+      steps.add({std::to_string(++n), time_at(*times, step.value("height", std::uint64_t{0})),
+                 block_of(step), step.value("sender", ""), step.value("kind", ""),
+                 result_of(step), mark(step)});
+    }
+    steps.print(out);
+    out << "\nrelied on:\n";
+    Table relied({"record", "by", "what", "when", "block", "verified"});
+    if (t["registration"].is_object()) {
+      const Json& r = t["registration"];
+      const Json& asset = t["asset"];
+      relied.add({"asset " + asset.value("id", ""), r.value("sender", ""),
+                  "registered, level L" + std::to_string(asset.value("level", std::uint64_t{0})),
+                  time_at(*times, r.value("height", std::uint64_t{0})), block_of(r), mark(r)});
+    }
+    for (const auto& review : t["sourceReviews"]) {
+      const Json& receipt = review["receipt"];
+      relied.add({"source review " + short_hash(review.value("id", "")),
+                  review.value("reviewer", ""),
+                  review.value("verdict", "") + " (rules " + review.value("ruleSetVersion", "") +
+                      ")",
+                  time_at(*times, review.value("height", std::uint64_t{0})), block_of(receipt),
+                  mark(review)});
+    }
+    for (const auto& a : t["attestations"]) {
+      std::string what = a.value("claimType", "") + " of " + a.value("subject", "");
+      if (a.value("revoked", false)) what += ", revoked";
+      relied.add({"attestation " + short_hash(a.value("id", "")), a.value("attestor", ""), what,
+                  time_at(*times, a.value("height", std::uint64_t{0})), block_of(a["receipt"]),
+                  mark(a)});
+    }
+    if (relied.empty()) {
+      out << "  nothing recorded\n";
+    } else {
+      relied.print(out);
+    }
+    for (const auto& e : entries) {
+      if (e.json->contains("verification")) {
+        out << "✗ " << e.tx << ": " << (*e.json)["verification"].get<std::string>() << "\n";
+      }
+    }
+    if (!anchor) {
+      out << "\nreceipts not verified: pass --genesis FILE to check each one offline\n";
+    }
+  }
+  if (!all_verified) {
+    err << "tracectl: at least one receipt of the trail failed verification\n";
+    return kExitVerificationFailed;
+  }
+  return kExitOk;
+}
+
+int trades(const TradesOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.participant.empty() == options.asset.empty()) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "give exactly one of --participant and --asset"));
+  }
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  bool truncated = false;
+  auto list = options.participant.empty()
+                  ? all_pages(*client, "trade_listByAsset", {{"assetId", options.asset}},
+                              "trades", truncated)
+                  : all_pages(*client, "trade_listByParticipant",
+                              {{"participant", options.participant}}, "trades", truncated);
+  if (!list) return report_error(err, list.error());
+  if (options.remote.output == OutputFormat::kJson) {
+    print_json(out, *list);
+    return kExitOk;
+  }
+  Table table({"trade", "asset", "provider", "buyer", "state", "created", "steps"});
+  for (const auto& trade : (*list)["trades"]) {
+    table.add({trade.value("id", ""), trade.value("asset", ""), trade.value("provider", ""),
+               trade.value("buyer", ""), trade.value("state", ""),
+               "height " + std::to_string(trade.value("createdHeight", std::uint64_t{0})),
+               std::to_string(trade.value("historyCount", std::uint64_t{0}))});
+  }
+  if (table.empty()) {
+    out << "no trades\n";
+  } else {
+    table.print(out);
+  }
+  if (truncated) out << "(the list goes on: only the first " << kMaxPages * 1000 << " shown)\n";
+  return kExitOk;
+}
+
+int asset_history(const AssetOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  bool truncated = false;
+  auto history = all_pages(*client, "asset_getHistory", {{"assetId", options.asset}}, "entries",
+                           truncated);
+  if (!history) return report_error(err, history.error().with_context("asset " + options.asset));
+  if (options.remote.output == OutputFormat::kJson) {
+    print_json(out, *history);
+    return kExitOk;
+  }
+  const Json& asset = (*history)["asset"];
+  out << "asset " << asset.value("id", "") << " of " << asset.value("provider", "") << ", level L"
+      << asset.value("level", std::uint64_t{0}) << ", latest source verdict "
+      << (asset["latestVerdict"].is_string() ? asset["latestVerdict"].get<std::string>() : "none")
+      << "\n\n";
+  std::set<std::uint64_t> heights;
+  for (const auto& e : (*history)["entries"]) heights.insert(e.value("height", std::uint64_t{0}));
+  auto times = block_times(*client, heights);
+  if (!times) return report_error(err, times.error());
+  Table table({"#", "when", "block", "who", "what", "result", "detail"});
+  for (const auto& e : (*history)["entries"]) {
+    std::string detail;
+    if (e.contains("review") && e["review"].is_object()) {
+      detail = e["review"].value("verdict", "") + " (rules " +
+               e["review"].value("ruleSetVersion", "") + ")";
+    }
+    table.add({std::to_string(e.value("seq", std::uint64_t{0})), time_at(*times, e.value("height", std::uint64_t{0})),
+               block_of(e), e.value("sender", ""), e.value("kind", ""), result_of(e), detail});
+  }
+  table.print(out);
+  if (truncated) out << "(the history goes on: only the first " << kMaxPages * 1000 << " shown)\n";
+  return kExitOk;
+}
+
+int attestations(const AttestationsOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  bool truncated = false;
+  auto list = all_pages(*client, "participant_getAttestations",
+                        {{"participantId", options.participant}}, "attestations", truncated);
+  if (!list) return report_error(err, list.error().with_context(options.participant));
+  if (options.remote.output == OutputFormat::kJson) {
+    print_json(out, *list);
+    return kExitOk;
+  }
+  Table table({"attestation", "attestor", "claim", "valid from", "valid until", "height", "state"});
+  for (const auto& a : (*list)["attestations"]) {
+    auto ms = [&](const char* field) {
+      return format_time_ms(std::stoull(a.value(field, std::string("0"))));
+    };
+    table.add({a.value("id", ""), a.value("attestor", ""), a.value("claimType", ""),
+               ms("validFromMs"), ms("validUntilMs"), std::to_string(a.value("height", std::uint64_t{0})),
+               a.value("revoked", false)
+                   ? "revoked at " + std::to_string(a.value("revokedHeight", std::uint64_t{0}))
+                   : "in force"});
+  }
+  if (table.empty()) {
+    out << "no attestations about " << options.participant << "\n";
+  } else {
+    table.print(out);
+  }
+  return kExitOk;
+}
+
+int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  Json params = {{"hash", options.tx}};
+  if (options.height) params["height"] = *options.height;
+  auto receipt = client->call("tx_getVerifiableReceipt", params);
+  if (!receipt) return report_error(err, receipt.error().with_context("transaction " + options.tx));
+  const std::string text = receipt->dump(2) + "\n";
+  if (options.out.empty()) {
+    out << text;
+    return kExitOk;
+  }
+  if (Status s = write_file_atomic(options.out, text, 0644, Overwrite::kReplace); !s) {
+    return report_error(err, s.error());
+  }
+  const Json& header = (*receipt)["header"];
+  out << "wrote " << options.out.string() << ": transaction " << options.tx << "\n"
+      << "  committed at height " << (*receipt)["receipt"].value("height", std::uint64_t{0}) << ", proved against "
+      << "header " << header.value("height", std::uint64_t{0}) << " (log size " << header.value("logSize", std::uint64_t{0})
+      << ")\n"
+      << "verify it offline: tracectl verify " << options.out.string()
+      << " --genesis genesis.json\n";
+  return kExitOk;
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,58 @@
+// tracectl's read commands: ask a node over JSON-RPC and print the answer
+// for people (--output table) or as the node's JSON shapes (--output json,
+// docs/rpc.md, with the additions docs/tracectl.md lists).
+//
+// Each returns the process exit code: 0, 2 for a bad argument, an unknown
+// record or a refused read, 3 when the node cannot be reached.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "cli/remote.h"
+
+namespace tracechain::cli {
+
+int status(const RemoteOptions& remote, std::ostream& out, std::ostream& err);
+
+struct TrailOptions {
+  RemoteOptions remote;
+  std::string trade;
+  // With genesis, each entry's self-contained receipt is fetched and
+  // verified offline (cli/verify.h), following the validator-set changes
+  // since genesis (fetched from the node, each one certified); exit code 1
+  // when one fails. Without it, entries are marked "-" (not verified).
+  std::filesystem::path genesis;
+};
+int trail(const TrailOptions& options, std::ostream& out, std::ostream& err);
+
+struct TradesOptions {
+  RemoteOptions remote;
+  std::string participant;  // one of the two
+  std::string asset;
+};
+int trades(const TradesOptions& options, std::ostream& out, std::ostream& err);
+
+struct AssetOptions {
+  RemoteOptions remote;
+  std::string asset;
+};
+int asset_history(const AssetOptions& options, std::ostream& out, std::ostream& err);
+
+struct AttestationsOptions {
+  RemoteOptions remote;
+  std::string participant;
+};
+int attestations(const AttestationsOptions& options, std::ostream& out, std::ostream& err);
+
+struct ReceiptGetOptions {
+  RemoteOptions remote;
+  std::string tx;                 // transaction hash
+  std::optional<std::uint64_t> height;  // prove against this later header
+  std::filesystem::path out;      // empty: print to stdout
+};
+int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace tracechain::cli
