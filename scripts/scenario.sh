@@ -10,11 +10,12 @@
 #
 # Usage: scripts/scenario.sh [WORK_DIR]   (default build/scenario, recreated)
 # The node listens on 127.0.0.1:$TRACECHAIN_SCENARIO_PORT (default 26757,
-# +1 for P2P, +2 for metrics).
+# +1 for P2P, +2 for metrics). $TRACECHAIN_BIN names another build directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tracectl=$root/build/cli/tracectl
-tracechaind=$root/build/node/tracechaind
+bin=${TRACECHAIN_BIN:-$root/build}  # the build directory
+tracectl=$bin/cli/tracectl
+tracechaind=$bin/node/tracechaind
 work=$(realpath -m "${1:-$root/build/scenario}")
 port=${TRACECHAIN_SCENARIO_PORT:-26757}
 export TRACECHAIN_NODE=http://127.0.0.1:$port
