@@ -26,6 +26,8 @@
 #include <string>
 
 #include "bench/measure.h"
+#include "crypto/file_util.h"
+#include "ledger/genesis.h"
 #include "storage/block_store.h"
 #include "tests/storage/chain_fixture.h"
 
@@ -41,12 +43,13 @@ struct Args {
   std::size_t samples = 5000;
   std::size_t cache_mb = 64;
   bool keep = false;
+  std::filesystem::path genesis_out;  // write the chain's genesis.json here
 };
 
 [[noreturn]] void usage(const char* problem) {
   std::cerr << "tracechain-storage-bench: " << problem
             << "\nusage: tracechain-storage-bench [--transactions N] [--block-size N] "
-               "[--dir PATH] [--samples N] [--cache-mb N] [--keep]\n";
+               "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE]\n";
   std::exit(2);
 }
 
@@ -70,9 +73,13 @@ Args parse(int argc, char** argv) {
       args.cache_mb = std::stoull(value());
     } else if (flag == "--keep") {
       args.keep = true;
+    } else if (flag == "--genesis-out") {
+      args.genesis_out = value();
     } else if (flag == "--help") {
       std::cout << "usage: tracechain-storage-bench [--transactions N] [--block-size N] "
-                   "[--dir PATH] [--samples N] [--cache-mb N] [--keep]\n";
+                   "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE]\n"
+                   "  --keep with --genesis-out leaves a store that tracectl audit verify "
+                   "--data-dir PATH --genesis FILE can check\n";
       std::exit(0);
     } else {
       usage(("unknown option " + flag).c_str());
@@ -175,6 +182,11 @@ int main(int argc, char** argv) {
   options.usage_reports = 14;        // 20 steps a trade
   options.failed_attempt_every = 0;
   test::Workload workload(chain, options);
+  if (!args.genesis_out.empty()) {
+    must(write_file_atomic(args.genesis_out, ledger::genesis_to_json(chain.genesis()), 0644,
+                           Overwrite::kReplace),
+         "write genesis");
+  }
   storage::RocksDbOptions rocksdb;
   rocksdb.block_cache_bytes = args.cache_mb << 20;
   auto store = must(storage::open_rocksdb_block_store(db, chain.genesis(), {}, rocksdb), "open");

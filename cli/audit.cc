@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -37,15 +39,43 @@ struct SignatureJob {
   const ledger::Transaction* tx = nullptr;
   Digest hash{};
   Bytes key;
+  const crypto::PublicKey* public_key = nullptr;  // null: the key does not parse
 };
+
+// Parsed keys by their bytes: a chain has few senders and many
+// transactions, and parsing a key costs about as much as a verification.
+// Filled by one thread while jobs are built; read by the verifiers.
+class KeyCache {
+ public:
+  const crypto::PublicKey* get(crypto::Suite suite, const Bytes& bytes) {
+    auto it = keys_.find({suite, bytes});
+    if (it == keys_.end()) {
+      auto key = crypto::PublicKey::from_bytes(suite, bytes);
+      it = keys_.emplace(std::make_pair(suite, bytes),
+                         key ? std::optional<crypto::PublicKey>(std::move(*key)) : std::nullopt)
+               .first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  std::map<std::pair<crypto::Suite, Bytes>, std::optional<crypto::PublicKey>> keys_;
+};
+
+SignatureJob make_job(const ledger::Transaction& tx, Bytes key, KeyCache& keys) {
+  const crypto::PublicKey* public_key = keys.get(tx.suite, key);
+  return {&tx, ledger::transaction_hash(tx), std::move(key), public_key};
+}
 
 void preverify(const std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
                node::VerifiedSignatures& verified) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      auto key = crypto::PublicKey::from_bytes(jobs[i].tx->suite, jobs[i].key);
-      if (key && ledger::verify_signature(*jobs[i].tx, *key)) verified.remember(jobs[i].hash, jobs[i].key);
+      const SignatureJob& job = jobs[i];
+      if (job.public_key && ledger::verify_signature(*job.tx, *job.public_key)) {
+        verified.remember(job.hash, job.key);
+      }
       if (progress) progress->advance();
     }
   };
@@ -364,6 +394,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
   {
     std::vector<ledger::Block> blocks;
     std::vector<SignatureJob> jobs;
+    KeyCache keys;
     auto snapshot = s.snapshot();
     if (!snapshot) return snapshot.error();
     auto progress = Progress::on_stderr("signatures", total, "tx");
@@ -379,7 +410,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
       for (const ledger::Block& block : blocks) {
         for (const ledger::Transaction& tx : block.transactions) {
           if (auto key = key_of(**snapshot, tx, block.header.height)) {
-            jobs.push_back({&tx, ledger::transaction_hash(tx), std::move(*key)});
+            jobs.push_back(make_job(tx, std::move(*key), keys));
           }
         }
       }
@@ -439,7 +470,7 @@ class RemoteAuditor {
     for (const Fetched& f : fetched) {
       for (const ledger::Transaction& tx : f.block.transactions) {
         if (auto key = key_of(state_, tx, f.block.header.height)) {
-          jobs.push_back({&tx, ledger::transaction_hash(tx), std::move(*key)});
+          jobs.push_back(make_job(tx, std::move(*key), keys_));
         }
       }
     }
@@ -561,6 +592,7 @@ class RemoteAuditor {
   ledger::ChainTip tip_;
   ledger::BlockHeader last_header_;
   std::unique_ptr<node::VerifiedSignatures> signatures_;
+  KeyCache keys_;
 };
 
 }  // namespace
