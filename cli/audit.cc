@@ -62,17 +62,19 @@ class KeyCache {
   std::map<std::pair<crypto::Suite, Bytes>, std::optional<crypto::PublicKey>> keys_;
 };
 
+// The hash is left for the verifier threads to compute.
 SignatureJob make_job(const ledger::Transaction& tx, Bytes key, KeyCache& keys) {
   const crypto::PublicKey* public_key = keys.get(tx.suite, key);
-  return {&tx, ledger::transaction_hash(tx), std::move(key), public_key};
+  return {&tx, Digest{}, std::move(key), public_key};
 }
 
-void preverify(const std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
+void preverify(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
                node::VerifiedSignatures& verified) {
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      const SignatureJob& job = jobs[i];
+      SignatureJob& job = jobs[i];
+      job.hash = ledger::transaction_hash(*job.tx);
       if (job.public_key && ledger::verify_signature(*job.tx, *job.public_key)) {
         verified.remember(job.hash, job.key);
       }
