@@ -45,6 +45,14 @@ std::string Mempool::nonce_key(const ledger::Transaction& tx) {
 Result<Digest> Mempool::admit(ByteView encoded, const ledger::StateView& state,
                               std::uint64_t next_height, crypto::Suite suite,
                               VerifiedSignatures& verified) {
+  auto checked = check(encoded, state, next_height, suite, verified);
+  if (!checked) return checked.error();
+  return insert(std::move(*checked));
+}
+
+Result<PooledTransaction> Mempool::check(ByteView encoded, const ledger::StateView& state,
+                                         std::uint64_t next_height, crypto::Suite suite,
+                                         VerifiedSignatures& verified) const {
   if (encoded.size() > ledger::kMaxTransactionSize) {
     return Error(ErrorCode::kInvalidInput, "transaction of " + std::to_string(encoded.size()) +
                                                " bytes is larger than the " +
@@ -70,21 +78,27 @@ Result<Digest> Mempool::admit(ByteView encoded, const ledger::StateView& state,
   RememberingChecker checker(verified);
   auto payload = ledger::authenticate(state, next_height, *tx, hash, checker);
   if (!payload) return payload.error();
+  return PooledTransaction{std::move(*tx), hash, encoded.size()};
+}
 
+Result<Digest> Mempool::insert(PooledTransaction checked) {
   std::lock_guard lock(mutex_);
-  if (by_hash_.count(hash)) {
-    return Error(ErrorCode::kConflict, "transaction " + to_hex(hash) + " is already waiting");
+  if (by_hash_.count(checked.hash)) {
+    return Error(ErrorCode::kConflict,
+                 "transaction " + to_hex(checked.hash) + " is already waiting");
   }
-  if (queue_.size() >= limits_.max_transactions || bytes_ + encoded.size() > limits_.max_bytes) {
+  if (queue_.size() >= limits_.max_transactions || bytes_ + checked.size > limits_.max_bytes) {
     return Error(ErrorCode::kResourceExhausted, "mempool full, retry");
   }
-  if (!nonces_.insert(nonce_key(*tx)).second) {
-    return Error(ErrorCode::kConflict, "nonce " + std::to_string(tx->nonce) + " of '" +
-                                           tx->sender + "' is taken by a waiting transaction");
+  if (!nonces_.insert(nonce_key(checked.transaction)).second) {
+    return Error(ErrorCode::kConflict, "nonce " + std::to_string(checked.transaction.nonce) +
+                                           " of '" + checked.transaction.sender +
+                                           "' is taken by a waiting transaction");
   }
-  queue_.push_back({std::move(*tx), hash, encoded.size()});
+  Digest hash = checked.hash;
+  bytes_ += checked.size;
+  queue_.push_back(std::move(checked));
   by_hash_.emplace(hash, std::prev(queue_.end()));
-  bytes_ += encoded.size();
   return hash;
 }
 

@@ -87,10 +87,22 @@ class Mempool {
   // the signature (remembering it in `verified`) and queues the transaction.
   // Returns its hash. kConflict for a transaction already waiting or a nonce
   // already claimed; kResourceExhausted when full; kInvalidInput with the
-  // reason otherwise.
+  // reason otherwise. The same as check() then insert().
   Result<Digest> admit(ByteView encoded, const ledger::StateView& state,
                        std::uint64_t next_height, crypto::Suite suite,
                        VerifiedSignatures& verified);
+
+  // The two halves of admit(), so that a batch can be checked on many
+  // threads and then queued in its own order (which entry of two that claim
+  // the same nonce wins then does not depend on thread timing).
+  // check(): every check but the nonce claim, the expensive ones outside the
+  // lock; nothing is queued.
+  Result<PooledTransaction> check(ByteView encoded, const ledger::StateView& state,
+                                  std::uint64_t next_height, crypto::Suite suite,
+                                  VerifiedSignatures& verified) const;
+  // insert(): queues a checked transaction unless it is already waiting, its
+  // nonce is claimed or the pool is full.
+  Result<Digest> insert(PooledTransaction checked);
 
   // Up to `max_transactions` / `max_bytes` of the oldest waiting transactions.
   std::vector<ledger::Transaction> take_candidates(std::size_t max_transactions,

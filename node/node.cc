@@ -76,7 +76,8 @@ class Node::Impl {
         signing_store_(config_.data_dir() / "signing_state.bin"),
         mempool_({config_.mempool.max_transactions, config_.mempool.max_bytes}),
         core_(asio::make_strand(io_)),
-        verify_pool_(verify_threads(config_)),
+        verify_threads_(verify_threads(config_)),
+        verify_pool_(verify_threads_),
         engine_(engine_config(config_, genesis_), std::move(validator_key),
                  std::move(signing_state)),
         gossip_timer_(core_),
@@ -153,45 +154,69 @@ class Node::Impl {
 
   // ------------------------------------------------------------ admission
 
-  void submit(Bytes encoded, std::function<void(Result<Digest>)> done,
-              const std::string& from_peer = {}) {
-    // Verification is the expensive step; bound the work waiting for it so
-    // that a flood of submissions cannot queue without limit.
-    if (admissions_waiting_.fetch_add(1) >= kMaxAdmissionsWaiting) {
-      admissions_waiting_.fetch_sub(1);
-      if (done) {
-        done(Error(ErrorCode::kResourceExhausted,
-                   "node busy verifying " + std::to_string(kMaxAdmissionsWaiting) +
-                       " transactions, retry"));
-      }
+  void submit(Bytes encoded, std::function<void(Result<Digest>)> done) {
+    std::vector<Bytes> one;
+    one.push_back(std::move(encoded));
+    submit_batch(std::move(one), [done = std::move(done)](std::vector<Result<Digest>> results) {
+      if (done) done(std::move(results.front()));
+    });
+  }
+
+  // Transactions from an RPC batch or one peer message. Verification is the
+  // expensive step: the batch is split into one slice per verification
+  // thread (a hand-off per slice, not per transaction), and the last slice
+  // to finish queues every checked transaction in order.
+  void submit_batch(std::vector<Bytes> encoded,
+                    std::function<void(std::vector<Result<Digest>>)> done,
+                    const std::string& from_peer = {}) {
+    const std::size_t count = encoded.size();
+    if (count == 0) {
+      if (done) done({});
       return;
     }
-    asio::post(verify_pool_, [this, encoded = std::move(encoded), done = std::move(done),
-                              from_peer]() {
-      admissions_waiting_.fetch_sub(1);
-      std::shared_ptr<const ledger::StateView> state;
-      std::uint64_t next_height;
-      {
-        std::lock_guard lock(snapshot_mutex_);
-        state = snapshot_;
-        next_height = snapshot_height_ + 1;
-      }
-      auto hash = mempool_.admit(encoded, *state, next_height, genesis_.suite, verified_);
-      if (hash) {
-        TransactionsMessage relay{{encoded}};
-        network_->broadcast(relay, PeerNetwork::message_id(relay), from_peer);
-        // One wake-up in flight is enough: a wake-up per admission queued
-        // thousands behind a slow commit, and each one then started an
-        // empty block.
-        if (!wake_posted_.exchange(true)) {
-          asio::post(core_, [this] {
-            wake_posted_ = false;
-            on_transaction_waiting();
-          });
+    // Bound the work waiting for verification so that a flood of
+    // submissions cannot queue without limit: entries beyond the bound are
+    // refused, the batch's tail first.
+    std::size_t before = admissions_waiting_.fetch_add(count);
+    std::size_t taken =
+        before >= kMaxAdmissionsWaiting ? 0 : std::min(count, kMaxAdmissionsWaiting - before);
+    if (taken < count) admissions_waiting_.fetch_sub(count - taken);
+    auto batch = std::make_shared<AdmissionBatch>();
+    batch->encoded = std::move(encoded);
+    batch->checked.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      batch->checked.emplace_back(Error(ErrorCode::kResourceExhausted,
+                                        "node busy verifying " +
+                                            std::to_string(kMaxAdmissionsWaiting) +
+                                            " transactions, retry"));
+    }
+    batch->done = std::move(done);
+    batch->from_peer = from_peer;
+    if (taken == 0) {
+      finish_batch(*batch);
+      return;
+    }
+    const std::size_t slices = std::min(taken, verify_threads_);
+    const std::size_t per_slice = (taken + slices - 1) / slices;
+    batch->slices_left = (taken + per_slice - 1) / per_slice;
+    for (std::size_t first = 0; first < taken; first += per_slice) {
+      std::size_t last = std::min(taken, first + per_slice);
+      asio::post(verify_pool_, [this, batch, first, last] {
+        admissions_waiting_.fetch_sub(last - first);
+        std::shared_ptr<const ledger::StateView> state;
+        std::uint64_t next_height;
+        {
+          std::lock_guard lock(snapshot_mutex_);
+          state = snapshot_;
+          next_height = snapshot_height_ + 1;
         }
-      }
-      if (done) done(hash);
-    });
+        for (std::size_t i = first; i < last; ++i) {
+          batch->checked[i] =
+              mempool_.check(batch->encoded[i], *state, next_height, genesis_.suite, verified_);
+        }
+        if (batch->slices_left.fetch_sub(1) == 1) finish_batch(*batch);
+      });
+    }
   }
 
   NodeStatus status() const {
@@ -226,6 +251,57 @@ class Node::Impl {
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
+  // One submit_batch call on its way through the verification pool.
+  struct AdmissionBatch {
+    std::vector<Bytes> encoded;
+    std::vector<Result<PooledTransaction>> checked;  // per entry; set by its slice
+    std::atomic<std::size_t> slices_left{0};
+    std::function<void(std::vector<Result<Digest>>)> done;
+    std::string from_peer;
+  };
+
+  // Queues a batch's checked transactions in order, relays the admitted
+  // ones in as few messages as the frame size allows, wakes the core and
+  // answers.
+  void finish_batch(AdmissionBatch& batch) {
+    std::vector<Result<Digest>> results;
+    results.reserve(batch.checked.size());
+    TransactionsMessage relay;
+    std::size_t relay_bytes = 0;
+    auto flush = [&] {
+      if (relay.transactions.empty()) return;
+      network_->broadcast(relay, PeerNetwork::message_id(relay), batch.from_peer);
+      relay.transactions.clear();
+      relay_bytes = 0;
+    };
+    for (std::size_t i = 0; i < batch.checked.size(); ++i) {
+      Result<PooledTransaction>& checked = batch.checked[i];
+      if (!checked) {
+        results.emplace_back(checked.error());
+        continue;
+      }
+      results.push_back(mempool_.insert(std::move(*checked)));
+      if (!results.back()) continue;
+      // Half a frame leaves room for the framing around the transactions.
+      if (relay_bytes + batch.encoded[i].size() > config_.p2p.max_frame_bytes / 2) flush();
+      relay_bytes += batch.encoded[i].size();
+      relay.transactions.push_back(std::move(batch.encoded[i]));
+    }
+    if (!relay.transactions.empty()) {
+      flush();
+      // One wake-up in flight is enough: a wake-up per admission queued
+      // thousands behind a slow commit, and each one then started an
+      // empty block.
+      if (!wake_posted_.exchange(true)) {
+        asio::post(core_, [this] {
+          wake_posted_ = false;
+          on_transaction_waiting();
+        });
+      }
+    }
+    if (batch.done) batch.done(std::move(results));
+  }
+
   static consensus::Config engine_config(const NodeConfig& config, const ledger::Genesis& genesis) {
     consensus::Config c;
     c.chain_id = genesis.chain_id;
@@ -251,9 +327,7 @@ class Node::Impl {
 
   void on_message(const std::string& peer, const WireMessage& message, const Digest& id) {
     if (const auto* txs = std::get_if<TransactionsMessage>(&message)) {
-      for (const Bytes& tx : txs->transactions) {
-        submit(tx, [](const Result<Digest>&) {}, peer);
-      }
+      submit_batch(txs->transactions, nullptr, peer);
       return;
     }
     asio::post(core_, [this, peer, message, id] {
@@ -758,6 +832,7 @@ class Node::Impl {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::strand<asio::io_context::executor_type> core_;
+  std::size_t verify_threads_;
   asio::thread_pool verify_pool_;
   std::vector<std::thread> threads_;
   std::unique_ptr<PeerNetwork> network_;
@@ -837,6 +912,10 @@ void Node::stop() { impl_->stop(); }
 void Node::wait() { impl_->wait(); }
 void Node::submit(Bytes encoded, std::function<void(Result<Digest>)> done) {
   impl_->submit(std::move(encoded), std::move(done));
+}
+void Node::submit_batch(std::vector<Bytes> encoded,
+                        std::function<void(std::vector<Result<Digest>>)> done) {
+  impl_->submit_batch(std::move(encoded), std::move(done));
 }
 NodeStatus Node::status() const { return impl_->status(); }
 void Node::add_commit_listener(std::function<void(const CommitNotice&)> listener) {

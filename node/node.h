@@ -82,6 +82,13 @@ class Node {
   // and relays it; `done` gets its hash or the reason it was refused. Runs
   // the checks on the verification pool; `done` is called there.
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done);
+  // Admits several transactions with one hand-off: they are checked in
+  // parallel on the verification pool, then queued in their given order
+  // (so results never depend on thread timing) and relayed together.
+  // `done` gets one result per transaction, in order, once all are known;
+  // it is called on the pool (or here, when none could be taken).
+  void submit_batch(std::vector<Bytes> encoded,
+                    std::function<void(std::vector<Result<Digest>>)> done);
 
   NodeStatus status() const;
 

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "node/node.h"
 
@@ -23,6 +24,11 @@ class Backend {
   // Admission of a signed transaction; `done` gets its hash or why it was
   // refused (kResourceExhausted: mempool full, retry), on any thread.
   virtual void submit(Bytes encoded, std::function<void(Result<Digest>)> done) = 0;
+  // Admission of several transactions with one hand-off (a batch's
+  // tx_submit calls); `done` gets one result per transaction, in order, on
+  // any thread. The default submits them one at a time.
+  virtual void submit_batch(std::vector<Bytes> encoded,
+                            std::function<void(std::vector<Result<Digest>>)> done);
 };
 
 // The backend of a live node.
@@ -33,6 +39,10 @@ class NodeBackend final : public Backend {
   const storage::BlockStore& store() const override { return node_.store(); }
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done) override {
     node_.submit(std::move(encoded), std::move(done));
+  }
+  void submit_batch(std::vector<Bytes> encoded,
+                    std::function<void(std::vector<Result<Digest>>)> done) override {
+    node_.submit_batch(std::move(encoded), std::move(done));
   }
 
  private:

@@ -243,85 +243,161 @@ Dispatcher::Reply Dispatcher::handle(std::string_view text, CallContext& context
                         "rate limit: this batch holds more requests than the client may send now"),
             true};
   }
+  std::vector<std::variant<Request, Json>> requests;
+  requests.reserve(message.size());
+  for (const Json& request : message) requests.push_back(read_request(request));
   Json replies = Json::array();
-  for (const Json& request : message) {
-    if (auto reply = handle_one(request, context)) replies.push_back(std::move(*reply));
+  for (std::size_t i = 0; i < requests.size();) {
+    if (auto* invalid = std::get_if<Json>(&requests[i])) {
+      // null: a notification of an unknown method, which gets no reply.
+      if (!invalid->is_null()) replies.push_back(std::move(*invalid));
+      ++i;
+      continue;
+    }
+    const Method* method = std::get<Request>(requests[i]).method;
+    if (!method->batch_handler) {
+      if (auto reply = answer(std::get<Request>(requests[i]), context)) {
+        replies.push_back(std::move(*reply));
+      }
+      ++i;
+      continue;
+    }
+    // The run of consecutive calls to the same method, answered together.
+    std::vector<Request> run;
+    for (; i < requests.size(); ++i) {
+      auto* next = std::get_if<Request>(&requests[i]);
+      if (!next || next->method != method) break;
+      run.push_back(std::move(*next));
+    }
+    answer_together(run, context, replies);
   }
   return {replies.empty() ? std::string() : dump(replies)};
 }
 
-std::optional<Json> Dispatcher::handle_one(const Json& request, CallContext& context) {
+std::variant<Dispatcher::Request, Json> Dispatcher::read_request(const Json& request) {
   auto invalid = [&](const Json& id, std::string_view why) {
     metrics_.count_request("unknown", "invalid_request");
     return error_object(id, rpc_error::kInvalidRequest, "invalid request: " + std::string(why));
   };
   if (!request.is_object()) return invalid(nullptr, "expected a Request object");
-  Json id = nullptr;
-  bool notification = true;
+  Request out;
   if (auto it = request.find("id"); it != request.end()) {
     if (!it->is_string() && !it->is_number() && !it->is_null()) {
       return invalid(nullptr, "\"id\" must be a string, a number or null");
     }
-    id = *it;
-    notification = false;
+    out.id = *it;
+    out.notification = false;
   }
   auto version = request.find("jsonrpc");
   if (version == request.end() || !version->is_string() || *version != "2.0") {
-    return invalid(id, "\"jsonrpc\" must be \"2.0\"");
+    return invalid(out.id, "\"jsonrpc\" must be \"2.0\"");
   }
   auto method_name = request.find("method");
   if (method_name == request.end() || !method_name->is_string()) {
-    return invalid(id, "\"method\" must be a string");
+    return invalid(out.id, "\"method\" must be a string");
   }
-  const Json* params = nullptr;
   if (auto it = request.find("params"); it != request.end()) {
     if (!it->is_object() && !it->is_array()) {
-      return invalid(id, "\"params\" must be an object or an array");
+      return invalid(out.id, "\"params\" must be an object or an array");
     }
-    params = &*it;
+    out.params = &*it;
   }
-
   const auto& name = method_name->get_ref<const std::string&>();
   auto found = methods_.find(name);
-  Json reply;
   if (found == methods_.end()) {
     metrics_.count_request("unknown", "method_not_found");
-    reply =
-        error_object(id, rpc_error::kMethodNotFound, "method not found: '" + clipped(name) + "'");
-  } else {
-    const Method& method = *found->second;
+    Json reply =
+        error_object(out.id, rpc_error::kMethodNotFound, "method not found: '" + clipped(name) + "'");
+    if (out.notification) return Json(nullptr);
+    return reply;
+  }
+  out.method = found->second;
+  return out;
+}
+
+std::optional<Json> Dispatcher::handle_one(const Json& request, CallContext& context) {
+  auto read = read_request(request);
+  if (auto* invalid = std::get_if<Json>(&read)) {
+    if (invalid->is_null()) return std::nullopt;  // a notification of an unknown method
+    return std::move(*invalid);
+  }
+  return answer(std::get<Request>(read), context);
+}
+
+std::optional<Json> Dispatcher::answer(const Request& request, CallContext& context) {
+  const Method& method = *request.method;
+  Outcome outcome = [&]() -> Outcome {
     try {
-      Json result = call(method, params, context);
-      metrics_.count_request(method.name, "ok");
-      reply = {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+      return method.handler(checked_params(method, request.params, context), context);
     } catch (const RpcFailure& failure) {
-      metrics_.count_request(method.name, error_kind(failure.code()));
-      if (failure.code() == rpc_error::kTransactionRejected ||
-          failure.code() == rpc_error::kMempoolFull) {
-        const Json& data = failure.data();
-        metrics_.count_rejection(data.is_object() && data.contains("reason")
-                                     ? data["reason"].get<std::string>()
-                                     : std::string("invalid"));
-      }
-      reply = error_object(id, failure.code(), failure.message(), failure.data());
+      return failure;
     } catch (const std::exception& e) {
       log::error("rpc", "{} failed unexpectedly: {}", method.name, e.what());
-      metrics_.count_request(method.name, "internal_error");
-      reply = error_object(id, rpc_error::kInternal, "internal error");
+      return RpcFailure(rpc_error::kInternal, "internal error");
+    }
+  }();
+  return reply_to(request, std::move(outcome));
+}
+
+void Dispatcher::answer_together(std::span<const Request> run, CallContext& context,
+                                 Json& replies) {
+  const Method& method = *run.front().method;
+  std::vector<std::optional<Outcome>> outcomes(run.size());
+  std::vector<Params> calls;
+  std::vector<std::size_t> positions;  // of calls in run
+  for (std::size_t k = 0; k < run.size(); ++k) {
+    try {
+      calls.push_back(checked_params(method, run[k].params, context));
+      positions.push_back(k);
+    } catch (const RpcFailure& failure) {
+      outcomes[k] = failure;
     }
   }
-  if (notification) return std::nullopt;
+  if (!calls.empty()) {
+    std::vector<Outcome> answers;
+    try {
+      answers = method.batch_handler(calls, context);
+      TC_ASSERT_MSG(answers.size() == calls.size(), "a batch handler must answer every call");
+    } catch (const std::exception& e) {
+      log::error("rpc", "{} failed unexpectedly: {}", method.name, e.what());
+      answers.assign(calls.size(), RpcFailure(rpc_error::kInternal, "internal error"));
+    }
+    for (std::size_t j = 0; j < calls.size(); ++j) outcomes[positions[j]] = std::move(answers[j]);
+  }
+  for (std::size_t k = 0; k < run.size(); ++k) {
+    if (auto reply = reply_to(run[k], std::move(*outcomes[k]))) replies.push_back(std::move(*reply));
+  }
+}
+
+std::optional<Json> Dispatcher::reply_to(const Request& request, Outcome outcome) {
+  const Method& method = *request.method;
+  Json reply;
+  if (auto* result = std::get_if<Json>(&outcome)) {
+    metrics_.count_request(method.name, "ok");
+    reply = {{"jsonrpc", "2.0"}, {"id", request.id}, {"result", std::move(*result)}};
+  } else {
+    const RpcFailure& failure = std::get<RpcFailure>(outcome);
+    metrics_.count_request(method.name, error_kind(failure.code()));
+    if (failure.code() == rpc_error::kTransactionRejected ||
+        failure.code() == rpc_error::kMempoolFull) {
+      const Json& data = failure.data();
+      metrics_.count_rejection(data.is_object() && data.contains("reason")
+                                   ? data["reason"].get<std::string>()
+                                   : std::string("invalid"));
+    }
+    reply = error_object(request.id, failure.code(), failure.message(), failure.data());
+  }
+  if (request.notification) return std::nullopt;
   return reply;
 }
 
-Json Dispatcher::call(const Method& method, const Json* params, CallContext& context) {
+Params Dispatcher::checked_params(const Method& method, const Json* params, CallContext& context) {
   if (method.needs_caller && !context.caller()) {
     throw RpcFailure(rpc_error::kNotAuthorised,
                      std::string(method.name) +
                          " needs a signed request from a participant (docs/rpc.md#authentication)");
   }
-  Params checked(params, method.params);
-  return method.handler(checked, context);
+  return Params(params, method.params);
 }
 
 }  // namespace tracechain::node::rpc

@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "node/rpc/auth.h"
@@ -146,11 +147,21 @@ class CallContext {
   std::shared_ptr<const ledger::StateView> snapshot_;
 };
 
+// What one call comes to: its result, or the failure its error object
+// carries.
+using Outcome = std::variant<Json, RpcFailure>;
+
 struct Method {
   std::string_view name;
   bool needs_caller = false;  // only authenticated participants may call it
   std::vector<std::string_view> params;
   std::function<Json(const Params&, CallContext&)> handler;
+  // Optional: answers consecutive calls of this method within one batch
+  // together (tx_submit hands a whole batch to the verification pool and
+  // waits once). Gets each call's checked parameters; returns one outcome
+  // per call, in order, each exactly what `handler` would have given.
+  std::function<std::vector<Outcome>(std::span<const Params>, CallContext&)> batch_handler =
+      nullptr;
 };
 
 // Every method (methods.cc).
@@ -180,8 +191,25 @@ class Dispatcher {
   static std::string error_reply(int code, std::string_view message, const Json& data = nullptr);
 
  private:
+  // A well-formed Request object for a known method.
+  struct Request {
+    Json id;
+    bool notification = true;
+    const Method* method = nullptr;
+    const Json* params = nullptr;
+  };
+
+  // The request, or the reply it gets instead (-32600, or -32601 for an
+  // unknown method; null when that reply is not due), counted already.
+  std::variant<Request, Json> read_request(const Json& request);
   std::optional<Json> handle_one(const Json& request, CallContext& context);
-  Json call(const Method& method, const Json* params, CallContext& context);
+  std::optional<Json> answer(const Request& request, CallContext& context);
+  // Consecutive calls of one method with a batch_handler; appends the due replies.
+  void answer_together(std::span<const Request> run, CallContext& context, Json& replies);
+  // The reply to `request` (nullopt for a notification), counted in the metrics.
+  std::optional<Json> reply_to(const Request& request, Outcome outcome);
+  // The caller and parameter checks every call passes before its handler.
+  Params checked_params(const Method& method, const Json* params, CallContext& context);
 
   Backend& backend_;
   Metrics& metrics_;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <chrono>
 #include <future>
+#include <mutex>
+#include <optional>
 
 #include "ledger/queries.h"
 #include "node/rpc/access.h"
@@ -232,37 +234,75 @@ Json get_validator_set_changes(const Params& p, CallContext& c) {
 
 // ------------------------------------------------------------ transactions
 
-Json submit(const Params& p, CallContext& c) {
-  Bytes encoded = p.hex("tx", ledger::kMaxTransactionSize);
-  auto done = std::make_shared<std::promise<Result<Digest>>>();
-  auto answer = done->get_future();
-  c.backend().submit(std::move(encoded),
-                     [done](Result<Digest> result) { done->set_value(std::move(result)); });
-  if (answer.wait_for(kSubmitTimeout) != std::future_status::ready) {
-    throw RpcFailure(rpc_error::kInternal, "the node did not answer in time; it may be stopping");
-  }
-  Result<Digest> result = answer.get();
-  if (result) return {{"hash", to_hex(*result)}};
+// What the node's admission answer means to the caller.
+Outcome submission_outcome(const Result<Digest>& result) {
+  if (result) return Json{{"hash", to_hex(*result)}};
   const Error& error = result.error();
   switch (error.code()) {
     case ErrorCode::kResourceExhausted:
-      throw RpcFailure(rpc_error::kMempoolFull, error.message(),
-                       Json{{"reason", "mempool_full"}, {"retry", true}});
+      return RpcFailure(rpc_error::kMempoolFull, error.message(),
+                        Json{{"reason", "mempool_full"}, {"retry", true}});
     case ErrorCode::kConflict:
-      throw RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
-                       Json{{"reason", "duplicate"}, {"message", error.message()}});
+      return RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
+                        Json{{"reason", "duplicate"}, {"message", error.message()}});
     case ErrorCode::kInvalidInput:
     case ErrorCode::kVerificationFailed:
     case ErrorCode::kNotFound:
     case ErrorCode::kUnsupported:
-      throw RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
-                       Json{{"reason", "invalid"}, {"message", error.message()}});
+      return RpcFailure(rpc_error::kTransactionRejected, "transaction rejected: " + error.message(),
+                        Json{{"reason", "invalid"}, {"message", error.message()}});
     case ErrorCode::kIo:
     case ErrorCode::kCorruption:
     case ErrorCode::kUnavailable:
       break;
   }
-  throw failure_from(error);
+  return failure_from(error);
+}
+
+// Every tx_submit of a batch in one hand-off to the node, and one wait: a
+// wait per entry cost a round trip between an RPC worker and the
+// verification pool per transaction.
+std::vector<Outcome> submit_all(std::span<const Params> calls, CallContext& c) {
+  std::vector<std::optional<Outcome>> outcomes(calls.size());
+  std::vector<Bytes> encoded;
+  std::vector<std::size_t> positions;  // of encoded's entries in calls
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    try {
+      encoded.push_back(calls[i].hex("tx", ledger::kMaxTransactionSize));
+      positions.push_back(i);
+    } catch (const RpcFailure& failure) {
+      outcomes[i] = failure;
+    }
+  }
+  if (!encoded.empty()) {
+    auto done = std::make_shared<std::promise<std::vector<Result<Digest>>>>();
+    auto answer = done->get_future();
+    c.backend().submit_batch(std::move(encoded), [done](std::vector<Result<Digest>> results) {
+      done->set_value(std::move(results));
+    });
+    if (answer.wait_for(kSubmitTimeout) != std::future_status::ready) {
+      for (std::size_t i : positions) {
+        outcomes[i] = RpcFailure(rpc_error::kInternal,
+                                 "the node did not answer in time; it may be stopping");
+      }
+    } else {
+      std::vector<Result<Digest>> results = answer.get();
+      TC_ASSERT_MSG(results.size() == positions.size(), "one admission result per transaction");
+      for (std::size_t j = 0; j < positions.size(); ++j) {
+        outcomes[positions[j]] = submission_outcome(results[j]);
+      }
+    }
+  }
+  std::vector<Outcome> out;
+  out.reserve(calls.size());
+  for (std::optional<Outcome>& outcome : outcomes) out.push_back(std::move(*outcome));
+  return out;
+}
+
+Json submit(const Params& p, CallContext& c) {
+  Outcome outcome = std::move(submit_all(std::span(&p, 1), c).front());
+  if (auto* failure = std::get_if<RpcFailure>(&outcome)) throw std::move(*failure);
+  return std::move(std::get<Json>(outcome));
 }
 
 Json get_transaction(const Params& p, CallContext& c) {
@@ -530,6 +570,37 @@ Json unsubscribe(const Params& p, CallContext& c) {
 
 }  // namespace
 
+// Backends without a batch path (test doubles) admit one at a time.
+void Backend::submit_batch(std::vector<Bytes> encoded,
+                           std::function<void(std::vector<Result<Digest>>)> done) {
+  struct Pending {
+    std::mutex mutex;
+    std::vector<std::optional<Result<Digest>>> results;
+    std::size_t left = 0;
+    std::function<void(std::vector<Result<Digest>>)> done;
+  };
+  if (encoded.empty()) {
+    done({});
+    return;
+  }
+  auto pending = std::make_shared<Pending>();
+  pending->results.resize(encoded.size());
+  pending->left = encoded.size();
+  pending->done = std::move(done);
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    submit(std::move(encoded[i]), [pending, i](Result<Digest> result) {
+      std::vector<Result<Digest>> all;
+      {
+        std::lock_guard lock(pending->mutex);
+        pending->results[i] = std::move(result);
+        if (--pending->left > 0) return;
+        for (auto& r : pending->results) all.push_back(std::move(*r));
+      }
+      pending->done(std::move(all));
+    });
+  }
+}
+
 const std::vector<Method>& all_methods() {
   static const std::vector<Method> methods = {
       {"chain_getStatus", false, {}, get_status},
@@ -541,7 +612,7 @@ const std::vector<Method>& all_methods() {
        false,
        {"fromHeight", "toHeight"},
        get_validator_set_changes},
-      {"tx_submit", false, {"tx"}, submit},
+      {"tx_submit", false, {"tx"}, submit, submit_all},
       {"tx_get", true, {"hash"}, get_transaction},
       {"tx_getReceipt", true, {"hash"}, get_receipt},
       {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},

@@ -273,3 +273,56 @@ TEST_CASE("validator-set changes come with their certified headers", "[rpc][proo
   Json paged = live.call("chain_getValidatorSetChanges", {{"fromHeight", 1}, {"toHeight", 1}});
   CHECK(paged["result"]["changes"].empty());
 }
+
+TEST_CASE("a batch of submissions is answered entry by entry, in its order", "[rpc][submit]") {
+  // The node admits a batch's transactions together; the replies must still
+  // be what submitting them one after another gives.
+  LiveNode live;
+  auto make = [&](const std::string& id) {
+    ledger::AssetRegisterPayload asset;
+    asset.asset_id = id;
+    return live.make("provider-acme", ledger::TxKind::kAssetRegister, asset);
+  };
+  ledger::Transaction a = make("asset-b1");
+  ledger::Transaction b = make("asset-b2");
+  ledger::Transaction c = make("asset-b3");
+  ledger::Transaction forged = make("asset-b4");
+  forged.nonce += 1000;  // the signature no longer covers the content
+  auto submit = [](const Json& id, const ledger::Transaction& tx) {
+    return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tx_submit"},
+                {"params", {{"tx", to_hex(ledger::encode(tx))}}}};
+  };
+  Json batch = Json::array({
+      submit(1, a),
+      submit(2, a),  // the same transaction again: the first one wins
+      Json{{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tx_submit"}, {"params", {{"tx", "0g"}}}},
+      submit(4, forged),
+      Json{{"jsonrpc", "2.0"}, {"id", 5}, {"method", "chain_getStatus"}},
+      submit(6, b),
+      Json{{"jsonrpc", "2.0"}, {"method", "tx_submit"},
+           {"params", {{"tx", to_hex(ledger::encode(c))}}}},  // a notification
+  });
+  HttpReply reply = live.post(batch.dump());
+  Json replies = Json::parse(reply.body);
+  REQUIRE(replies.is_array());
+  REQUIRE(replies.size() == 6);
+  CHECK(replies[0]["id"] == 1);
+  CHECK(replies[0]["result"]["hash"] == to_hex(ledger::transaction_hash(a)));
+  CHECK(replies[1]["id"] == 2);
+  CHECK(replies[1]["error"]["code"] == -32000);
+  CHECK(replies[1]["error"]["data"]["reason"] == "duplicate");
+  CHECK(replies[2]["id"] == 3);
+  CHECK(replies[2]["error"]["code"] == -32602);
+  CHECK(replies[2]["error"]["data"]["param"] == "tx");
+  CHECK(replies[3]["id"] == 4);
+  CHECK(replies[3]["error"]["code"] == -32000);
+  CHECK(replies[3]["error"]["data"]["reason"] == "invalid");
+  CHECK(replies[4]["id"] == 5);
+  CHECK(replies[4].contains("result"));
+  CHECK(replies[5]["id"] == 6);
+  CHECK(replies[5]["result"]["hash"] == to_hex(ledger::transaction_hash(b)));
+  // The notification was admitted too, though nothing answered it.
+  live.wait_committed(ledger::transaction_hash(a));
+  live.wait_committed(ledger::transaction_hash(b));
+  live.wait_committed(ledger::transaction_hash(c));
+}
