@@ -2,6 +2,8 @@
 // see audit.h and docs/audit.md.
 #include "cli/audit.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -28,7 +30,7 @@ namespace {
 // A receipt, changes document or proof is small; a changes document of a
 // long-lived chain with many changes stays far below this.
 constexpr std::size_t kMaxJsonFileBytes = 64 << 20;
-constexpr std::uint64_t kVerifyChunk = 256;
+constexpr std::uint64_t kVerifyChunk = 32;  // blocks read and matched to keys at a time
 
 // Transaction signatures are the audit's bottleneck: they are checked ahead
 // of execution on every core, and execution then skips the ones that verified
@@ -68,23 +70,47 @@ SignatureJob make_job(const ledger::Transaction& tx, Bytes key, KeyCache& keys) 
   return {&tx, Digest{}, std::move(key), public_key};
 }
 
-void preverify(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
-               node::VerifiedSignatures& verified) {
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      SignatureJob& job = jobs[i];
+// Verifies `jobs` on threads of its own, from construction until join():
+// the caller's thread is free meanwhile (to prepare the next jobs).
+class Verifiers {
+ public:
+  Verifiers(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
+            node::VerifiedSignatures& verified)
+      : jobs_(jobs), progress_(progress), verified_(verified) {
+    for (unsigned t = 0; t < std::max(1u, threads); ++t) threads_.emplace_back([this] { work(); });
+  }
+  ~Verifiers() { join(); }
+  Verifiers(const Verifiers&) = delete;
+  Verifiers& operator=(const Verifiers&) = delete;
+
+  void join() {
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void work() {
+    for (std::size_t i = next_++; i < jobs_.size(); i = next_++) {
+      SignatureJob& job = jobs_[i];
       job.hash = ledger::transaction_hash(*job.tx);
       if (job.public_key && ledger::verify_signature(*job.tx, *job.public_key)) {
-        verified.remember(job.hash, job.key);
+        verified_.remember(job.hash, job.key);
       }
-      if (progress) progress->advance();
+      if (progress_) progress_->advance();
     }
-  };
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
-  work();
-  for (std::thread& w : workers) w.join();
+  }
+
+  std::vector<SignatureJob>& jobs_;
+  Progress* progress_;
+  node::VerifiedSignatures& verified_;
+  std::atomic<std::size_t> next_{0};
+  std::vector<std::thread> threads_;
+};
+
+void preverify(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
+               node::VerifiedSignatures& verified) {
+  Verifiers(jobs, threads, progress, verified).join();
 }
 
 // The key `state` says signs for tx's sender at `height`, if it names one.
@@ -394,30 +420,43 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
   }
   node::VerifiedSignatures signatures(total + 1);
   {
-    std::vector<ledger::Block> blocks;
-    std::vector<SignatureJob> jobs;
+    // Two chunks in flight: one verifying while the next is read and
+    // matched to its senders' keys on this thread.
+    std::array<std::vector<ledger::Block>, 2> blocks;
+    std::array<std::vector<SignatureJob>, 2> jobs;
     KeyCache keys;
     auto snapshot = s.snapshot();
     if (!snapshot) return snapshot.error();
     auto progress = Progress::on_stderr("signatures", total, "tx");
-    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk) {
-      std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
-      blocks.clear();
-      jobs.clear();
+    auto prepare = [&](std::uint64_t from, std::size_t slot) -> Status {
+      const std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
+      blocks[slot].clear();
+      jobs[slot].clear();
       for (std::uint64_t h = from; h <= to; ++h) {
         auto block = s.block(h);
         if (!block) return block.error();
-        blocks.push_back(std::move(*block));
+        blocks[slot].push_back(std::move(*block));
       }
-      for (const ledger::Block& block : blocks) {
+      for (const ledger::Block& block : blocks[slot]) {
         for (const ledger::Transaction& tx : block.transactions) {
           if (auto key = key_of(**snapshot, tx, block.header.height)) {
-            jobs.push_back(make_job(tx, std::move(*key), keys));
+            jobs[slot].push_back(make_job(tx, std::move(*key), keys));
           }
         }
       }
-      preverify(jobs, worker_count(options.threads), options.progress ? &progress : nullptr,
-                signatures);
+      return {};
+    };
+    if (tip > 0) {
+      if (Status s1 = prepare(1, 0); !s1) return s1.error();
+    }
+    std::size_t slot = 0;
+    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk, slot ^= 1) {
+      Verifiers verifiers(jobs[slot], worker_count(options.threads),
+                          options.progress ? &progress : nullptr, signatures);
+      Status next;
+      if (from + kVerifyChunk <= tip) next = prepare(from + kVerifyChunk, slot ^ 1);
+      verifiers.join();
+      if (!next) return next.error();
     }
   }
 
