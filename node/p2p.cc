@@ -117,7 +117,8 @@ class PeerNetwork::Impl : public std::enable_shared_from_this<PeerNetwork::Impl>
         config_(config),
         identity_(std::move(identity)),
         callbacks_(std::move(callbacks)),
-        acceptor_(asio::make_strand(io)) {}
+        acceptor_(asio::make_strand(io)),
+        dial_strand_(asio::make_strand(io)) {}
 
   Status start();
   void stop();
@@ -161,6 +162,10 @@ class PeerNetwork::Impl : public std::enable_shared_from_this<PeerNetwork::Impl>
   PeerIdentity identity_;
   P2pCallbacks callbacks_;
   tcp::acceptor acceptor_;
+  // Every dial timer is used on this strand only: a timer is not
+  // thread-safe, and two connections to one peer closing at once on
+  // different threads both schedule its redial.
+  asio::strand<asio::io_context::executor_type> dial_strand_;
   Endpoint bound_;
   std::atomic<bool> stopped_{false};
 
@@ -319,6 +324,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto frame = queue_.front();
     asio::async_write(stream_, asio::buffer(*frame),
                       [self = shared_from_this(), frame](boost::system::error_code ec, std::size_t) {
+                        // A write that completed just before shutdown() ran:
+                        // the queue is cleared already, nothing to pop.
+                        if (self->closed_) return;
                         if (ec) return self->shutdown("write failed: " + ec.message());
                         self->queued_bytes_ -= frame->size();
                         self->queue_.pop_front();
@@ -387,7 +395,7 @@ Status PeerNetwork::Impl::start() {
   std::lock_guard lock(mutex_);
   for (const PeerAddress& peer : config_.p2p.peers) {
     if (peer.node_id == identity_.node_id) continue;
-    dialers_.push_back({peer, std::make_unique<asio::steady_timer>(io_), 0, false});
+    dialers_.push_back({peer, std::make_unique<asio::steady_timer>(dial_strand_), 0, false});
   }
   for (std::size_t i = 0; i < dialers_.size(); ++i) schedule_dial(i, 0);
   return {};
@@ -402,7 +410,9 @@ void PeerNetwork::Impl::stop() {
   std::vector<std::shared_ptr<Connection>> all;
   {
     std::lock_guard lock(mutex_);
-    for (auto& dialer : dialers_) dialer.timer->cancel();
+    asio::post(dial_strand_, [self = shared_from_this()] {
+      for (auto& dialer : self->dialers_) dialer.timer->cancel();
+    });
     for (auto& [id, connection] : peers_) all.push_back(connection);
     for (const auto& connection : pending_) all.push_back(connection);
   }
@@ -439,10 +449,13 @@ void PeerNetwork::Impl::accept() {
 }
 
 void PeerNetwork::Impl::schedule_dial(std::size_t index, std::uint64_t delay_ms) {
-  Dialer& dialer = dialers_[index];
-  dialer.timer->expires_after(std::chrono::milliseconds(delay_ms));
-  dialer.timer->async_wait([self = shared_from_this(), index](boost::system::error_code ec) {
-    if (!ec && !self->stopped_) self->dial(index);
+  asio::post(dial_strand_, [self = shared_from_this(), index, delay_ms] {
+    if (self->stopped_) return;
+    asio::steady_timer& timer = *self->dialers_[index].timer;
+    timer.expires_after(std::chrono::milliseconds(delay_ms));
+    timer.async_wait([self, index](boost::system::error_code ec) {
+      if (!ec && !self->stopped_) self->dial(index);
+    });
   });
 }
 
