@@ -37,7 +37,8 @@ void add_submit_options(CLI::App& command, SubmitOptions& options) {
   command.add_option("--expires-in", options.expires_in,
                      "Blocks from the current height after which the transaction is void")
       ->capture_default_str();
-  command.add_flag("--no-wait{false}", options.wait, "Return once the node admits it");
+  command.add_flag_callback("--no-wait", [&options] { options.wait = false; },
+                            "Return once the node admits it");
   command.add_option_function<std::uint64_t>(
              "--timeout", [&options](std::uint64_t s) { options.timeout = std::chrono::seconds(s); },
              "Seconds to wait for the receipt (default 60)");
