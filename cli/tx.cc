@@ -361,8 +361,12 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
                        std::ostream& err) {
   auto key = require_key(options.remote, "signing a transaction");
   if (!key) return report_error(err, key.error());
-  auto client = connect(options.remote);
+  // The key is loaded once, above: the client signs its reads with it.
+  RemoteOptions remote = options.remote;
+  remote.key.clear();
+  auto client = connect(remote);
   if (!client) return report_error(err, client.error());
+  client->authenticate(*participant_of(options.remote), *key);
   auto status = client->status();
   if (!status) return report_error(err, status.error());
 
@@ -386,9 +390,10 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
   tx.expiry_height = status->value("height", std::uint64_t{0}) + options.expires_in;
   tx.suite = *suite;
   ledger::sign(tx, *key);
-  const std::string hash = to_hex(ledger::transaction_hash(tx));
+  const Bytes encoded = ledger::encode(tx);
+  const std::string hash = to_hex(ledger::transaction_hash(tx.suite, encoded));
 
-  auto submitted = client->call("tx_submit", {{"tx", to_hex(ledger::encode(tx))}});
+  auto submitted = client->call("tx_submit", {{"tx", to_hex(encoded)}});
   if (!submitted) return report_error(err, submitted.error().with_context("submitting " + hash));
   if (!options.wait) {
     if (options.remote.output == OutputFormat::kJson) {
