@@ -45,6 +45,7 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
   // validator-changes get
   static ValidatorChangesOptions changes;
   auto* changes_cmd = app.add_subcommand("validator-changes", "Validator-set changes of a chain");
+  changes_cmd->footer("Example:\n  tracectl validator-changes get --key keys/auditor-1.pem --out changes.json");
   changes_cmd->require_subcommand(1);
   auto* changes_get = changes_cmd->add_subcommand(
       "get", "Save every validator-set change since genesis, certified, for offline verification");
@@ -83,6 +84,7 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
 
   // audit verify / audit report
   auto* audit = app.add_subcommand("audit", "Full-chain audit and audit reports");
+  audit->footer("Examples:\n  tracectl audit verify --data-dir backup-2026-01-01\n  tracectl audit report --trade trade-1 --format html --out trade-1.html --key keys/auditor-1.pem --genesis genesis.json");
   audit->require_subcommand(1);
   static AuditVerifyOptions audit_verify_options;
   auto* audit_verify_cmd = audit->add_subcommand(
@@ -153,6 +155,7 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
 
   // backup create / restore
   auto* backup = app.add_subcommand("backup", "Back up and restore a node's data");
+  backup->footer("Examples:\n  tracectl backup create --home ~/.tracechain --out backup-2026-01-01\n  tracectl backup restore --backup backup-2026-01-01 --home ./restored");
   backup->require_subcommand(1);
   static BackupCreateOptions create;
   auto* create_cmd = backup->add_subcommand(

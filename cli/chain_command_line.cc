@@ -85,6 +85,7 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
 
   // governance
   auto* governance = app.add_subcommand("governance", "Propose and approve governance changes");
+  governance->footer("Example:\n  tracectl governance approve --key keys/regulator.pem --proposal admit-acme2");
   governance->require_subcommand(1);
   add_tx(*governance, exit_code, "propose", "Propose a change (signed by a governor)",
          K::kGovernancePropose,
@@ -128,6 +129,7 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
 
   // assets
   auto* asset = app.add_subcommand("asset", "Register and review data assets; read their history");
+  asset->footer("Examples:\n  tracectl asset register --key keys/provider-acme.pem --asset weather-2026 --content @data.csv ...\n  tracectl asset history weather-2026 --key keys/auditor-1.pem");
   asset->require_subcommand(1);
   add_tx(*asset, exit_code, "register", "Register a data asset (providers)", K::kAssetRegister,
          {{"asset", "Asset id (new, unique)"},
@@ -159,6 +161,7 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
 
   // trades
   auto* trade = app.add_subcommand("trade", "Run a trade through its lifecycle");
+  trade->footer("Example:\n  tracectl trade create --key keys/buyer-bank.pem --trade trade-1 --asset weather-2026 --terms @terms.pdf\nEach subcommand's --help lists its options and who signs it.");
   trade->require_subcommand(1);
   const Arg trade_id{"trade", "Trade id"};
   add_tx(*trade, exit_code, "create", "Request a trade of an asset (buyers)", K::kTradeCreate,
@@ -249,6 +252,7 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
   }
   {
     auto* receipt = app.add_subcommand("receipt", "Self-contained receipts for offline checks");
+  receipt->footer("Example:\n  tracectl receipt get ed5943e1… --key keys/buyer-bank.pem --out r.json");
     receipt->require_subcommand(1);
     auto options = std::make_shared<ReceiptGetOptions>();
     auto* get = receipt->add_subcommand(

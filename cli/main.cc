@@ -13,13 +13,15 @@ int main(int argc, char** argv) {
   CLI::App app{"tracectl: keys, transactions, verification and audit tools for a tracechain ledger"};
   app.require_subcommand(1);
   app.footer("Examples:\n"
-             "  tracectl demo\n"
              "  tracectl init --home ~/.tracechain\n"
-             "  tracectl testnet init --validators 4 --out ./testnet\n"
-             "  tracectl keys generate --suite sm2-sm3 --out alice.pem\n"
-             "  tracectl keys show --key alice.pem\n\n"
-             "Exit codes: 0 ok, 1 verification failed, 2 usage or input error, "
-             "3 node unreachable.");
+             "  tracectl status --node http://127.0.0.1:26657\n"
+             "  tracectl asset register --key keys/provider-acme.pem --asset weather-2026 ...\n"
+             "  tracectl trail trade-1 --key keys/auditor-1.pem --genesis genesis.json\n"
+             "  tracectl receipt get TX_HASH --key keys/buyer-bank.pem --out r.json\n"
+             "  tracectl verify r.json --genesis genesis.json\n"
+             "  tracectl audit verify --data-dir ~/.tracechain/data\n\n"
+             "Every subcommand's --help has its own example. Exit codes: 0 ok, 1 verification "
+             "failed, 2 usage or input error, 3 node unreachable.");
 
   int exit_code = 0;
   cli::add_setup_commands(app, exit_code);

@@ -41,6 +41,7 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
 
   // keys
   auto* keys = app.add_subcommand("keys", "Generate and inspect participant keys");
+  keys->footer("Examples:\n  tracectl keys generate --suite p256-sha256 --out alice.pem\n  tracectl keys show --key alice.pem");
   keys->require_subcommand(1);
 
   static std::string generate_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));
@@ -85,6 +86,7 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
 
   // testnet init
   auto* testnet = app.add_subcommand("testnet", "Local multi-node consortiums");
+  testnet->footer("Example:\n  tracectl testnet init --validators 4 --out ./testnet && deploy/testnet.sh start ./testnet");
   testnet->require_subcommand(1);
   static cli::TestnetOptions testnet_options;
   static std::string testnet_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));
