@@ -6,9 +6,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -74,9 +76,8 @@ SignatureJob make_job(const ledger::Transaction& tx, Bytes key, KeyCache& keys) 
 // the caller's thread is free meanwhile (to prepare the next jobs).
 class Verifiers {
  public:
-  Verifiers(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
-            node::VerifiedSignatures& verified)
-      : jobs_(jobs), progress_(progress), verified_(verified) {
+  Verifiers(std::vector<SignatureJob>& jobs, unsigned threads, node::VerifiedSignatures& verified)
+      : jobs_(jobs), verified_(verified) {
     for (unsigned t = 0; t < std::max(1u, threads); ++t) threads_.emplace_back([this] { work(); });
   }
   ~Verifiers() { join(); }
@@ -97,20 +98,18 @@ class Verifiers {
       if (job.public_key && ledger::verify_signature(*job.tx, *job.public_key)) {
         verified_.remember(job.hash, job.key);
       }
-      if (progress_) progress_->advance();
     }
   }
 
   std::vector<SignatureJob>& jobs_;
-  Progress* progress_;
   node::VerifiedSignatures& verified_;
   std::atomic<std::size_t> next_{0};
   std::vector<std::thread> threads_;
 };
 
-void preverify(std::vector<SignatureJob>& jobs, unsigned threads, Progress* progress,
+void preverify(std::vector<SignatureJob>& jobs, unsigned threads,
                node::VerifiedSignatures& verified) {
-  Verifiers(jobs, threads, progress, verified).join();
+  Verifiers(jobs, threads, verified).join();
 }
 
 // The key `state` says signs for tx's sender at `height`, if it names one.
@@ -354,6 +353,104 @@ int verify_consistency(const VerifyConsistencyOptions& options, std::ostream& ou
 
 // ------------------------------------------------------ full-chain audit
 
+namespace {
+
+// A height that only grows, and waiting for it: how the audit's threads hand
+// blocks to one another. stop() releases every waiter for good.
+class Watermark {
+ public:
+  void advance(std::uint64_t height) {
+    {
+      std::lock_guard lock(mutex_);
+      value_ = std::max(value_, height);
+    }
+    changed_.notify_all();
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+    }
+    changed_.notify_all();
+  }
+  // True once the height is reached; false when stopped short of it.
+  bool wait_for(std::uint64_t height) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return value_ >= height || stopped_; });
+    return value_ >= height;
+  }
+  std::uint64_t value() const {
+    std::lock_guard lock(mutex_);
+    return value_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t value_ = 0;
+  bool stopped_ = false;
+};
+
+// What one of the audit's checks found wrong, at a height when it names one.
+struct Finding {
+  std::optional<std::uint64_t> height;
+  std::string message;
+};
+
+// The first finding by height; at one height the structure's (listed first).
+// Findings without a height (the final state, the tip) come last.
+std::optional<Finding> first_finding(std::initializer_list<const std::optional<Finding>*> all) {
+  std::optional<Finding> first;
+  for (const std::optional<Finding>* f : all) {
+    if (!*f) continue;
+    std::uint64_t h = (*f)->height.value_or(UINT64_MAX);
+    if (!first || h < first->height.value_or(UINT64_MAX)) first = **f;
+  }
+  return first;
+}
+
+// A failure at `height`, named by it unless the message already names one.
+Finding at_height(std::uint64_t height, const std::string& message) {
+  if (auto named = height_in(message)) return Finding{named, message};
+  return Finding{height, "block " + std::to_string(height) + ": " + message};
+}
+
+// The structure of blocks [1, tip] in chunks, block by block inside a failed
+// chunk to name it; stops past `limit`.
+std::optional<Finding> check_structure(const storage::BlockStore& s, std::uint64_t tip,
+                                       const std::atomic<std::uint64_t>& limit,
+                                       Watermark& done) {
+  for (std::uint64_t from = 1; from <= tip && from <= limit; from += kVerifyChunk) {
+    std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
+    auto report = storage::verify_chain(s, from, to);
+    if (!report) {
+      for (std::uint64_t h = from; h <= to; ++h) {
+        auto one = storage::verify_chain(s, h, h);
+        if (!one) return at_height(h, one.error().message());
+      }
+      return Finding{std::nullopt, report.error().message()};
+    }
+    done.advance(to);
+  }
+  return std::nullopt;
+}
+
+void lower(std::atomic<std::uint64_t>& limit, std::uint64_t height) {
+  std::uint64_t current = limit.load();
+  while (height < current && !limit.compare_exchange_weak(current, height)) {
+  }
+}
+
+}  // namespace
+
+// The three checks run side by side: the structure on a thread of its own;
+// the signatures, read and matched to keys on this thread and verified on
+// every core; and re-execution on a thread of its own, which takes a block
+// once its signatures are checked (so it skips verifying them again) and
+// keeps the signature checks at most a window ahead of it (so memory stays
+// bounded). A failure at a height lowers `limit`: every check still covers
+// the heights up to it, so the finding reported, the lowest, does not depend
+// on which thread got there first.
 Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostream&) {
   auto start = std::chrono::steady_clock::now();
   fs::path db = database_of(options.data_dir);
@@ -381,60 +478,100 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
     return store.error().with_context(db.string());
   }
   const storage::BlockStore& s = store->store();
-  std::uint64_t tip = s.height();
+  const std::uint64_t tip = s.height();
+  auto snapshot = s.snapshot();
+  if (!snapshot) return snapshot.error();
 
-  // 1. Structure: hash chain, certificates, roots, index, log; in chunks for
-  // the progress bar, and block by block inside a failed chunk to name it.
-  {
-    auto progress = Progress::on_stderr("structure", tip, "blocks");
-    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk) {
-      std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
-      auto report = storage::verify_chain(s, from, to);
-      if (!report) {
-        for (std::uint64_t h = from; h <= to; ++h) {
-          auto one = storage::verify_chain(s, h, h);
-          if (one) continue;
-          std::string message = one.error().message();
-          if (height_in(message)) {
-            outcome.failure = message;
-            outcome.failed_height = height_in(message);
-          } else {
-            fail(outcome, h, message);
-          }
-          return outcome;
-        }
-        outcome.failure = report.error().message();
-        return outcome;
-      }
-      if (options.progress) progress.advance(to - from + 1);
+  std::atomic<std::uint64_t> limit{tip};
+  Watermark structured;  // blocks whose structure checked out
+  Watermark signed_up_to;  // blocks whose signatures were checked
+  Watermark replayed;  // blocks re-executed
+  std::atomic<std::uint64_t> replayed_tx{0};
+  const std::size_t chunk_tx = std::max<std::size_t>(1, options.chunk_transactions);
+  const std::uint64_t ahead_tx = options.ahead_transactions;
+  // Holds what is checked and not yet re-executed: the window and the two
+  // chunks in flight, each of which may overshoot by a block. (A block
+  // larger than kRoomPerBlock only costs verifying some signatures twice.)
+  constexpr std::size_t kRoomPerBlock = 65'536;
+  node::VerifiedSignatures signatures(ahead_tx + 2 * (chunk_tx + kRoomPerBlock) + chunk_tx);
+
+  // One progress line: blocks both the structure and re-execution passed.
+  auto progress = Progress::on_stderr("audit", tip, "blocks");
+  std::mutex shown_mutex;
+  std::uint64_t shown = 0;
+  auto show = [&] {
+    if (!options.progress) return;
+    std::lock_guard lock(shown_mutex);
+    std::uint64_t both = std::min(structured.value(), replayed.value());
+    if (both > shown) progress.advance(both - shown);
+    shown = std::max(shown, both);
+  };
+
+  std::optional<Finding> structure_finding;
+  std::thread structure_thread([&] {
+    structure_finding = check_structure(s, tip, limit, structured);
+    if (structure_finding) lower(limit, structure_finding->height.value_or(0));
+    structured.advance(tip);  // past a finding there is nothing more to wait for
+    show();
+  });
+
+  std::optional<Finding> replay_finding;
+  std::thread replay_thread([&] {
+    storage::ReplayHooks hooks;
+    bool stopped = false;
+    hooks.before = [&](std::uint64_t height) {
+      stopped = height > limit || !signed_up_to.wait_for(height);
+      return !stopped;
+    };
+    hooks.after = [&](std::uint64_t height, std::size_t transactions) {
+      replayed_tx += transactions;
+      replayed.advance(height);
+      show();
+    };
+    auto replay = storage::replay_chain(s, *genesis, signatures, hooks);
+    if (!replay && !stopped) {
+      replay_finding = Finding{height_in(replay.error().message()), replay.error().message()};
+      lower(limit, replay_finding->height.value_or(tip));
+    } else if (replay) {
+      outcome.blocks = replay->blocks;
+      outcome.transactions = replay->transactions;
     }
-  }
+    replayed.stop();  // the signature checks wait on it
+  });
 
-  // 2. Every transaction signature, in parallel, against the keys the final
-  // state records for each height (a participant's earlier keys stay there).
-  std::uint64_t total = 0;
-  if (tip > 0) {
-    auto header = s.header(tip);
-    if (!header) return header.error();
-    total = header->log_size;
-  }
-  node::VerifiedSignatures signatures(total + 1);
-  {
-    // Two chunks in flight: one verifying while the next is read and
-    // matched to its senders' keys on this thread.
+  // Chunks of blocks: one verifying while the next is read and matched to its
+  // senders' keys here, and never more than a window ahead of re-execution.
+  // A block that does not read is a finding, as it would be for the others.
+  std::optional<Finding> read_finding;
+  auto join_all = [&] {
+    signed_up_to.stop();
+    replay_thread.join();
+    structure_thread.join();
+  };
+  try {
     std::array<std::vector<ledger::Block>, 2> blocks;
     std::array<std::vector<SignatureJob>, 2> jobs;
     KeyCache keys;
-    auto snapshot = s.snapshot();
-    if (!snapshot) return snapshot.error();
-    auto progress = Progress::on_stderr("signatures", total, "tx");
-    auto prepare = [&](std::uint64_t from, std::size_t slot) -> Status {
-      const std::uint64_t to = std::min(tip, from + kVerifyChunk - 1);
+    std::uint64_t prepared_tx = 0;
+    // Reads blocks from `from` until the chunk is full; returns the last read.
+    auto prepare = [&](std::uint64_t from, std::size_t slot) -> std::uint64_t {
       blocks[slot].clear();
       jobs[slot].clear();
-      for (std::uint64_t h = from; h <= to; ++h) {
+      // Waits only for what re-execution can reach: the blocks already signed.
+      std::uint64_t ahead = prepared_tx > ahead_tx ? prepared_tx - ahead_tx : 0;
+      while (replayed_tx < ahead && replayed.value() < signed_up_to.value()) {
+        if (!replayed.wait_for(replayed.value() + 1)) break;
+      }
+      std::uint64_t h = from;
+      std::size_t count = 0;
+      for (; h <= tip && h < from + kVerifyChunk && count < chunk_tx; ++h) {
         auto block = s.block(h);
-        if (!block) return block.error();
+        if (!block) {
+          read_finding = at_height(h, block.error().message());
+          lower(limit, h);
+          break;
+        }
+        count += block->transactions.size();
         blocks[slot].push_back(std::move(*block));
       }
       for (const ledger::Block& block : blocks[slot]) {
@@ -444,31 +581,34 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
           }
         }
       }
-      return {};
+      prepared_tx += count;
+      return h - 1;
     };
-    if (tip > 0) {
-      if (Status s1 = prepare(1, 0); !s1) return s1.error();
-    }
-    std::size_t slot = 0;
-    for (std::uint64_t from = 1; from <= tip; from += kVerifyChunk, slot ^= 1) {
-      Verifiers verifiers(jobs[slot], worker_count(options.threads),
-                          options.progress ? &progress : nullptr, signatures);
-      Status next;
-      if (from + kVerifyChunk <= tip) next = prepare(from + kVerifyChunk, slot ^ 1);
+    std::uint64_t from = 1;
+    std::uint64_t to = tip > 0 ? prepare(1, 0) : 0;
+    for (std::size_t slot = 0; from <= to && from <= limit; slot ^= 1) {
+      Verifiers verifiers(jobs[slot], worker_count(options.threads), signatures);
+      std::uint64_t last = to;
+      if (last < tip && !read_finding) to = prepare(last + 1, slot ^ 1);
       verifiers.join();
-      if (!next) return next.error();
+      signed_up_to.advance(last);
+      from = last + 1;
     }
+  } catch (...) {  // a state read that throws: stop the others before leaving
+    lower(limit, 0);
+    join_all();
+    throw;
   }
+  join_all();
+  progress.finish();
 
-  // 3. Re-execution from genesis: state roots, receipts, tip and final state.
-  auto replayed = storage::replay_chain(s, *genesis, signatures);
-  if (!replayed) {
-    outcome.failure = replayed.error().message();
-    outcome.failed_height = height_in(outcome.failure);
+  if (auto finding = first_finding({&structure_finding, &read_finding, &replay_finding})) {
+    outcome.failure = finding->message;
+    outcome.failed_height = finding->height;
+    outcome.blocks = 0;
+    outcome.transactions = 0;
     return outcome;
   }
-  outcome.blocks = replayed->blocks;
-  outcome.transactions = replayed->transactions;
   outcome.height = tip;
   if (tip > 0) {
     auto header = s.header(tip);
@@ -516,7 +656,7 @@ class RemoteAuditor {
       }
     }
     signatures_ = std::make_unique<node::VerifiedSignatures>(jobs.size() + 1);
-    preverify(jobs, threads, nullptr, *signatures_);
+    preverify(jobs, threads, *signatures_);
     for (std::size_t i = 0; i < fetched.size(); ++i) {
       if (!check_block(first_height + i, fetched[i], outcome)) return false;
       progress.advance();

@@ -68,6 +68,11 @@ struct AuditVerifyOptions {
   unsigned threads = 0;        // signature workers; 0: one per core
   std::uint64_t batch = 16;    // blocks per RPC batch
   bool progress = true;
+  // --data-dir: signatures are checked in chunks of about this many
+  // transactions, at most `ahead_transactions` ahead of re-execution (what
+  // bounds the memory of the checked-signature cache).
+  std::size_t chunk_transactions = 32'768;
+  std::uint64_t ahead_transactions = 131'072;
 };
 
 // What an audit found: counts, time, and the first inconsistency if any.

@@ -211,7 +211,8 @@ Result<VerifyReport> verify_chain(const BlockStore& store, const VerifyOptions& 
 }
 
 Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis& genesis,
-                                  const ledger::SignatureChecker& checker) {
+                                  const ledger::SignatureChecker& checker,
+                                  const ReplayHooks& hooks) {
   const ledger::ChainParams& params = store.params();
   if (ledger::genesis_hash(genesis) != params.genesis_hash) {
     return Error(ErrorCode::kInvalidInput, "the genesis given is not the store's");
@@ -222,14 +223,17 @@ Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis
   VerifyReport report;
   std::uint64_t last = store.height();
   for (std::uint64_t height = 1; height <= last; ++height) {
+    if (hooks.before && !hooks.before(height)) {
+      return Error(ErrorCode::kConflict, "replay stopped before block " + std::to_string(height));
+    }
     auto block = store.block(height);
-    if (!block) return block.error();
+    if (!block) return block.error().with_context("block " + std::to_string(height));
     auto executed = ledger::validate_block(state, tip, *block, checker);
     if (!executed) {
       return disagree(height, "does not re-execute to its header: " + executed.error().message());
     }
     auto receipts = store.receipts(height);
-    if (!receipts) return receipts.error();
+    if (!receipts) return receipts.error().with_context("block " + std::to_string(height));
     if (*receipts != executed->receipts) {
       return disagree(height, "its stored receipts differ from re-execution");
     }
@@ -237,6 +241,7 @@ Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis
     tip = ledger::next_tip(params, block->header, *executed);
     ++report.blocks;
     report.transactions += block->transactions.size();
+    if (hooks.after) hooks.after(height, block->transactions.size());
   }
   if (tip != store.tip()) {
     return Error(ErrorCode::kCorruption, "the store's tip differs from re-execution");

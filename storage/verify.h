@@ -16,6 +16,8 @@
 // Thread-safe as the store's reads are.
 #pragma once
 
+#include <functional>
+
 #include "storage/block_store.h"
 
 namespace tracechain::storage {
@@ -37,9 +39,19 @@ Result<VerifyReport> verify_chain(const BlockStore& store, std::uint64_t from, s
 // The whole chain.
 Result<VerifyReport> verify_chain(const BlockStore& store, const VerifyOptions& options = {});
 
+// Lets a caller pace replay_chain from another thread: `before` runs ahead of
+// each block and may wait (for its signatures to be checked) or stop the
+// replay by returning false; `after` reports each block replayed.
+struct ReplayHooks {
+  std::function<bool(std::uint64_t height)> before;
+  std::function<void(std::uint64_t height, std::size_t transactions)> after;
+};
+
 // Re-executes the chain from `genesis` and compares everything with the store.
+// Stopped by a hook, it fails with kConflict ("stopped before block N").
 Result<VerifyReport> replay_chain(
     const BlockStore& store, const ledger::Genesis& genesis,
-    const ledger::SignatureChecker& checker = ledger::default_signature_checker());
+    const ledger::SignatureChecker& checker = ledger::default_signature_checker(),
+    const ReplayHooks& hooks = {});
 
 }  // namespace tracechain::storage

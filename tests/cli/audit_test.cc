@@ -348,6 +348,57 @@ TEST_CASE("audit verify over a data directory, and a tampered copy", "[cli][audi
   CHECK(out.str().find("FAILED at height 3") != std::string::npos);
 }
 
+// The structure, signature and re-execution checks run side by side, handing
+// blocks over through small windows here; whichever thread gets there first,
+// the finding reported is the lowest, and at one height the structure's.
+TEST_CASE("audit verify hands blocks between its checks in small windows", "[cli][audit]") {
+  Home home(12);
+  cli::AuditVerifyOptions options;
+  options.data_dir = home.data();
+  options.threads = 3;
+  options.chunk_transactions = 1;
+  options.ahead_transactions = 2;
+  options.progress = false;
+  std::ostringstream err;
+  for (int run = 0; run < 3; ++run) {
+    auto outcome = cli::audit_data_dir(options, err);
+    REQUIRE(outcome.ok());
+    INFO(outcome->failure);
+    CHECK(outcome->ok());
+    CHECK(outcome->blocks == 12);
+    CHECK(outcome->transactions == 12);
+  }
+
+  // Block 9's receipt and block 5's transaction: both the structure and
+  // re-execution see each, and the audit names block 5 by its structure.
+  {
+    auto kv = storage::open_rocksdb_kv(home.data());
+    REQUIRE(kv.ok());
+    storage::KvBatch batch;
+    for (storage::Column column : {storage::Column::kReceipts, storage::Column::kTransactions}) {
+      std::vector<std::pair<std::string, Bytes>> entries;
+      REQUIRE((*kv)->scan(column, "", "", [&](std::string_view k, ByteView v) {
+        entries.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
+        return true;
+      }));
+      REQUIRE(entries.size() == 12);
+      auto& [key, value] = entries[column == storage::Column::kReceipts ? 8 : 4];
+      value.back() ^= 0x01;
+      batch.put(column, key, value);
+    }
+    REQUIRE((*kv)->write(batch, true));
+  }
+  for (int run = 0; run < 3; ++run) {
+    auto tampered = cli::audit_data_dir(options, err);
+    REQUIRE(tampered.ok());
+    CHECK_FALSE(tampered->ok());
+    REQUIRE(tampered->failed_height.has_value());
+    CHECK(*tampered->failed_height == 5);
+    CHECK(tampered->failure.rfind("block 5: ", 0) == 0);
+    CHECK(tampered->blocks == 0);
+  }
+}
+
 TEST_CASE("backup create and restore", "[cli][backup]") {
   Home home(4);
   test::TempDir target;
