@@ -122,6 +122,32 @@ std::optional<Bytes> key_of(const ledger::StateView& state, const ledger::Transa
   return *key;
 }
 
+// key_of() on a state that does not change (the store's final state): each
+// sender's record is read and decoded once, not once per transaction.
+class FinalStateKeys {
+ public:
+  explicit FinalStateKeys(const ledger::StateView& state) : state_(state) {}
+
+  std::optional<Bytes> key_of(const ledger::Transaction& tx, std::uint64_t height) {
+    auto it = participants_.find(tx.sender);
+    if (it == participants_.end()) {
+      auto participant = ledger::find_participant(state_, tx.sender);
+      it = participants_
+               .emplace(tx.sender, participant ? std::optional(std::move(*participant))
+                                               : std::nullopt)
+               .first;
+    }
+    if (!it->second) return std::nullopt;
+    const Bytes* key = it->second->key_at(height);
+    if (!key) return std::nullopt;
+    return *key;
+  }
+
+ private:
+  const ledger::StateView& state_;
+  std::unordered_map<std::string, std::optional<ledger::Participant>> participants_;
+};
+
 unsigned worker_count(unsigned requested) {
   if (requested > 0) return requested;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -552,6 +578,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
     std::array<std::vector<ledger::Block>, 2> blocks;
     std::array<std::vector<SignatureJob>, 2> jobs;
     KeyCache keys;
+    FinalStateKeys senders(**snapshot);
     std::uint64_t prepared_tx = 0;
     // Reads blocks from `from` until the chunk is full; returns the last read.
     auto prepare = [&](std::uint64_t from, std::size_t slot) -> std::uint64_t {
@@ -576,7 +603,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
       }
       for (const ledger::Block& block : blocks[slot]) {
         for (const ledger::Transaction& tx : block.transactions) {
-          if (auto key = key_of(**snapshot, tx, block.header.height)) {
+          if (auto key = senders.key_of(tx, block.header.height)) {
             jobs[slot].push_back(make_job(tx, std::move(*key), keys));
           }
         }
