@@ -94,7 +94,7 @@ class BlockExecutor {
  public:
   BlockExecutor(const StateView& base, const ChainTip& tip, const BlockContext& context,
                 const SignatureChecker& checker)
-      : base_(base), state_(&base), tip_(tip), context_(context), checker_(checker) {}
+      : base_(base), memo_(base), state_(&memo_), tip_(tip), context_(context), checker_(checker) {}
 
   Status start() {
     auto params = read_chain_params(base_);
@@ -193,6 +193,7 @@ class BlockExecutor {
 
  private:
   const StateView& base_;
+  MemoizedView memo_;
   StateOverlay state_;
   const ChainTip& tip_;
   const BlockContext& context_;

@@ -29,6 +29,24 @@ void MemoryState::scan(std::string_view prefix,
   }
 }
 
+std::optional<Bytes> MemoizedView::get(std::string_view key) const {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = found_.find(key); it != found_.end()) return it->second;
+  }
+  std::optional<Bytes> value = base_.get(key);
+  if (value) {
+    std::lock_guard lock(mutex_);
+    found_.emplace(std::string(key), *value);
+  }
+  return value;
+}
+
+void MemoizedView::scan(std::string_view prefix,
+                        const std::function<bool(std::string_view, ByteView)>& visit) const {
+  base_.scan(prefix, visit);
+}
+
 void MemoryState::apply(const StateDelta& delta) {
   for (const StateWrite& write : delta) {
     if (write.value) {

@@ -20,6 +20,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -81,6 +83,32 @@ class MemoryState final : public StateView {
 
  private:
   std::map<std::string, Bytes, std::less<>> entries_;
+};
+
+// A view of a state that does not change while the view is used (a block's
+// base during its execution, a snapshot during admission), with every key
+// found read from the base once: execution reads the chain parameters, the
+// policy and the sender's record several times for every transaction. Keys
+// not found are not remembered (a fresh nonce is looked up once and never
+// again). get() may be called from several threads at once.
+class MemoizedView final : public StateView {
+ public:
+  explicit MemoizedView(const StateView& base) : base_(base) {}
+  // Owning the base: it lives as long as this view.
+  explicit MemoizedView(std::shared_ptr<const StateView> base)
+      : owned_(std::move(base)), base_(*owned_) {}
+  MemoizedView(const MemoizedView&) = delete;
+  MemoizedView& operator=(const MemoizedView&) = delete;
+
+  std::optional<Bytes> get(std::string_view key) const override;
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view, ByteView)>& visit) const override;
+
+ private:
+  std::shared_ptr<const StateView> owned_;
+  const StateView& base_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, Bytes, std::less<>> found_;
 };
 
 // Writes stacked on a base view, which is never modified. Reads see the

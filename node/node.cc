@@ -637,7 +637,10 @@ class Node::Impl {
     if (snapshot) {
       std::lock_guard lock(snapshot_mutex_);
       snapshot_height_ = (*snapshot)->height();
-      snapshot_ = std::shared_ptr<const ledger::StateView>(std::move(*snapshot));
+      // Admission reads the parameters, policy and sender of every
+      // transaction from it: each once per commit.
+      snapshot_ = std::make_shared<const ledger::MemoizedView>(
+          std::shared_ptr<const ledger::StateView>(std::move(*snapshot)));
     } else {
       log::error("storage", "cannot take a state snapshot: {}", snapshot.error().message());
     }
