@@ -12,7 +12,7 @@ packages=(
   libcli11-dev
   catch2
   libbenchmark-dev
-  librocksdb-dev
+  librocksdb-dev libjemalloc-dev
   libboost-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev
 )
