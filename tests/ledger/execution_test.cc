@@ -1,6 +1,10 @@
 // Authentication (what never enters a block) and block-level execution rules.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <memory>
+#include <thread>
+
 #include "tests/support/test_chain.h"
 
 using namespace tracechain;
@@ -279,4 +283,61 @@ TEST_CASE("the log and roots grow with every committed transaction", "[ledger][e
   CHECK(chain.blocks().back().header.previous_hash ==
         header_hash(chain.params().hash_algorithm(), chain.blocks()[3].header));
   CHECK(chain.blocks().front().header.previous_hash == genesis_hash(chain.genesis()));
+}
+
+namespace {
+
+// A state that counts the reads reaching it.
+struct CountingState final : StateView {
+  MemoryState inner;
+  mutable std::atomic<int> gets{0};
+
+  std::optional<Bytes> get(std::string_view key) const override {
+    ++gets;
+    return inner.get(key);
+  }
+  void scan(std::string_view prefix,
+            const std::function<bool(std::string_view, ByteView)>& visit) const override {
+    inner.scan(prefix, visit);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a memoized view reads each key found in its base once", "[ledger][state]") {
+  auto base = std::make_shared<CountingState>();
+  base->inner.apply({{"a", Bytes{1}}, {"b", Bytes{2, 2}}});
+  const CountingState& counted = *base;
+  MemoizedView view{std::shared_ptr<const StateView>(base)};
+  base.reset();  // the view keeps its base alive
+
+  CHECK(view.get("a") == Bytes{1});
+  CHECK(view.get("a") == Bytes{1});
+  CHECK(counted.gets == 1);
+  // A key not found is asked for again: nothing is remembered of it.
+  CHECK_FALSE(view.get("z").has_value());
+  CHECK_FALSE(view.get("z").has_value());
+  CHECK(counted.gets == 3);
+
+  std::vector<std::string> keys;
+  view.scan("", [&](std::string_view key, ByteView) {
+    keys.emplace_back(key);
+    return true;
+  });
+  CHECK(keys == std::vector<std::string>{"a", "b"});
+
+  // Several threads at once see the base's values, and "b" reaches the base
+  // at most once per thread (only while it is not yet remembered).
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        if (view.get("b") != Bytes{2, 2} || view.get("a") != Bytes{1}) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(counted.gets <= 3 + 4);
 }
