@@ -18,11 +18,15 @@ grep -q 'trade trade-2: provider-acme → buyer-coop, asset weather-2026, state 
 [[ $(grep -c '  ok  *✓$' <<<"$out") -eq 10 ]] || fail "not every trail step verified"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
 
-# A digit changed in two hex fields of the saved receipt: verification fails (exit 1).
+# The 41st digit of the receipt's first long hex field changed (0 -> 1, any
+# other -> 0): verification fails (exit 1).
 receipt=$work/run/receipt.json
 genesis=$work/run/home/config/genesis.json
-sed -E '0,/"hex": "([0-9a-f]{40})0/s//"hex": "\11/; 0,/"hex": "([0-9a-f]{40})[1-9a-f]/s//"hex": "\10/' \
-  "$receipt" >"$work/tampered.json"
+sed -E '0,/"hex": "[0-9a-f]{41}/{
+  s/("hex": "[0-9a-f]{40})0/\1X/
+  s/("hex": "[0-9a-f]{40})[1-9a-f]/\10/
+  s/("hex": "[0-9a-f]{40})X/\11/
+}' "$receipt" >"$work/tampered.json"
 cmp -s "$receipt" "$work/tampered.json" && fail "the tamper step changed nothing"
 set +e
 "$TRACECHAIN_BIN/cli/tracectl" verify "$work/tampered.json" --genesis "$genesis" >"$work/verify.out" 2>&1

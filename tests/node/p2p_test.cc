@@ -120,8 +120,8 @@ std::unique_ptr<PeerNetwork> start(Runner& runner, NodeConfig config, Observer& 
 TEST_CASE("peers connect over mutual TLS and gossip each message once", "[node][p2p]") {
   test::TempDir dir;
   Pki pki;
+  Observer a_seen, b_seen;  // before the runner: callbacks may run until its threads stop
   Runner runner;
-  Observer a_seen, b_seen;
   auto a = start(runner, pki.home(dir.path(), "node-a"), a_seen);
   NodeConfig b_config = pki.home(dir.path(), "node-b");
   b_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
@@ -163,28 +163,25 @@ TEST_CASE("peers with certificates of another CA, unknown ids or another chain a
   test::TempDir dir;
   Pki pki;
   Pki rogue;
+  // Before the runner: callbacks may run until its threads stop.
+  Observer a_seen, rogue_seen, stranger_seen, fork_seen, good_seen;
   Runner runner;
-  Observer a_seen;
   a_seen.accept = [](const std::string& id) { return id != "stranger"; };
   auto a = start(runner, pki.home(dir.path(), "node-a"), a_seen);
 
-  Observer rogue_seen;
   NodeConfig rogue_config = pki.home(dir.path(), "node-r", &rogue);
   rogue_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto r = start(runner, rogue_config, rogue_seen);
 
-  Observer stranger_seen;
   NodeConfig stranger_config = pki.home(dir.path(), "stranger");
   stranger_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto s = start(runner, stranger_config, stranger_seen);
 
-  Observer fork_seen;
   NodeConfig fork_config = pki.home(dir.path(), "node-f");
   fork_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto f = start(runner, fork_config, fork_seen, "another-chain");
 
   // A control peer that should get in, to know the others had their chance.
-  Observer good_seen;
   NodeConfig good_config = pki.home(dir.path(), "node-g");
   good_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto g = start(runner, good_config, good_seen);
@@ -198,8 +195,8 @@ TEST_CASE("peers with certificates of another CA, unknown ids or another chain a
 TEST_CASE("garbage from an authenticated peer closes only that connection", "[node][p2p]") {
   test::TempDir dir;
   Pki pki;
+  Observer a_seen, good_seen;  // before the runner: callbacks may run until its threads stop
   Runner runner;
-  Observer a_seen;
   NodeConfig a_config = pki.home(dir.path(), "node-a");
   a_config.p2p.max_frame_bytes = 4096;
   auto a = start(runner, a_config, a_seen);
@@ -225,7 +222,6 @@ TEST_CASE("garbage from an authenticated peer closes only that connection", "[no
     CHECK(ec);  // closed by the node
   }
   // The node is unharmed: a proper peer still connects and talks.
-  Observer good_seen;
   NodeConfig good_config = pki.home(dir.path(), "node-g");
   good_config.p2p.peers = {{"node-a", a->listen_endpoint()}};
   auto g = start(runner, good_config, good_seen);
