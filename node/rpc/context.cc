@@ -1,5 +1,7 @@
 #include "node/rpc/context.h"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include <chrono>
@@ -151,9 +153,11 @@ void ServerContext::on_commit(const CommitNotice& notice) {
   post_work([this, copy] {
     auto sessions = live_sessions();
     if (sessions.empty()) return;
+    bool trade_events = std::any_of(sessions.begin(), sessions.end(),
+                                    [](const auto& s) { return s->wants_trade_events(); });
     std::shared_ptr<const CommitEvents> events;
     try {
-      events = build_events(*copy);
+      events = build_events(*copy, trade_events);
     } catch (const std::exception& e) {
       log::error("rpc", "height={} cannot build subscription events: {}", copy->header.height,
                  e.what());
@@ -163,7 +167,8 @@ void ServerContext::on_commit(const CommitNotice& notice) {
   });
 }
 
-std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice) {
+std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice,
+                                                                bool trade_events) {
   auto events = std::make_shared<CommitEvents>();
   const storage::BlockStore& store = backend_->store();
   crypto::HashAlgorithm algorithm = store.params().hash_algorithm();
@@ -173,6 +178,7 @@ std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNoti
   events->block["transactionCount"] = notice.tx_hashes.size();
   events->block["failedCount"] = failed;
   events->block["via"] = notice.how;
+  if (!trade_events) return events;
 
   // Trades never change parties, so any snapshot at or after this block
   // answers who they are.

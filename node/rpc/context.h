@@ -49,6 +49,9 @@ class Session {
   virtual void close() = 0;
   // Only WebSocket sessions care; callable from any thread.
   virtual void on_commit(const std::shared_ptr<const CommitEvents>&) {}
+  // Whether on_commit() would deliver trade events: building them reads
+  // every trade a block touches, so it is skipped when nobody would.
+  virtual bool wants_trade_events() const { return false; }
 };
 
 // One of the limited connection slots, given back when the connection ends.
@@ -114,7 +117,7 @@ class ServerContext {
 
  private:
   static std::uint64_t now_ms();
-  std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice);
+  std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice, bool trade_events);
   std::vector<std::shared_ptr<Session>> live_sessions();
 
   RpcSection config_;

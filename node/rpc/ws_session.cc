@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -81,6 +82,13 @@ class WsSession : public Session,
     if (subscriptions_.erase(std::string(id)) == 0) return false;
     context_->metrics().subscriptions_changed(-1);
     return true;
+  }
+
+  bool wants_trade_events() const override {
+    if (!caller_) return false;  // trade events go to their parties only
+    std::lock_guard lock(mutex_);
+    return std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                       [](const auto& entry) { return entry.second == Topic::kTradeEvents; });
   }
 
   void on_commit(const std::shared_ptr<const CommitEvents>& events) override {
@@ -211,7 +219,7 @@ class WsSession : public Session,
   bool writing_ = false;
   bool closed_ = false;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, Topic> subscriptions_;  // GUARDED_BY(mutex_)
   std::uint64_t last_subscription_ = 0;         // GUARDED_BY(mutex_)
 };
