@@ -112,14 +112,19 @@ void preverify(std::vector<SignatureJob>& jobs, unsigned threads,
   Verifiers(jobs, threads, verified).join();
 }
 
+// The key a participant's record says signs for it at `height`, if any.
+std::optional<Bytes> key_at(const ledger::Participant& participant, std::uint64_t height) {
+  const Bytes* key = participant.key_at(height);
+  if (!key) return std::nullopt;
+  return *key;
+}
+
 // The key `state` says signs for tx's sender at `height`, if it names one.
 std::optional<Bytes> key_of(const ledger::StateView& state, const ledger::Transaction& tx,
                             std::uint64_t height) {
   auto participant = ledger::find_participant(state, tx.sender);
   if (!participant) return std::nullopt;
-  const Bytes* key = participant->key_at(height);
-  if (!key) return std::nullopt;
-  return *key;
+  return key_at(*participant, height);
 }
 
 // key_of() on a state that does not change (the store's final state): each
@@ -138,9 +143,7 @@ class FinalStateKeys {
                .first;
     }
     if (!it->second) return std::nullopt;
-    const Bytes* key = it->second->key_at(height);
-    if (!key) return std::nullopt;
-    return *key;
+    return key_at(*it->second, height);
   }
 
  private:

@@ -304,6 +304,24 @@ struct Home {
     std::ofstream(paths.genesis_file()) << ledger::genesis_to_json(genesis);
   }
   std::filesystem::path data() const { return dir.path() / "data"; }
+
+  // Flips the last byte of entry `index` of `column` (one entry per block
+  // here: the store holds `height` of them), as a disk or an intruder might.
+  void flip_last_byte(storage::Column column, std::size_t index) const {
+    auto kv = storage::open_rocksdb_kv(data());
+    REQUIRE(kv.ok());
+    std::vector<std::pair<std::string, Bytes>> entries;
+    REQUIRE((*kv)->scan(column, "", "", [&](std::string_view k, ByteView v) {
+      entries.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
+      return true;
+    }));
+    REQUIRE(entries.size() == height);
+    auto& [key, value] = entries.at(index);
+    value.back() ^= 0x01;
+    storage::KvBatch batch;
+    batch.put(column, key, value);
+    REQUIRE((*kv)->write(batch, true));
+  }
 };
 
 TEST_CASE("audit verify over a data directory, and a tampered copy", "[cli][audit]") {
@@ -321,21 +339,7 @@ TEST_CASE("audit verify over a data directory, and a tampered copy", "[cli][audi
   CHECK(outcome->height == 6);
 
   // Change one byte of block 3's stored receipt.
-  {
-    auto kv = storage::open_rocksdb_kv(home.data());
-    REQUIRE(kv.ok());
-    std::vector<std::pair<std::string, Bytes>> receipts;
-    REQUIRE((*kv)->scan(storage::Column::kReceipts, "", "", [&](std::string_view k, ByteView v) {
-      receipts.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
-      return true;
-    }));
-    REQUIRE(receipts.size() == 6);
-    Bytes value = receipts[2].second;
-    value.back() ^= 0x01;
-    storage::KvBatch batch;
-    batch.put(storage::Column::kReceipts, receipts[2].first, value);
-    REQUIRE((*kv)->write(batch, true));
-  }
+  home.flip_last_byte(storage::Column::kReceipts, 2);
   auto tampered = cli::audit_data_dir(options, err);
   REQUIRE(tampered.ok());
   CHECK_FALSE(tampered->ok());
@@ -371,23 +375,8 @@ TEST_CASE("audit verify hands blocks between its checks in small windows", "[cli
 
   // Block 9's receipt and block 5's transaction: both the structure and
   // re-execution see each, and the audit names block 5 by its structure.
-  {
-    auto kv = storage::open_rocksdb_kv(home.data());
-    REQUIRE(kv.ok());
-    storage::KvBatch batch;
-    for (storage::Column column : {storage::Column::kReceipts, storage::Column::kTransactions}) {
-      std::vector<std::pair<std::string, Bytes>> entries;
-      REQUIRE((*kv)->scan(column, "", "", [&](std::string_view k, ByteView v) {
-        entries.emplace_back(std::string(k), Bytes(v.begin(), v.end()));
-        return true;
-      }));
-      REQUIRE(entries.size() == 12);
-      auto& [key, value] = entries[column == storage::Column::kReceipts ? 8 : 4];
-      value.back() ^= 0x01;
-      batch.put(column, key, value);
-    }
-    REQUIRE((*kv)->write(batch, true));
-  }
+  home.flip_last_byte(storage::Column::kReceipts, 8);
+  home.flip_last_byte(storage::Column::kTransactions, 4);
   for (int run = 0; run < 3; ++run) {
     auto tampered = cli::audit_data_dir(options, err);
     REQUIRE(tampered.ok());
