@@ -33,6 +33,7 @@ Engine::Engine(Config config, crypto::PrivateKey key, SigningState persisted)
 
 std::vector<Action> Engine::on(const Event& event) {
   actions_.clear();
+  accepted_last_input_ = false;
   std::visit(Overloaded{
                  [&](const StartHeight& e) { on_start_height(e); },
                  [&](const ProposalReceived& e) { on_proposal(e.proposal); },
@@ -272,6 +273,7 @@ void Engine::on_proposal(const ledger::Proposal& proposal) {
     return;
   }
   ++stats_.accepted;
+  accepted_last_input_ = true;
   record_proposal(proposal);
 }
 
@@ -300,6 +302,7 @@ void Engine::on_vote(const ledger::Vote& vote) {
     return;
   }
   ++stats_.accepted;
+  accepted_last_input_ = true;
   RoundState& rs = round_state(vote.round);
   VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
   if (std::optional<ledger::Vote> first = set.add(vote, signer->power)) {

@@ -74,6 +74,10 @@ class Engine {
   // Equivocations seen at the current height (each also went out as ReportEvidence).
   const std::vector<Evidence>& evidence() const { return evidence_; }
   const InputStats& stats() const { return stats_; }
+  // Whether the last on() took in the proposal or vote it was given (it was
+  // verified and recorded, not a duplicate and not ignored). A driver relays
+  // a peer's message only when it was.
+  bool accepted_last_input() const { return accepted_last_input_; }
 
   // ------------------------------------------------------------- gossip
   // The paper assumes gossip: a message one correct process received reaches
@@ -190,6 +194,7 @@ class Engine {
   std::map<ledger::ParticipantId, std::vector<Message>> next_height_;
   std::vector<Evidence> evidence_;
   InputStats stats_;
+  bool accepted_last_input_ = false;
 
   std::vector<Action> actions_;  // the output of the event being handled
 };

@@ -208,7 +208,7 @@ const std::vector<Field>& fields() {
                          &P2pSection::allowed_peers));
     f.push_back(p2p.number("max_frame_bytes", "largest message a peer may send",
                            &P2pSection::max_frame_bytes));
-    f.push_back(p2p.number("max_peers", "most simultaneous peer connections",
+    f.push_back(p2p.number("max_peers", "most admitted peers at once, either direction",
                            &P2pSection::max_peers));
     f.push_back(p2p.number("reconnect_min_ms", "first delay before redialling a lost peer",
                            &P2pSection::reconnect_min_ms));
@@ -216,6 +216,13 @@ const std::vector<Field>& fields() {
                            &P2pSection::reconnect_max_ms));
     f.push_back(p2p.number("handshake_timeout_ms", "time a peer has to complete TLS and hello",
                            &P2pSection::handshake_timeout_ms));
+    f.push_back(p2p.number("peer_timeout_ms", "a peer silent this long is disconnected",
+                           &P2pSection::peer_timeout_ms));
+    f.push_back(p2p.number("max_handshakes", "inbound connections in TLS or hello at once",
+                           &P2pSection::max_handshakes));
+    f.push_back(p2p.number("max_handshakes_per_address",
+                           "inbound connections in TLS or hello from one address",
+                           &P2pSection::max_handshakes_per_address));
 
     Binder<ConsensusSection> consensus{"consensus", &NodeConfig::consensus};
     f.push_back(consensus.number("timeout_propose_ms", "propose timeout in round 0",
@@ -311,6 +318,14 @@ Status check(const NodeConfig& config) {
   if (config.p2p.max_frame_bytes < 1024) return invalid("p2p.max_frame_bytes must be at least 1024");
   if (config.p2p.reconnect_min_ms == 0 || config.p2p.reconnect_max_ms < config.p2p.reconnect_min_ms) {
     return invalid("p2p.reconnect_min_ms must be at least 1 and at most p2p.reconnect_max_ms");
+  }
+  // Keepalives go out after at most a second of silence; a timeout below
+  // that would drop healthy but quiet peers.
+  if (config.p2p.peer_timeout_ms < 1000) return invalid("p2p.peer_timeout_ms must be at least 1000");
+  if (config.p2p.max_handshakes == 0 || config.p2p.max_handshakes_per_address == 0 ||
+      config.p2p.max_handshakes_per_address > config.p2p.max_handshakes) {
+    return invalid("p2p.max_handshakes_per_address must be at least 1 and at most "
+                   "p2p.max_handshakes");
   }
   if (config.mempool.max_transactions == 0 || config.mempool.max_bytes == 0) {
     return invalid("mempool limits must be above 0");

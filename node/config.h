@@ -63,10 +63,18 @@ struct P2pSection {
   std::vector<PeerAddress> peers;           // dialled and kept connected
   std::vector<std::string> allowed_peers;   // non-validator node ids also admitted
   std::uint64_t max_frame_bytes = 16 * 1024 * 1024;
-  std::uint64_t max_peers = 50;
+  std::uint64_t max_peers = 50;                  // admitted peers, either direction
   std::uint64_t reconnect_min_ms = 250;
   std::uint64_t reconnect_max_ms = 10'000;
   std::uint64_t handshake_timeout_ms = 5'000;
+  // A peer from which nothing arrived for this long is disconnected (peers
+  // send a keepalive after about a second of silence).
+  std::uint64_t peer_timeout_ms = 5'000;
+  // Inbound connections still in TLS or hello, in total and from one
+  // address; more are closed at once, so a flood of connects cannot crowd
+  // out real peers.
+  std::uint64_t max_handshakes = 64;
+  std::uint64_t max_handshakes_per_address = 8;
 };
 
 struct ConsensusSection {

@@ -6,6 +6,7 @@
 // SIGTERM stop the node cleanly; kill -9 loses nothing committed.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -101,17 +102,27 @@ int main(int argc, char** argv) {
     (*node)->stop();
     return 1;
   }
+  std::atomic<bool> stopped_by_itself{false};
   std::thread waiter([&] {
     int received = 0;
     sigwait(&signals, &received);
+    if (stopped_by_itself) return;  // woken by the node's own stop below
     node::log::info("node", "received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
     rpc.stop();
     (*node)->stop();
   });
   (*node)->wait();
   // If the node stopped by itself (a fatal error), release the signal thread.
+  stopped_by_itself = true;
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   rpc.stop();
+  if (auto failure = (*node)->failure()) {
+    // A supervisor (systemd's Restart=on-failure) must see this as a failure.
+    node::log::error("node", "stopped on a fatal error: {}", *failure);
+    node::log::flush();
+    std::cerr << "tracechaind: stopped on a fatal error: " << *failure << "\n";
+    return 1;
+  }
   return 0;
 }

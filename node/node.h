@@ -1,25 +1,16 @@
-// tracechaind's core: the node that wires storage, the mempool, the
-// consensus engine and the P2P network together.
+// tracechaind's node: the asio glue around the replica (node/replica.h).
+// It opens the store and the keys, gives the replica a wall clock, timers,
+// the P2P network and the files of the signing state and held blocks, and
+// admits transactions from the RPC and from peers.
 //
 // Threads: an io_context run by a few threads carries the network; a single
-// strand (the "core") owns the consensus engine, the pending blocks, block
-// execution and commits, so none of those need locks; signature verification
-// for admission runs on a separate pool sized to the cores.
+// strand (the "core") owns the replica, which owns the consensus engine,
+// the candidate blocks, block execution, commits and block sync, so none of
+// those need locks; signature verification for admission runs on a
+// separate pool sized to the cores.
 //
-// Consensus driver: events go into the engine, its actions come out and are
-// executed in order on the core. Actions produce further events (a block
-// validated, a value ready); those are queued and fed after the current
-// batch, so a PersistSigningState is always written before the broadcast that
-// follows it and never overwritten by an older state.
-//
-// Idle chains do not spin: after a commit the next height starts as soon as
-// a transaction waits, a peer speaks about the next height, or
-// consensus.idle_block_interval_ms passes.
-//
-// Block sync: peers announce their height (Status); a node that is behind
-// requests committed blocks with their certificates, checks each
-// certificate against the validator set of its height, re-executes the block
-// and commits it, then rejoins consensus at the next height.
+// A fatal error (a durable write that failed) stops the node; failure()
+// then says why, and tracechaind exits with a failure status.
 //
 // Thread-safety: public methods may be called from any thread.
 #pragma once
@@ -28,6 +19,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "node/config.h"
 #include "storage/block_store.h"
@@ -77,6 +70,8 @@ class Node {
   void stop();
   // Blocks until stop() has completed.
   void wait();
+  // Why the node stopped by itself, if it did (a fatal error).
+  std::optional<std::string> failure() const;
 
   // Admits a signed transaction (its canonical encoding) into the mempool
   // and relays it; `done` gets its hash or the reason it was refused. Runs

@@ -18,6 +18,20 @@ Result<WireMessage> decode_as(ByteView body) {
   return WireMessage(std::move(*message));
 }
 
+// length | type | the canonical encoding of `message`.
+template <typename M>
+Bytes frame_of(MessageType type, const M& message) {
+  Bytes frame(kFrameHeaderSize + 1, 0);
+  frame[kFrameHeaderSize] = static_cast<std::uint8_t>(type);
+  ledger::encode_to(frame, message);
+  std::size_t length = frame.size() - kFrameHeaderSize;
+  TC_ASSERT(length <= 0xffffffffu);
+  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
+    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
+  }
+  return frame;
+}
+
 }  // namespace
 
 Status validate(const Hello& m) {
@@ -92,20 +106,18 @@ std::string_view message_type_name(MessageType type) {
       return "block-response";
     case MessageType::kProposalRequest:
       return "proposal-request";
+    case MessageType::kKeepalive:
+      return "keepalive";
   }
   return "unknown";
 }
 
 Bytes encode_frame(const WireMessage& message) {
-  Bytes frame(kFrameHeaderSize + 1, 0);
-  frame[kFrameHeaderSize] = static_cast<std::uint8_t>(message_type(message));
-  std::visit([&](const auto& m) { ledger::encode_to(frame, m); }, message);
-  std::size_t length = frame.size() - kFrameHeaderSize;
-  TC_ASSERT(length <= 0xffffffffu);
-  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
-    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
-  }
-  return frame;
+  return std::visit([&](const auto& m) { return frame_of(message_type(message), m); }, message);
+}
+
+Bytes encode_frame(const Keepalive& keepalive) {
+  return frame_of(MessageType::kKeepalive, keepalive);
 }
 
 std::uint32_t frame_length(const std::uint8_t header[kFrameHeaderSize]) {
@@ -133,8 +145,20 @@ Result<WireMessage> decode_payload(ByteView payload) {
       return decode_as<BlockResponse>(body);
     case MessageType::kProposalRequest:
       return decode_as<ProposalRequest>(body);
+    case MessageType::kKeepalive:
+      // The transport consumes keepalives before decoding messages.
+      return invalid("a keepalive is not a message");
   }
   return invalid("unknown message type " + std::to_string(payload[0]));
+}
+
+bool is_keepalive(ByteView payload) {
+  return !payload.empty() && payload[0] == static_cast<std::uint8_t>(MessageType::kKeepalive);
+}
+
+Result<Keepalive> decode_keepalive(ByteView payload) {
+  if (!is_keepalive(payload)) return invalid("not a keepalive");
+  return ledger::decode<Keepalive>(payload.subspan(1));
 }
 
 }  // namespace tracechain::node

@@ -29,6 +29,7 @@ enum class MessageType : std::uint8_t {
   kBlockRequest = 6,
   kBlockResponse = 7,
   kProposalRequest = 8,
+  kKeepalive = 9,
 };
 
 // First message each way after the TLS handshake.
@@ -154,6 +155,20 @@ Status validate(const BlockRequest& m);
 Status validate(const BlockResponse& m);
 inline Status validate(const ProposalRequest&) { return {}; }
 
+// Sent by the transport on a connection that has sent nothing for about a
+// second, so the other side can tell a quiet peer from a silent one (a paused
+// machine, a pulled cable, a half-open TCP connection) and close the latter.
+// It is deliberately not a WireMessage: the transport consumes it, and the
+// node's handlers of WireMessage never have to know it exists.
+struct Keepalive {
+  static constexpr std::string_view kTypeName = "keepalive";
+
+  template <class Archive>
+  void serialize(Archive&) {}
+  bool operator==(const Keepalive&) const = default;
+};
+inline Status validate(const Keepalive&) { return {}; }
+
 using WireMessage = std::variant<Hello, TransactionsMessage, ProposalMessage, VoteMessage,
                                  StatusMessage, BlockRequest, BlockResponse, ProposalRequest>;
 
@@ -163,10 +178,19 @@ std::string_view message_type_name(MessageType type);
 // The whole frame: length, type, encoding.
 Bytes encode_frame(const WireMessage& message);
 
+// The keepalive frame: 01 00 00 00 09.
+Bytes encode_frame(const Keepalive& keepalive);
+
 // The payload length a frame header announces.
 std::uint32_t frame_length(const std::uint8_t header[kFrameHeaderSize]);
 
-// Decodes a frame's payload (type byte and body).
+// Decodes a frame's payload (type byte and body). A keepalive is an error
+// here: check is_keepalive() first.
 Result<WireMessage> decode_payload(ByteView payload);
+
+// Whether a frame's payload has the keepalive type (its body unchecked).
+bool is_keepalive(ByteView payload);
+// Decodes a keepalive payload: the type byte and nothing after it.
+Result<Keepalive> decode_keepalive(ByteView payload);
 
 }  // namespace tracechain::node
