@@ -346,8 +346,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     read_header();
   }
 
-  // async_read and async_write call this after every chunk, so a large frame
-  // on a slow link counts as life long before it is complete.
+  // async_read and async_write call this after every chunk but the last, so
+  // a large frame on a slow link counts as life long before it is complete;
+  // the completion handlers record the last chunk.
   auto progress(Clock::time_point& last) {
     return [&last](const boost::system::error_code& ec, std::size_t transferred) {
       if (transferred > 0) last = Clock::now();
@@ -360,6 +361,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) return self->shutdown(ec == asio::error::eof ? "peer closed"
                                                                              : ec.message());
+                       self->last_received_ = Clock::now();
                        self->read_body();
                      });
   }
@@ -374,6 +376,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::async_read(stream_, asio::buffer(body_), progress(last_received_),
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        if (ec) return self->shutdown(ec.message());
+                       self->last_received_ = Clock::now();
                        self->handle_frame();
                      });
   }
@@ -476,6 +479,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         // the queue is cleared already, nothing to pop.
                         if (self->closed_) return;
                         if (ec) return self->shutdown("write failed: " + ec.message());
+                        self->last_sent_ = Clock::now();
                         self->queued_bytes_ -= frame->size();
                         self->queue_.pop_front();
                         self->write_next();
