@@ -248,7 +248,7 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
   if (height <= store_.height()) return;  // decided already
   if (height > store_.height() + 1) {
     // Only a hint (unverified): the sync answer is checked block by block.
-    request_sync(peer);
+    note_ahead(peer, height - 1);
     return;
   }
   if (over_quota(peer)) return;
@@ -310,7 +310,7 @@ void Replica::on_vote(const std::string& peer, const VoteMessage& m,
   const std::uint64_t height = m.vote.height;
   if (height <= store_.height()) return;
   if (height > store_.height() + 1) {
-    request_sync(peer);
+    note_ahead(peer, height - 1);
     return;
   }
   if (over_quota(peer)) return;
@@ -656,9 +656,27 @@ void Replica::start_height_now() {
 
 void Replica::gossip() {
   if (engine_.started() && engine_.height() > store_.height()) {
-    // Peers that connected or reconnected since get our messages; the
-    // others already have them (the network's per-peer known sets skip them).
-    for (const consensus::Message& m : engine_.gossip()) {
+    // Our own messages of this round, every tick: peers that connected or
+    // reconnected since get them (the network's per-peer known sets skip
+    // the others). When the height has not moved for a whole interval,
+    // also everything we hold of this round and the one before, anyone's:
+    // a peer that restarted in an earlier round needs the precommits that
+    // moved us on (line 47) or f+1 messages of our round (line 55), and
+    // those validators may only gossip their own newer messages.
+    std::vector<consensus::Message> messages = engine_.gossip();
+    const auto position = std::pair(engine_.height(), engine_.round());
+    if (position == last_gossip_position_) {
+      for (consensus::Message& m : engine_.round_messages(engine_.round())) {
+        messages.push_back(std::move(m));
+      }
+      if (engine_.round() > 0) {
+        for (consensus::Message& m : engine_.round_messages(engine_.round() - 1)) {
+          messages.push_back(std::move(m));
+        }
+      }
+    }
+    last_gossip_position_ = position;
+    for (const consensus::Message& m : messages) {
       std::visit(Overloaded{
                      [&](const ledger::Proposal& p) {
                        auto it = pending_.find(p.block_hash);
@@ -680,7 +698,9 @@ void Replica::gossip() {
 
 void Replica::on_status(const std::string& peer, const StatusMessage& m) {
   peer_heights_[peer] = m.height;
-  if (m.height > store_.height()) request_sync(peer);
+  // Whom to ask is chosen among every peer ahead: a peer that claims a
+  // height it never serves is not asked first again.
+  if (m.height > store_.height()) request_sync_any();
 }
 
 std::uint64_t Replica::credible_peer_height() const {
@@ -698,6 +718,12 @@ std::uint64_t Replica::credible_peer_height() const {
     if (power >= needed) return height;
   }
   return 0;
+}
+
+void Replica::note_ahead(const std::string& peer, std::uint64_t height) {
+  std::uint64_t& claimed = peer_heights_[peer];
+  claimed = std::max(claimed, height);
+  request_sync_any();
 }
 
 void Replica::request_sync_any() {

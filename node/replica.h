@@ -225,6 +225,8 @@ class Replica {
 
   // Block sync.
   void request_sync_any();
+  // A message shows `peer` past `height`: ask someone for the blocks.
+  void note_ahead(const std::string& peer, std::uint64_t height);
   void request_sync(const std::string& peer);
   Status check_synced_block(const ledger::Block& block,
                             const ledger::CommitCertificate& certificate) const;
@@ -257,6 +259,7 @@ class Replica {
   bool pumping_ = false;
   std::deque<consensus::Event> queue_;  // events the current feed() leads to
   bool waiting_for_work_ = false;
+  std::pair<std::uint64_t, std::uint32_t> last_gossip_position_{0, 0};  // (height, round)
   std::uint64_t idle_generation_ = 0;
 
   std::map<Digest, PendingBlock> pending_;
