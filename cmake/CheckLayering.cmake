@@ -37,6 +37,19 @@ foreach(layer IN LISTS layers)
   endforeach()
 endforeach()
 
+# The replica (node/replica.*) runs under the deterministic simulator as it
+# runs in tracechaind: no asio, no threads, no clock of its own.
+foreach(source "${SOURCE_DIR}/node/replica.h" "${SOURCE_DIR}/node/replica.cc")
+  if(NOT EXISTS "${source}")
+    continue()
+  endif()
+  file(STRINGS "${source}" forbidden
+       REGEX "#include <boost/asio|#include <thread>|#include <chrono>|system_clock|steady_clock|std::thread")
+  foreach(line IN LISTS forbidden)
+    file(RELATIVE_PATH relative "${SOURCE_DIR}" "${source}")
+    string(APPEND violations "  ${relative}: ${line} (the replica has no asio, thread or clock)\n")
+  endforeach()
+endforeach()
 if(violations)
   message(FATAL_ERROR "layering violations:\n${violations}")
 endif()

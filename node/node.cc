@@ -263,7 +263,11 @@ class Node::Impl final : public ReplicaEffects {
     steady->async_wait([this, timer, key](boost::system::error_code ec) {
       timers_.erase(key);
       if (ec || stopping_) return;
-      replica_.on_timer(timer);
+      try {
+        replica_.on_timer(timer);
+      } catch (const std::exception& e) {
+        log::error("node", "a timer's work failed: {}", e.what());
+      }
       update_status();
     });
   }

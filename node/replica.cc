@@ -733,7 +733,8 @@ void Replica::request_sync_any() {
   std::uint64_t best_failures = 0;
   for (const auto& [peer, height] : peer_heights_) {
     if (height <= store_.height()) continue;
-    const std::uint64_t failures = sync_failures_.count(peer) ? sync_failures_.at(peer) : 0;
+    auto failed = sync_failures_.find(peer);
+    const std::uint64_t failures = failed == sync_failures_.end() ? 0 : failed->second;
     if (best == nullptr || failures < best_failures) {
       best = &peer;
       best_failures = failures;

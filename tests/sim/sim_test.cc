@@ -132,7 +132,7 @@ TEST_CASE("sim amnesia-n4: a validator restarted without its signing state is ca
 // Real replicas (node::Replica over the ledger and fault-injecting stores)
 // against crashes, partitions and Byzantine peers; see replica_sim.h.
 TEST_CASE("sim replica-single: one replica that crashes, also mid-step", "[sim][replica]") {
-  check_replica_seeds("replica-single", 100);
+  check_replica_seeds("replica-single", 150);
 }
 
 TEST_CASE("sim replica-lossy-n4: loss, duplication, reordering", "[sim][replica]") {
@@ -144,7 +144,7 @@ TEST_CASE("sim replica-partition-n4: partitions that heal", "[sim][replica]") {
 }
 
 TEST_CASE("sim replica-crash-n4: crashes between any two effects", "[sim][replica]") {
-  check_replica_seeds("replica-crash-n4", 150);
+  check_replica_seeds("replica-crash-n4", 200);
 }
 
 TEST_CASE("sim replica-cluster-crash-n4: every replica crashes at once", "[sim][replica]") {
@@ -152,7 +152,7 @@ TEST_CASE("sim replica-cluster-crash-n4: every replica crashes at once", "[sim][
 }
 
 TEST_CASE("sim replica-sm2-n4: the sm2-sm3 suite", "[sim][replica]") {
-  check_replica_seeds("replica-sm2-n4", 40);
+  check_replica_seeds("replica-sm2-n4", 30);
 }
 
 TEST_CASE("sim replica-p256-n4: the p256-sha256 suite with any adversary", "[sim][replica]") {
@@ -160,7 +160,7 @@ TEST_CASE("sim replica-p256-n4: the p256-sha256 suite with any adversary", "[sim
 }
 
 TEST_CASE("sim replica-chaos-n7: two adversaries, partitions, crashes", "[sim][replica]") {
-  check_replica_seeds("replica-chaos-n7", 80);
+  check_replica_seeds("replica-chaos-n7", 60);
 }
 
 TEST_CASE("sim replica-proposal-flood-n4: proposals with bad signatures, wrong proposers, any height", "[sim][replica]") {
@@ -168,11 +168,11 @@ TEST_CASE("sim replica-proposal-flood-n4: proposals with bad signatures, wrong p
 }
 
 TEST_CASE("sim replica-block-flood-n4: many signed blocks at one height", "[sim][replica]") {
-  check_replica_seeds("replica-block-flood-n4", 150);
+  check_replica_seeds("replica-block-flood-n4", 100);
 }
 
 TEST_CASE("sim replica-vote-flood-n4: votes and certificates for unknown blocks", "[sim][replica]") {
-  check_replica_seeds("replica-vote-flood-n4", 150);
+  check_replica_seeds("replica-vote-flood-n4", 120);
 }
 
 TEST_CASE("sim replica-equivocator-n4: different proposals and votes to different peers", "[sim][replica]") {

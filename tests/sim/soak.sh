@@ -5,8 +5,9 @@
 #   tests/sim/soak.sh N [FIRST_SEED] [MIX]
 #
 # Seeds FIRST_SEED .. FIRST_SEED+N-1 (default first seed 1000000, away from
-# the seeds the test suite checks); seed s runs standard mix number s mod 9,
-# or MIX for every seed. Prints progress and a summary of seeds run and
+# the seeds the test suite checks); seed s runs standard mix number s mod the
+# number of mixes: MIX is all (both simulators, the default), engines (bare
+# engines), replicas (real replicas), or one mix by name. Prints progress and a summary of seeds run and
 # violations found; every violation is printed with the command that replays
 # it. Exits non-zero on any violation. The binary is looked up in
 # $TRACECHAIN_BUILD_DIR (default build/) under the repository.
