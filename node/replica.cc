@@ -64,7 +64,9 @@ void Replica::start() {
       }
       Digest hash = ledger::header_hash(store_.params().hash_algorithm(), block->header);
       held_saved_.insert(hash);
-      if (block->header.height > store_.height()) held_.emplace(hash, std::move(encoded));
+      if (block->header.height > store_.height()) {
+        held_.emplace(hash, HeldBlock{block->header.height, std::move(encoded)});
+      }
     }
   }
   effects_.set_timer(kGossipIntervalMs, ReplicaTimer{ReplicaTimer::Kind::kGossip, {}, 0});
@@ -449,7 +451,7 @@ void Replica::persist_signing_state(const consensus::SigningState& state) {
       if (auto it = pending_.find(hash); it != pending_.end()) {
         blocks.push_back(it->second.encoded);
       } else if (auto held = held_.find(hash); held != held_.end()) {
-        blocks.push_back(held->second);
+        blocks.push_back(held->second.encoded);
       } else {
         log::warn("consensus", "height={} signing for block {} that is not held", state.height,
                   short_hash(hash));
@@ -617,7 +619,7 @@ bool Replica::commit(const ledger::Block& block, const ledger::CommitCertificate
   requested_.clear();
   served_proposals_.clear();
   bad_signatures_.clear();
-  held_.clear();  // held blocks are for the height just decided or earlier
+  std::erase_if(held_, [&](const auto& entry) { return entry.second.height <= store_.height(); });
   effects_.broadcast(StatusMessage{store_.height()}, std::nullopt, {});
   if (!engine_.started() || engine_.height() <= store_.height()) start_height();
   return true;
@@ -645,10 +647,11 @@ void Replica::start_height_now() {
   if (set == nullptr) return;
   // A block this validator locked on or proposed before a restart is a
   // candidate again.
-  for (const auto& [hash, encoded] : held_) {
-    auto block = ledger::decode<ledger::Block>(encoded);
-    if (!block || block->header.height != height) continue;
-    hold(hash, PendingBlock{std::move(*block), encoded, std::nullopt, std::nullopt, false, 0});
+  for (const auto& [hash, held] : held_) {
+    if (held.height != height) continue;
+    auto block = ledger::decode<ledger::Block>(held.encoded);
+    if (!block) continue;
+    hold(hash, PendingBlock{std::move(*block), held.encoded, std::nullopt, std::nullopt, false, 0});
   }
   log::debug("consensus", "height={} round=0 starting", height);
   feed(consensus::StartHeight{height, set->validators});

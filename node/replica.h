@@ -266,7 +266,11 @@ class Replica {
   // Blocks the engine asked for, with the proposer they must name if known.
   std::map<Digest, std::optional<std::string>> requested_;
   // Encoded blocks from the HeldBlockStore, by hash: the lock survives restarts.
-  std::map<Digest, Bytes> held_;
+  struct HeldBlock {
+    std::uint64_t height = 0;
+    Bytes encoded;
+  };
+  std::map<Digest, HeldBlock> held_;
   std::set<Digest> held_saved_;  // what the HeldBlockStore holds now
   std::map<std::string, std::size_t> bad_signatures_;  // per peer, this height
   std::map<std::string, std::pair<std::uint64_t, std::size_t>> request_budget_;  // second, count
