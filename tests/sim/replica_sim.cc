@@ -37,17 +37,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-consensus::Timeouts sim_timeouts() {
-  consensus::Timeouts t;
-  t.propose_ms = 500;
-  t.propose_delta_ms = 100;
-  t.prevote_ms = 200;
-  t.prevote_delta_ms = 50;
-  t.precommit_ms = 200;
-  t.precommit_delta_ms = 50;
-  return t;
-}
-
 std::string node_id(std::size_t index) { return "node-" + std::to_string(index); }
 std::string short_hex(const Digest& d) { return to_hex(ByteView(d.data(), 4)); }
 
@@ -133,12 +122,6 @@ struct Later {
   bool operator()(const Item& a, const Item& b) const {
     return std::tie(a.time, a.seq) > std::tie(b.time, b.seq);
   }
-};
-
-struct Partition {
-  std::uint64_t start_ms = 0;
-  std::uint64_t end_ms = 0;
-  std::vector<int> side;
 };
 
 class ReplicaWorld;
@@ -255,7 +238,6 @@ class ReplicaWorld {
   void deliver(const Deliver& d);
   void admit(SimNode& node, const std::vector<Bytes>& transactions, const std::string& from);
   void update_links();
-  bool partitioned(std::size_t a, std::size_t b) const;
   void send_frame(std::size_t from, std::size_t to, std::shared_ptr<const Bytes> frame);
   void send(std::size_t from, std::size_t to, const WireMessage& message) {
     send_frame(from, to, std::make_shared<const Bytes>(node::encode_frame(message)));
@@ -404,32 +386,17 @@ void ReplicaWorld::draw_faults() {
   for (const SimNode& node : nodes_) {
     if (node.honest()) honest.push_back(node.index);
   }
-  loss_ = mix_.max_loss * rng_.unit();
-  duplication_ = mix_.max_duplication * rng_.unit();
-  max_delay_ms_ = rng_.between(std::min(kStableMaxDelayMs, mix_.max_delay_ms),
-                               std::max(kStableMaxDelayMs, mix_.max_delay_ms));
-  out << ", loss " << static_cast<int>(loss_ * 100) << "%, duplication "
-      << static_cast<int>(duplication_ * 100) << "%, delay <= " << max_delay_ms_ << " ms";
+  const LinkFaults link = draw_link_faults(rng_, mix_.max_loss, mix_.max_duplication,
+                                           mix_.max_delay_ms, kStableMaxDelayMs, out);
+  loss_ = link.loss;
+  duplication_ = link.duplication;
+  max_delay_ms_ = link.max_delay_ms;
   const std::uint64_t phase = mix_.fault_phase_ms;
   if (mix_.partitions && phase > 700) {
-    const std::uint64_t count = rng_.between(1, 2);
-    for (std::uint64_t p = 0; p < count; ++p) {
-      Partition partition;
-      partition.start_ms = rng_.between(0, phase - 600);
-      partition.end_ms = std::min(phase, partition.start_ms + rng_.between(200, 2000));
-      partition.side.resize(n);
-      do {
-        for (int& s : partition.side) s = static_cast<int>(rng_.below(2));
-      } while (std::count(partition.side.begin(), partition.side.end(), 0) == 0 ||
-               std::count(partition.side.begin(), partition.side.end(), 1) == 0);
-      out << ", partition " << partition.start_ms << "-" << partition.end_ms << " ms {";
-      for (std::size_t i = 0; i < n; ++i) {
-        if (partition.side[i] == 0) out << " " << i;
-      }
-      out << " | ...}";
+    partitions_ = draw_partitions(rng_, phase, n, out);
+    for (const Partition& partition : partitions_) {
       push(partition.start_ms, LinksChange{});
       push(partition.end_ms, LinksChange{});
-      partitions_.push_back(std::move(partition));
     }
   }
   if (mix_.crashes && phase > 300) {
@@ -650,19 +617,12 @@ void ReplicaWorld::crash(SimNode& node) {
 
 // ------------------------------------------------------------------- network
 
-bool ReplicaWorld::partitioned(std::size_t a, std::size_t b) const {
-  for (const Partition& p : partitions_) {
-    if (p.start_ms <= now_ && now_ < p.end_ms && p.side[a] != p.side[b]) return true;
-  }
-  return false;
-}
-
 // Connections follow who is up and who can reach whom; a replica hears of
 // each change as a real node does from its P2P layer.
 void ReplicaWorld::update_links() {
   for (std::size_t a = 0; a < nodes_.size(); ++a) {
     for (std::size_t b = a + 1; b < nodes_.size(); ++b) {
-      const bool reachable = !partitioned(a, b) &&
+      const bool reachable = !partitioned(partitions_, now_, a, b) &&
                              (nodes_[a].up() || !nodes_[a].runs_replica()) &&
                              (nodes_[b].up() || !nodes_[b].runs_replica());
       const bool linked = links_.count({a, b}) != 0;

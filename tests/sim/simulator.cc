@@ -37,17 +37,6 @@ constexpr std::uint64_t kStableMaxDelayMs = 40;
 constexpr std::uint64_t kGossipIntervalMs = 500;
 constexpr std::uint64_t kMaxEvents = 3'000'000;
 
-consensus::Timeouts sim_timeouts() {
-  consensus::Timeouts t;
-  t.propose_ms = 500;
-  t.propose_delta_ms = 100;
-  t.prevote_ms = 200;
-  t.prevote_delta_ms = 50;
-  t.precommit_ms = 200;
-  t.precommit_delta_ms = 50;
-  return t;
-}
-
 // Keys are made once per process and suite: generating them is not part of
 // what a seed decides (nothing the engines decide depends on key bytes).
 const crypto::PrivateKey& key_for(crypto::Suite suite, std::size_t index) {
@@ -132,12 +121,6 @@ struct Later {
 struct BlockInfo {
   std::uint64_t height = 0;
   bool valid = true;
-};
-
-struct Partition {
-  std::uint64_t start_ms = 0;
-  std::uint64_t end_ms = 0;
-  std::vector<int> side;  // per node
 };
 
 struct Crash {
@@ -272,33 +255,14 @@ void World::draw_faults() {
   }
   for (std::size_t i = 0; i < honest.size(); ++i) nodes_[honest[i]].fork_side = i % 2;
 
-  loss_ = mix_.max_loss * rng_.unit();
-  duplication_ = mix_.max_duplication * rng_.unit();
-  max_delay_ms_ = rng_.between(std::min(kStableMaxDelayMs, mix_.max_delay_ms),
-                               std::max(kStableMaxDelayMs, mix_.max_delay_ms));
-  out << ", loss " << static_cast<int>(loss_ * 100) << "%, duplication "
-      << static_cast<int>(duplication_ * 100) << "%, delay <= " << max_delay_ms_ << " ms";
+  const LinkFaults link = draw_link_faults(rng_, mix_.max_loss, mix_.max_duplication,
+                                           mix_.max_delay_ms, kStableMaxDelayMs, out);
+  loss_ = link.loss;
+  duplication_ = link.duplication;
+  max_delay_ms_ = link.max_delay_ms;
 
   const std::uint64_t phase = mix_.fault_phase_ms;
-  if (mix_.partitions && phase > 700) {
-    const std::uint64_t count = rng_.between(1, 2);
-    for (std::uint64_t p = 0; p < count; ++p) {
-      Partition partition;
-      partition.start_ms = rng_.between(0, phase - 600);
-      partition.end_ms = std::min(phase, partition.start_ms + rng_.between(200, 2000));
-      partition.side.resize(total_nodes);
-      do {
-        for (int& s : partition.side) s = static_cast<int>(rng_.below(2));
-      } while (std::count(partition.side.begin(), partition.side.end(), 0) == 0 ||
-               std::count(partition.side.begin(), partition.side.end(), 1) == 0);
-      out << ", partition " << partition.start_ms << "-" << partition.end_ms << " ms {";
-      for (std::size_t i = 0; i < total_nodes; ++i) {
-        if (partition.side[i] == 0) out << " " << i;
-      }
-      out << " | ...}";
-      partitions_.push_back(std::move(partition));
-    }
-  }
+  if (mix_.partitions && phase > 700) partitions_ = draw_partitions(rng_, phase, total_nodes, out);
   if (mix_.crashes && phase > 300 && !honest.empty()) {
     const std::uint64_t count = rng_.between(1, 3);
     for (std::uint64_t c = 0; c < count; ++c) {
@@ -684,11 +648,9 @@ std::uint64_t World::delay() {
 void World::send(std::size_t from, std::size_t to, Packet packet) {
   if (from == to) return;
   ++result_.messages_sent;
-  for (const Partition& p : partitions_) {
-    if (p.start_ms <= now_ && now_ < p.end_ms && p.side[from] != p.side[to]) {
-      ++result_.messages_dropped;
-      return;
-    }
+  if (partitioned(partitions_, now_, from, to)) {
+    ++result_.messages_dropped;
+    return;
   }
   if (faults_active() && rng_.chance(loss_)) {
     ++result_.messages_dropped;
