@@ -5,13 +5,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <thread>
 
+#include "node/admission.h"
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/p2p.h"
@@ -23,9 +23,6 @@ namespace tracechain::node {
 namespace asio = boost::asio;
 
 namespace {
-
-// Submissions accepted for verification but not yet verified.
-constexpr std::size_t kMaxAdmissionsWaiting = 20'000;
 
 class SystemClock final : public Clock {
  public:
@@ -64,8 +61,8 @@ class Node::Impl final : public ReplicaEffects {
         held_store_(config_.data_dir() / "held_blocks.bin"),
         mempool_({config_.mempool.max_transactions, config_.mempool.max_bytes}),
         core_(asio::make_strand(io_)),
-        verify_threads_(verify_threads(config_)),
-        verify_pool_(verify_threads_),
+        admission_(mempool_, verified_, genesis_.suite, config_.p2p.max_frame_bytes,
+                   verify_threads(config_), admission_hooks()),
         replica_(replica_config(config_, genesis_), std::move(validator_key),
                  std::move(signing_state), *store_, mempool_, verified_, signing_store_,
                  held_store_, clock_, *this) {}
@@ -130,7 +127,7 @@ class Node::Impl final : public ReplicaEffects {
       for (std::thread& thread : threads_) {
         if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
       }
-      verify_pool_.join();
+      admission_.join();
       log::info("node", "stopped at height {}", store_->height());
       log::flush();
       std::lock_guard lock(stopped_mutex_);
@@ -159,61 +156,9 @@ class Node::Impl final : public ReplicaEffects {
     });
   }
 
-  // Transactions from an RPC batch or one peer message. Verification is the
-  // expensive step: the batch is split into one slice per verification
-  // thread (a hand-off per slice, not per transaction), and the last slice
-  // to finish queues every checked transaction in order.
   void submit_batch(std::vector<Bytes> encoded,
-                    std::function<void(std::vector<Result<Digest>>)> done,
-                    const std::string& from_peer = {}) {
-    const std::size_t count = encoded.size();
-    if (count == 0) {
-      if (done) done({});
-      return;
-    }
-    // Bound the work waiting for verification so that a flood of
-    // submissions cannot queue without limit: entries beyond the bound are
-    // refused, the batch's tail first.
-    std::size_t before = admissions_waiting_.fetch_add(count);
-    std::size_t taken =
-        before >= kMaxAdmissionsWaiting ? 0 : std::min(count, kMaxAdmissionsWaiting - before);
-    if (taken < count) admissions_waiting_.fetch_sub(count - taken);
-    auto batch = std::make_shared<AdmissionBatch>();
-    batch->encoded = std::move(encoded);
-    batch->checked.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      batch->checked.emplace_back(Error(ErrorCode::kResourceExhausted,
-                                        "node busy verifying " +
-                                            std::to_string(kMaxAdmissionsWaiting) +
-                                            " transactions, retry"));
-    }
-    batch->done = std::move(done);
-    batch->from_peer = from_peer;
-    if (taken == 0) {
-      finish_batch(*batch);
-      return;
-    }
-    const std::size_t slices = std::min(taken, verify_threads_);
-    const std::size_t per_slice = (taken + slices - 1) / slices;
-    batch->slices_left = (taken + per_slice - 1) / per_slice;
-    for (std::size_t first = 0; first < taken; first += per_slice) {
-      std::size_t last = std::min(taken, first + per_slice);
-      asio::post(verify_pool_, [this, batch, first, last] {
-        admissions_waiting_.fetch_sub(last - first);
-        std::shared_ptr<const ledger::StateView> state;
-        std::uint64_t next_height;
-        {
-          std::lock_guard lock(snapshot_mutex_);
-          state = snapshot_;
-          next_height = snapshot_height_ + 1;
-        }
-        for (std::size_t i = first; i < last; ++i) {
-          batch->checked[i] =
-              mempool_.check(batch->encoded[i], *state, next_height, genesis_.suite, verified_);
-        }
-        if (batch->slices_left.fetch_sub(1) == 1) finish_batch(*batch);
-      });
-    }
+                    std::function<void(std::vector<Result<Digest>>)> done) {
+    admission_.submit(std::move(encoded), std::move(done));
   }
 
   NodeStatus status() const {
@@ -299,62 +244,29 @@ class Node::Impl final : public ReplicaEffects {
   }
 
  private:
+  Admission::Hooks admission_hooks() {
+    Admission::Hooks hooks;
+    hooks.relay = [this](const TransactionsMessage& message, const std::string& except) {
+      network_->broadcast(message, PeerNetwork::message_id(message), except);
+    };
+    hooks.waiting = [this] {
+      // One wake-up in flight is enough: a wake-up per admission queued
+      // thousands behind a slow commit, and each one then started an empty
+      // block.
+      if (wake_posted_.exchange(true)) return;
+      asio::post(core_, [this] {
+        wake_posted_ = false;
+        if (stopping_) return;
+        replica_.on_transaction_waiting();
+        update_status();
+      });
+    };
+    return hooks;
+  }
+
   static std::size_t verify_threads(const NodeConfig& config) {
     if (config.mempool.verify_threads > 0) return config.mempool.verify_threads;
     return std::max(1u, std::thread::hardware_concurrency());
-  }
-
-  // One submit_batch call on its way through the verification pool.
-  struct AdmissionBatch {
-    std::vector<Bytes> encoded;
-    std::vector<Result<PooledTransaction>> checked;  // per entry; set by its slice
-    std::atomic<std::size_t> slices_left{0};
-    std::function<void(std::vector<Result<Digest>>)> done;
-    std::string from_peer;
-  };
-
-  // Queues a batch's checked transactions in order, relays the admitted
-  // ones in as few messages as the frame size allows, wakes the core and
-  // answers.
-  void finish_batch(AdmissionBatch& batch) {
-    std::vector<Result<Digest>> results;
-    results.reserve(batch.checked.size());
-    TransactionsMessage relay;
-    std::size_t relay_bytes = 0;
-    auto flush = [&] {
-      if (relay.transactions.empty()) return;
-      network_->broadcast(relay, PeerNetwork::message_id(relay), batch.from_peer);
-      relay.transactions.clear();
-      relay_bytes = 0;
-    };
-    for (std::size_t i = 0; i < batch.checked.size(); ++i) {
-      Result<PooledTransaction>& checked = batch.checked[i];
-      if (!checked) {
-        results.emplace_back(checked.error());
-        continue;
-      }
-      results.push_back(mempool_.insert(std::move(*checked)));
-      if (!results.back()) continue;
-      // Half a frame leaves room for the framing around the transactions.
-      if (relay_bytes + batch.encoded[i].size() > config_.p2p.max_frame_bytes / 2) flush();
-      relay_bytes += batch.encoded[i].size();
-      relay.transactions.push_back(std::move(batch.encoded[i]));
-    }
-    if (!relay.transactions.empty()) {
-      flush();
-      // One wake-up in flight is enough: a wake-up per admission queued
-      // thousands behind a slow commit, and each one then started an
-      // empty block.
-      if (!wake_posted_.exchange(true)) {
-        asio::post(core_, [this] {
-          wake_posted_ = false;
-          if (stopping_) return;
-          replica_.on_transaction_waiting();
-          update_status();
-        });
-      }
-    }
-    if (batch.done) batch.done(std::move(results));
   }
 
   bool accept_peer(const std::string& id) {
@@ -370,7 +282,7 @@ class Node::Impl final : public ReplicaEffects {
 
   void on_message(const std::string& peer, const WireMessage& message, const Digest& id) {
     if (const auto* txs = std::get_if<TransactionsMessage>(&message)) {
-      submit_batch(txs->transactions, nullptr, peer);
+      admission_.submit(txs->transactions, nullptr, peer);
       return;
     }
     asio::post(core_, [this, peer, message, id] {
@@ -392,12 +304,12 @@ class Node::Impl final : public ReplicaEffects {
     committed_height_ = store_->height();
     auto snapshot = store_->snapshot();
     if (snapshot) {
-      std::lock_guard lock(snapshot_mutex_);
-      snapshot_height_ = (*snapshot)->height();
+      const std::uint64_t height = (*snapshot)->height();
       // Admission reads the parameters, policy and sender of every
       // transaction from it: each once per commit.
-      snapshot_ = std::make_shared<const ledger::MemoizedView>(
-          std::shared_ptr<const ledger::StateView>(std::move(*snapshot)));
+      admission_.set_state(std::make_shared<const ledger::MemoizedView>(
+                               std::shared_ptr<const ledger::StateView>(std::move(*snapshot))),
+                           height);
     } else {
       log::error("storage", "cannot take a state snapshot: {}", snapshot.error().message());
     }
@@ -430,10 +342,9 @@ class Node::Impl final : public ReplicaEffects {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::strand<asio::io_context::executor_type> core_;
-  std::size_t verify_threads_;
-  asio::thread_pool verify_pool_;
   std::vector<std::thread> threads_;
   std::unique_ptr<PeerNetwork> network_;
+  Admission admission_;
 
   // Owned by the core strand.
   Replica replica_;
@@ -443,11 +354,7 @@ class Node::Impl final : public ReplicaEffects {
   std::vector<std::function<void(const CommitNotice&)>> commit_listeners_;
 
   std::atomic<std::uint64_t> committed_height_{0};
-  std::atomic<std::size_t> admissions_waiting_{0};
   std::atomic<bool> wake_posted_{false};
-  mutable std::mutex snapshot_mutex_;
-  std::shared_ptr<const ledger::StateView> snapshot_;
-  std::uint64_t snapshot_height_ = 0;
   mutable std::mutex status_mutex_;
   NodeStatus status_;
 

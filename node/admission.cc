@@ -1,0 +1,119 @@
+#include "node/admission.h"
+
+#include <boost/asio/post.hpp>
+
+namespace tracechain::node {
+
+// One submit() call on its way through the verification pool.
+struct Admission::Batch {
+  std::vector<Bytes> encoded;
+  std::vector<Result<PooledTransaction>> checked;  // per entry; set by its slice
+  std::atomic<std::size_t> slices_left{0};
+  std::function<void(std::vector<Result<Digest>>)> done;
+  std::string from_peer;
+};
+
+Admission::Admission(Mempool& mempool, VerifiedSignatures& verified, crypto::Suite suite,
+                     std::size_t max_frame_bytes, std::size_t threads, Hooks hooks)
+    : mempool_(mempool),
+      verified_(verified),
+      suite_(suite),
+      max_frame_bytes_(max_frame_bytes),
+      threads_(std::max<std::size_t>(1, threads)),
+      hooks_(std::move(hooks)),
+      pool_(threads_) {}
+
+Admission::~Admission() { join(); }
+
+void Admission::join() { pool_.join(); }
+
+void Admission::set_state(std::shared_ptr<const ledger::StateView> state, std::uint64_t height) {
+  std::lock_guard lock(state_mutex_);
+  state_ = std::move(state);
+  height_ = height;
+}
+
+void Admission::submit(std::vector<Bytes> encoded,
+                       std::function<void(std::vector<Result<Digest>>)> done,
+                       const std::string& from_peer) {
+  const std::size_t count = encoded.size();
+  if (count == 0) {
+    if (done) done({});
+    return;
+  }
+  const std::size_t before = waiting_.fetch_add(count);
+  const std::size_t taken = before >= kMaxWaiting ? 0 : std::min(count, kMaxWaiting - before);
+  if (taken < count) waiting_.fetch_sub(count - taken);
+  auto batch = std::make_shared<Batch>();
+  batch->encoded = std::move(encoded);
+  batch->checked.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    batch->checked.emplace_back(Error(ErrorCode::kResourceExhausted,
+                                      "node busy verifying " + std::to_string(kMaxWaiting) +
+                                          " transactions, retry"));
+  }
+  batch->done = std::move(done);
+  batch->from_peer = from_peer;
+  if (taken == 0) {
+    finish(*batch);
+    return;
+  }
+  // A hand-off per slice, not per transaction; the last slice to finish
+  // queues the whole batch.
+  const std::size_t slices = std::min(taken, threads_);
+  const std::size_t per_slice = (taken + slices - 1) / slices;
+  batch->slices_left = (taken + per_slice - 1) / per_slice;
+  for (std::size_t first = 0; first < taken; first += per_slice) {
+    const std::size_t last = std::min(taken, first + per_slice);
+    boost::asio::post(pool_, [this, batch, first, last] {
+      waiting_.fetch_sub(last - first);
+      std::shared_ptr<const ledger::StateView> state;
+      std::uint64_t next_height = 0;
+      {
+        std::lock_guard lock(state_mutex_);
+        state = state_;
+        next_height = height_ + 1;
+      }
+      for (std::size_t i = first; i < last; ++i) {
+        batch->checked[i] = state ? mempool_.check(batch->encoded[i], *state, next_height,
+                                                   suite_, verified_)
+                                  : Result<PooledTransaction>(Error(
+                                        ErrorCode::kUnavailable, "the node is not ready"));
+      }
+      if (batch->slices_left.fetch_sub(1) == 1) finish(*batch);
+    });
+  }
+}
+
+void Admission::finish(Batch& batch) {
+  std::vector<Result<Digest>> results;
+  results.reserve(batch.checked.size());
+  TransactionsMessage relay;
+  std::size_t relay_bytes = 0;
+  bool admitted = false;
+  auto flush = [&] {
+    if (relay.transactions.empty()) return;
+    if (hooks_.relay) hooks_.relay(relay, batch.from_peer);
+    relay.transactions.clear();
+    relay_bytes = 0;
+  };
+  for (std::size_t i = 0; i < batch.checked.size(); ++i) {
+    Result<PooledTransaction>& checked = batch.checked[i];
+    if (!checked) {
+      results.emplace_back(checked.error());
+      continue;
+    }
+    results.push_back(mempool_.insert(std::move(*checked)));
+    if (!results.back()) continue;
+    admitted = true;
+    // Half a frame leaves room for the framing around the transactions.
+    if (relay_bytes + batch.encoded[i].size() > max_frame_bytes_ / 2) flush();
+    relay_bytes += batch.encoded[i].size();
+    relay.transactions.push_back(std::move(batch.encoded[i]));
+  }
+  flush();
+  if (admitted && hooks_.waiting) hooks_.waiting();
+  if (batch.done) batch.done(std::move(results));
+}
+
+}  // namespace tracechain::node
