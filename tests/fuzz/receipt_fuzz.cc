@@ -1,0 +1,33 @@
+// What an auditor checks offline (cli/verify.h): a verifiable receipt, a
+// validator-set change document and a consistency proof, as JSON a node (or
+// anyone) handed over. Every input is tried as each against the fixed chain.
+// A malformed document must come back as failed checks, never as a throw,
+// and a receipt that passes every check must name the transaction it proves.
+#include "cli/verify.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/fuzz_chain.h"
+
+using namespace tracechain;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const cli::Json json = cli::Json::parse(fuzz::text(data, size), nullptr, false);
+  if (json.is_discarded()) return 0;
+  const ledger::Genesis& genesis = fuzz::fuzz_chain().genesis;
+  const cli::ValidatorHistory history(genesis);
+  const cli::ReceiptVerification verification = cli::verify_receipt(json, genesis, history);
+  if (verification.ok()) {
+    fuzz::check(verification.tx_hash.size() == 64 && verification.header_height >= verification.height,
+                "a verified receipt does not name its transaction and header");
+  }
+  (void)cli::verification_json(verification);
+  cli::ValidatorHistory followed(genesis);
+  (void)followed.follow(json);
+  if (json.is_object() && json.contains("header") && json.contains("certificate")) {
+    (void)cli::certified_checkpoint(json["header"], json["certificate"], genesis, history, "input");
+  }
+  const fuzz::SmallLog& log = fuzz::small_log();
+  const cli::LogCheckpoint from{1, log.size1, log.root1};
+  const cli::LogCheckpoint to{2, log.size2, log.root2};
+  (void)cli::verify_consistency_proof(json, from, to, crypto::HashAlgorithm::kSha256);
+  return 0;
+}
