@@ -282,9 +282,10 @@ void Engine::on_vote(const ledger::Vote& vote) {
   if (signer == nullptr) return;
   // Duplicates are recognised before the (costly) signature check, and
   // nothing is recorded, not even an empty round, before it passes.
+  const bool proposed = vote.block_hash && is_proposed(*vote.block_hash);
   if (const RoundState* rs = find_round(vote.round)) {
     const VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs->prevotes : rs->precommits;
-    switch (set.admission(vote.validator, vote.block_hash)) {
+    switch (set.admission(vote.validator, vote.block_hash, proposed)) {
       case VoteSet::Admission::kDuplicate:
         ++stats_.duplicate;
         return;
@@ -305,7 +306,7 @@ void Engine::on_vote(const ledger::Vote& vote) {
   accepted_last_input_ = true;
   RoundState& rs = round_state(vote.round);
   VoteSet& set = vote.type == ledger::VoteType::kPrevote ? rs.prevotes : rs.precommits;
-  if (std::optional<ledger::Vote> first = set.add(vote, signer->power)) {
+  if (std::optional<ledger::Vote> first = set.add(vote, signer->power, proposed)) {
     ++stats_.equivocations;
     Evidence evidence{*first, vote};
     evidence_.push_back(evidence);
@@ -630,6 +631,15 @@ void Engine::request_validation(const ledger::Proposal& proposal) {
   if (validity_.count(proposal.block_hash) != 0) return;
   validity_[proposal.block_hash] = Validity::kPending;
   actions_.push_back(ValidateBlock{proposal});
+}
+
+bool Engine::is_proposed(const Digest& value) const {
+  for (const auto& [round, rs] : rounds_) {
+    for (const ledger::Proposal& p : rs.proposals) {
+      if (p.block_hash == value) return true;
+    }
+  }
+  return false;
 }
 
 Engine::Validity Engine::validity(const Digest& value) const {

@@ -22,7 +22,8 @@
 //    since only the node knows the next validator set;
 //  - the proposer schedules timeoutPropose too (line 21), so that a proposer
 //    that cannot prevote its own proposal in time prevotes nil;
-//  - the message log keeps at most two variants per signer and step, and
+//  - the message log keeps at most two variants per signer and step (and
+//    beyond them only votes for values a verified proposal names), and
 //    future rounds only within a small allowance per signer, so a Byzantine
 //    peer cannot make it grow without bound.
 //
@@ -159,6 +160,9 @@ class Engine {
     return it == rounds_.end() ? nullptr : &it->second;
   }
   Validity validity(const Digest& value) const;
+  // Whether a verified proposal of this height names `value` (its votes are
+  // never crowded out of a VoteSet by an equivocator's other votes).
+  bool is_proposed(const Digest& value) const;
   std::uint64_t quorum_power() const { return quorum_power_; }
   bool is_proposer(std::uint32_t round) const;
 

@@ -5,7 +5,7 @@
 namespace tracechain::consensus {
 
 VoteSet::Admission VoteSet::admission(const ledger::ParticipantId& validator,
-                                      const Value& value) const {
+                                      const Value& value, bool proposed) const {
   auto it = by_validator_.find(validator);
   if (it == by_validator_.end()) return Admission::kNew;
   const std::vector<ledger::Vote>& votes = it->second;
@@ -13,11 +13,13 @@ VoteSet::Admission VoteSet::admission(const ledger::ParticipantId& validator,
                   [&](const ledger::Vote& v) { return v.block_hash == value; })) {
     return Admission::kDuplicate;
   }
-  return votes.size() >= kMaxValuesPerValidator ? Admission::kFull : Admission::kConflicting;
+  return votes.size() >= kMaxValuesPerValidator && !proposed ? Admission::kFull
+                                                             : Admission::kConflicting;
 }
 
-std::optional<ledger::Vote> VoteSet::add(const ledger::Vote& vote, std::uint64_t power) {
-  const Admission admitted = admission(vote.validator, vote.block_hash);
+std::optional<ledger::Vote> VoteSet::add(const ledger::Vote& vote, std::uint64_t power,
+                                         bool proposed) {
+  const Admission admitted = admission(vote.validator, vote.block_hash, proposed);
   TC_ASSERT_MSG(admitted == Admission::kNew || admitted == Admission::kConflicting,
                 "VoteSet::add without admission");
   std::vector<ledger::Vote>& votes = by_validator_[vote.validator];

@@ -9,7 +9,12 @@
 // quorums for different values intersect in more than a third of the power,
 // so in at least one correct validator, which never signs two values. To
 // bound memory, at most kMaxValuesPerValidator distinct values are kept per
-// validator; the second one is already the evidence.
+// validator; the second one is already the evidence. A vote for a value
+// that a verified proposal of the height names is admitted beyond that
+// bound (`proposed`): otherwise an equivocator that shows a validator two
+// other values first keeps the vote that completes a proof of lock (line
+// 28) out of its log for good. Proposals are bounded per round, so this is
+// bounded too.
 //
 // Callers verify signatures before add(); admission() lets them skip the
 // verification of duplicates. Single-threaded value type.
@@ -38,12 +43,13 @@ class VoteSet {
     kFull,         // the validator already has kMaxValuesPerValidator values here
   };
 
-  Admission admission(const ledger::ParticipantId& validator, const Value& value) const;
-
-  // Records a verified vote of a validator with `power`; admission() must
-  // have said kNew or kConflicting. Returns the validator's first vote when
-  // this one conflicts with it.
-  std::optional<ledger::Vote> add(const ledger::Vote& vote, std::uint64_t power);
+  Admission admission(const ledger::ParticipantId& validator, const Value& value,
+                      bool proposed = false) const;
+  // Records a verified vote of a validator with `power`; admission() (with
+  // the same `proposed`) must have said kNew or kConflicting. Returns the
+  // validator's first vote when this one conflicts with it.
+  std::optional<ledger::Vote> add(const ledger::Vote& vote, std::uint64_t power,
+                                  bool proposed = false);
 
   // Aggregate power of the validators that voted for `value`.
   std::uint64_t power_for(const Value& value) const;

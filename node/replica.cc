@@ -389,6 +389,20 @@ void Replica::execute(const consensus::Action& action) {
                       a.proposal.height, a.proposal.round, short_hash(a.proposal.block_hash),
                       it->second.block.transactions.size());
             effects_.broadcast(ProposalMessage{a.proposal, it->second.encoded}, std::nullopt, {});
+            if (a.proposal.valid_round) {
+              // A re-proposed validValue is accepted only with the 2f+1
+              // prevotes of its valid round (line 28); a peer that missed
+              // one of them (an equivocator may have shown it another)
+              // must not wait for the next gossip tick, which a short
+              // round may not outlive.
+              for (const consensus::Message& m : engine_.round_messages(*a.proposal.valid_round)) {
+                const auto* vote = std::get_if<ledger::Vote>(&m);
+                if (vote != nullptr && vote->type == ledger::VoteType::kPrevote &&
+                    vote->block_hash == a.proposal.block_hash) {
+                  effects_.broadcast(VoteMessage{*vote}, std::nullopt, {});
+                }
+              }
+            }
           },
           [&](const consensus::BroadcastVote& a) {
             log::debug("consensus", "height={} round={} {} for {}", a.vote.height, a.vote.round,

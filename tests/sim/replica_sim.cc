@@ -715,8 +715,19 @@ void ReplicaWorld::deliver(const Deliver& d) {
   hash_.add(static_cast<std::uint64_t>(d.from * 64 + d.to));
   hash_.add(static_cast<std::uint64_t>(node::message_type(*message)));
   if (trace_) {
-    note(to.id + " <- " + std::string(node::message_type_name(node::message_type(*message))) +
-         " from " + nodes_[d.from].id);
+    std::string what(node::message_type_name(node::message_type(*message)));
+    if (const auto* v = std::get_if<node::VoteMessage>(&*message)) {
+      what += std::string(v->vote.type == ledger::VoteType::kPrevote ? " prevote" : " precommit") +
+              " h" + std::to_string(v->vote.height) + " r" + std::to_string(v->vote.round) + " " +
+              (v->vote.block_hash ? short_hex(*v->vote.block_hash) : "nil") + " by " +
+              v->vote.validator;
+    } else if (const auto* p = std::get_if<node::ProposalMessage>(&*message)) {
+      what += " h" + std::to_string(p->proposal.height) + " r" +
+              std::to_string(p->proposal.round) + " " + short_hex(p->proposal.block_hash) +
+              " vr " + (p->proposal.valid_round ? std::to_string(*p->proposal.valid_round) : "-1") +
+              " by " + p->proposal.proposer;
+    }
+    note(to.id + " <- " + what + " from " + nodes_[d.from].id);
   }
   if (!to.honest()) {
     adversary_receives(to, d.from, *message, frame);

@@ -221,3 +221,16 @@ TEST_CASE("sim replica-forgetful: without held blocks a whole-cluster crash can 
   }
   CHECK(halted > 0);
 }
+
+TEST_CASE("sim replica regressions: seeds longer sessions found", "[sim][replica]") {
+  // An equivocator showed validators other prevotes first, so the vote that
+  // completes the proof of a re-proposed lock was refused as a third value
+  // (VoteSet), and the proof went out only with the next gossip tick.
+  const std::vector<std::pair<std::string, std::uint64_t>> found = {
+      {"replica-equivocator-n4", 1000691}, {"replica-chaos-n7", 1001032}};
+  for (const auto& [name, seed] : found) {
+    const RunResult result = run_replicas(*find_replica_mix(name), seed);
+    INFO(result.describe());
+    CHECK_FALSE(result.violation.has_value());
+  }
+}
