@@ -3,6 +3,8 @@
 // commands themselves live behind commands.h.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/command_line.h"
@@ -10,6 +12,9 @@
 
 int main(int argc, char** argv) {
   namespace cli = tracechain::cli;
+  // Homes, keys, data directories and backups it creates are its owner's
+  // alone (directories 0700, files 0600).
+  ::umask(077);
   CLI::App app{"tracectl: keys, transactions, verification and audit tools for a tracechain ledger"};
   app.require_subcommand(1);
   app.footer("Examples:\n"

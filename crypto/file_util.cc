@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -121,6 +122,19 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
     return io_error(path, "cannot replace", saved);
   }
   return sync_directory(directory);
+}
+
+Status check_private_file(const std::filesystem::path& path, std::string_view what) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return io_error(path, std::string(what), errno);
+  const unsigned mode = info.st_mode & 0777;
+  if ((mode & 077) == 0) return {};
+  char octal[8];
+  std::snprintf(octal, sizeof(octal), "%04o", mode);
+  return Error(ErrorCode::kInvalidInput,
+               std::string(what) + " " + quoted(path) + " is accessible by " +
+                   ((mode & 070) != 0 ? "its group" : "others") + " (mode " + octal +
+                   "); a private key must be its owner's alone: chmod 600 " + quoted(path));
 }
 
 }  // namespace tracechain

@@ -26,4 +26,9 @@ enum class Overwrite { kRefuse, kReplace };
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                          unsigned mode, Overwrite overwrite);
 
+// A secret (a private key) must be readable and writable by its owner only,
+// as ssh insists: fails, naming the file, its mode and the fix, when group or
+// others have any access to it.
+Status check_private_file(const std::filesystem::path& path, std::string_view what);
+
 }  // namespace tracechain

@@ -525,7 +525,10 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view s
 Result<PrivateKey> PrivateKey::load(const std::filesystem::path& path) {
   auto text = read_file(path, kMaxKeyFileBytes);
   if (!text) return text.error().with_context("key file");
-  return from_pem(*text, "key file '" + path.string() + "'");
+  auto key = from_pem(*text, "key file '" + path.string() + "'");
+  if (!key) return key;
+  if (Status s = check_private_file(path, "key file"); !s) return s.error();
+  return key;
 }
 
 std::string PrivateKey::to_pem() const {

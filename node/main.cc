@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -32,6 +34,10 @@ std::filesystem::path default_home() {
 
 int main(int argc, char** argv) {
   using namespace tracechain;
+  // The data directory holds every trade; the RPC's access control means
+  // nothing if another local user can read the files: everything this
+  // process creates is its owner's alone.
+  ::umask(077);
   CLI::App app{"tracechaind: a tracechain node"};
   std::filesystem::path home = default_home();
   std::vector<std::string> settings;

@@ -386,6 +386,19 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
     key = crypto::PrivateKey::generate(genesis->suite);
     if (!key) return key.error();
   }
+  // A data directory others can read (made before homes were created
+  // owner-only) is tightened: it holds every trade.
+  if (std::error_code ec; std::filesystem::exists(config.data_dir(), ec)) {
+    auto perms = std::filesystem::status(config.data_dir(), ec).permissions();
+    using P = std::filesystem::perms;
+    if (!ec && (perms & (P::group_all | P::others_all)) != P::none) {
+      std::filesystem::permissions(config.data_dir(), P::owner_all, ec);
+      log::warn("node", "data directory '{}' was open to {}; set to 0700{}",
+                config.data_dir().string(),
+                (perms & P::others_all) != P::none ? "others" : "its group",
+                ec ? " failed: " + ec.message() : "");
+    }
+  }
   storage::StoreOptions options;
   storage::RocksDbOptions rocksdb;
   rocksdb.block_cache_bytes = config.storage.cache_mb * 1024 * 1024;

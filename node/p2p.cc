@@ -21,6 +21,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "crypto/file_util.h"
 #include "crypto/hash.h"
 #include "node/log.h"
 
@@ -155,6 +156,7 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const NodeConfig& config)
   if (Status s = check(config.tls_certificate_file(), "TLS certificate"); !s) return s.error();
   context->use_private_key_file(config.tls_key_file().string(), ssl::context::pem, ec);
   if (Status s = check(config.tls_key_file(), "TLS key"); !s) return s.error();
+  if (Status s = check_private_file(config.tls_key_file(), "TLS key"); !s) return s.error();
   if (SSL_CTX_check_private_key(native) != 1) {
     return Error(ErrorCode::kInvalidInput, "TLS key '" + config.tls_key_file().string() +
                                                "' does not match the certificate");

@@ -71,6 +71,14 @@ for f in config/node.toml config/genesis.json config/node_key.pem config/tls/ca.
 done
 [[ $(stat -c %a "$work/single/config/node_key.pem") == 600 ]] || fail "node key is not 0600"
 [[ $(stat -c %a "$work/single/config/tls/node.key") == 600 ]] || fail "TLS key is not 0600"
+# A home is its owner's alone: no other local user reads its keys or trades.
+[[ $(stat -c %a "$work/single") == 700 ]] || fail "the home is not 0700"
+[[ $(stat -c %a "$work/single/config/genesis.json") == 600 ]] || fail "genesis is not 0600"
+# A key others can read is refused, as ssh refuses it.
+chmod 644 "$work/single/keys/exchange.pem"
+expect 2 "$tracectl" keys show --key "$work/single/keys/exchange.pem"
+expect_in err "chmod 600"
+chmod 600 "$work/single/keys/exchange.pem"
 grep -q '"chain_id": "demo-chain"' "$work/single/config/genesis.json" || fail "genesis lacks the chain id"
 expect 2 "$tracectl" init --home "$work/single"
 expect_in err "already exists"

@@ -263,3 +263,22 @@ TEST_CASE("bad key files fail with the file name and the reason", "[crypto][sign
   REQUIRE_FALSE(directory.ok());
   CHECK_THAT(directory.error().message(), Catch::Contains("directory"));
 }
+
+TEST_CASE("a key file others can read is refused, as ssh refuses it", "[crypto][signature]") {
+  test::TempDir dir;
+  auto key = PrivateKey::generate(Suite::kP256Sha256);
+  REQUIRE(key.ok());
+  const auto path = dir.path() / "shared.pem";
+  REQUIRE(key->save(path).ok());
+  REQUIRE(PrivateKey::load(path).ok());
+  for (unsigned mode : {0644u, 0640u, 0604u, 0660u}) {
+    INFO("mode " << std::oct << mode);
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(mode));
+    auto loaded = PrivateKey::load(path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK_THAT(loaded.error().message(), Catch::Contains("shared.pem"));
+    CHECK_THAT(loaded.error().message(), Catch::Contains("chmod 600"));
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read);
+  CHECK(PrivateKey::load(path).ok());
+}

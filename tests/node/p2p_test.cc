@@ -27,6 +27,9 @@ namespace {
 void write(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << text;
+  // Keys are refused unless they are their owner's alone.
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
 }
 
 struct Pki {
