@@ -73,7 +73,6 @@ done
 [[ $(stat -c %a "$work/single/config/tls/node.key") == 600 ]] || fail "TLS key is not 0600"
 # A home is its owner's alone: no other local user reads its keys or trades.
 [[ $(stat -c %a "$work/single") == 700 ]] || fail "the home is not 0700"
-[[ $(stat -c %a "$work/single/config/genesis.json") == 600 ]] || fail "genesis is not 0600"
 # A key others can read is refused, as ssh refuses it.
 chmod 644 "$work/single/keys/exchange.pem"
 expect 2 "$tracectl" keys show --key "$work/single/keys/exchange.pem"
