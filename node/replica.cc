@@ -176,9 +176,10 @@ const Replica::SignerSet* Replica::signers() {
   return &*signers_;
 }
 
-// The engine's own checks, made before anything is stored for the proposal:
-// well formed, this chain, signed by proposer(h, r) of the next height.
-Status Replica::check_proposal(const ledger::Proposal& proposal) {
+// The engine's own checks, made before the engine sees the proposal: well
+// formed, this chain, from proposer(h, r) of the next height, and with
+// `verify` its signature.
+Status Replica::check_proposal(const ledger::Proposal& proposal, bool verify) {
   if (Status s = ledger::validate(proposal); !s) return s;
   if (proposal.chain_id != config_.chain_id) {
     return Error(ErrorCode::kInvalidInput, "a proposal for chain '" + proposal.chain_id + "'");
@@ -193,6 +194,7 @@ Status Replica::check_proposal(const ledger::Proposal& proposal) {
                  "a proposal from " + proposal.proposer + ", not from the round's proposer " +
                      set->validators.validators[index].id);
   }
+  if (!verify) return {};
   if (Status s = ledger::verify_signature(proposal, set->keys[index]); !s) {
     return Error(ErrorCode::kVerificationFailed, "a proposal whose signature does not verify");
   }
@@ -254,56 +256,68 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
     return;
   }
   if (over_quota(peer)) return;
-  if (Status s = check_proposal(m.proposal); !s) {
+  // The engine verifies the signature before it records anything, so the
+  // replica checks it itself only where it acts before the engine sees the
+  // proposal: starting a height it was idling before.
+  const bool starts_height = !engine_.started() || engine_.height() < height;
+  if (Status s = check_proposal(m.proposal, starts_height); !s) {
     ++stats_.proposals_refused;
     if (s.error().code() == ErrorCode::kVerificationFailed) ++bad_signatures_[peer];
     log::debug("consensus", "height={} peer={} proposal refused: {}", height, peer,
                s.error().message());
     return;
   }
+  if (starts_height) start_height_now();
+  if (stopped_) return;
+  const std::uint64_t bad_before = engine_.stats().bad_signature;
+  const bool accepted = feed(consensus::ProposalReceived{m.proposal});
+  if (engine_.stats().bad_signature > bad_before) {
+    ++stats_.proposals_refused;
+    ++bad_signatures_[peer];
+    return;
+  }
+  const Digest& hash = m.proposal.block_hash;
+  // Nothing is decoded or kept for a proposal the engine did not take in,
+  // unless the engine asked for its block.
+  if (!accepted && requested_.count(hash) == 0) return;
   // The proposal is the proposer's own; the block beside it may still be
   // anyone's: it must decode, hash to what the proposal names and carry the
-  // transactions its header commits to.
+  // transactions its header commits to. If it does not, the engine fetches
+  // the block by its hash.
   auto block = ledger::decode<ledger::Block>(m.block);
-  std::optional<Digest> hash;
   if (!block) {
     log::warn("consensus", "height={} peer={} proposal with an undecodable block: {}", height,
               peer, block.error().message());
-  } else if (Digest h = ledger::header_hash(store_.params().hash_algorithm(), block->header);
-             h != m.proposal.block_hash || block->header.height != height) {
-    log::warn("consensus", "height={} peer={} proposal names block {} but carries {}", height,
-              peer, short_hash(m.proposal.block_hash), short_hash(h));
-  } else {
-    crypto::MerkleHasher hasher(store_.params().hash_algorithm());
-    std::vector<Digest> tx_hashes;
-    tx_hashes.reserve(block->transactions.size());
-    for (const ledger::Transaction& tx : block->transactions) {
-      tx_hashes.push_back(ledger::transaction_hash(tx));
-    }
-    if (ledger::digest_list_root(hasher, tx_hashes) != block->header.transactions_root) {
-      log::warn("consensus", "height={} peer={} block {} does not hold the transactions its "
-                "header names", height, peer, short_hash(h));
-    } else {
-      hash = h;
-    }
+    return;
   }
-  if (!engine_.started() || engine_.height() < height) start_height_now();
-  if (stopped_) return;
-  const bool accepted = feed(consensus::ProposalReceived{m.proposal});
-  if (!hash) return;  // the engine may still fetch the block by its hash
-  const auto wanted = requested_.find(*hash);
-  if (!accepted && wanted == requested_.end()) return;  // nothing asked for this block
+  if (Digest h = ledger::header_hash(store_.params().hash_algorithm(), block->header);
+      h != hash || block->header.height != height) {
+    log::warn("consensus", "height={} peer={} proposal names block {} but carries {}", height,
+              peer, short_hash(hash), short_hash(h));
+    return;
+  }
+  crypto::MerkleHasher hasher(store_.params().hash_algorithm());
+  std::vector<Digest> tx_hashes;
+  tx_hashes.reserve(block->transactions.size());
+  for (const ledger::Transaction& tx : block->transactions) {
+    tx_hashes.push_back(ledger::transaction_hash(tx));
+  }
+  if (ledger::digest_list_root(hasher, tx_hashes) != block->header.transactions_root) {
+    log::warn("consensus", "height={} peer={} block {} does not hold the transactions its "
+              "header names", height, peer, short_hash(hash));
+    return;
+  }
   PendingBlock pending{std::move(*block), m.block, m.proposal, std::nullopt, false,
                        m.proposal.round};
-  if (!hold(*hash, std::move(pending))) return;
+  if (!hold(hash, std::move(pending))) return;
   if (accepted) {
     ++stats_.relayed;
     effects_.broadcast(m, id, peer);
   }
-  if (auto it = requested_.find(*hash); it != requested_.end()) {
+  if (auto it = requested_.find(hash); it != requested_.end()) {
     std::optional<std::string> proposer = it->second;
     requested_.erase(it);
-    validate_and_report(*hash, proposer);
+    validate_and_report(hash, proposer);
   }
 }
 

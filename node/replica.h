@@ -11,10 +11,12 @@
 // are requested during the call and carried out by the driver, in order.
 //
 // Peers may be Byzantine. Before the replica stores, relays or asks for
-// anything on a peer's word it checks it: a proposal's signature and
-// proposer (the proposer of that height and round) before its block is
-// decoded; a block's body against its header before it is held; a vote is
-// relayed only once the engine has verified and recorded it. What a peer
+// anything on a peer's word it checks it: a proposal's proposer (the
+// proposer of that height and round) before the engine sees it, and its
+// block is decoded only once the engine has verified and taken in the
+// proposal (or asked for that block); a block's body is checked against its
+// header before it is held; a proposal or vote is relayed only once the
+// engine has verified and recorded it. What a peer
 // can make it hold is bounded: candidate blocks enter only for proposals
 // the engine took in (at most two per round, within the engine's round
 // window) or for hashes the engine asked for, and at most kMaxHeldBlocks;
@@ -203,7 +205,7 @@ class Replica {
   void on_proposal_request(const std::string& peer, const ProposalRequest& m);
   bool over_quota(const std::string& peer);
   bool within_request_budget(const std::string& peer);
-  Status check_proposal(const ledger::Proposal& proposal);
+  Status check_proposal(const ledger::Proposal& proposal, bool verify);
 
   // The engine.
   // Feeds one event and everything it leads to; returns whether the engine

@@ -30,16 +30,6 @@ constexpr std::uint64_t kMaxEvents = 2'000'000;
 constexpr std::uint64_t kAdversaryTickMs = 100;
 constexpr std::uint64_t kMaxHeight = std::numeric_limits<std::uint64_t>::max();
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-std::string node_id(std::size_t index) { return "node-" + std::to_string(index); }
-std::string short_hex(const Digest& d) { return to_hex(ByteView(d.data(), 4)); }
-
 // Keys are made once per process, suite and name: generating them is not
 // part of what a seed decides.
 const crypto::PrivateKey& cached_key(crypto::Suite suite, const std::string& name) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ostream>
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +50,17 @@ class TraceHash {
   }
   std::uint64_t hash_ = 0xcbf29ce484222325ull;
 };
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+inline std::string node_id(std::size_t index) { return "node-" + std::to_string(index); }
+// The first four bytes of a hash, for traces.
+inline std::string short_hex(const Digest& d) { return to_hex(ByteView(d.data(), 4)); }
 
 // Timeouts short enough for many heights per simulated second.
 inline consensus::Timeouts sim_timeouts() {

@@ -24,13 +24,6 @@ using consensus::Engine;
 using consensus::Message;
 using consensus::Step;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 const std::string kChain = "sim-chain";
 // After the faults: every message arrives within this delay (the paper's Delta).
 constexpr std::uint64_t kStableMaxDelayMs = 40;
@@ -47,10 +40,6 @@ const crypto::PrivateKey& key_for(crypto::Suite suite, std::size_t index) {
   }
   return it->second;
 }
-
-std::string short_hex(const Digest& d) { return to_hex(ByteView(d.data(), 4)); }
-
-std::string node_id(std::size_t index) { return "node-" + std::to_string(index); }
 
 // The content a message commits its signer to (its signing bytes).
 Bytes content_of(const Message& m) {
