@@ -72,6 +72,7 @@ class CanonicalInputArchive
       throw DecodeError("input ends early: " + std::to_string(size) + " bytes needed, " +
                         std::to_string(remaining()) + " left");
     }
+    if (size == 0) return;  // `data` may be null (an empty vector's data())
     std::memcpy(data, cursor_, size);
     cursor_ += size;
   }

@@ -298,20 +298,6 @@ Result<Payload> authenticate(const StateView& state, std::uint64_t height, const
       return refused("transaction uses suite " + std::string(crypto::suite_name(tx.suite)) +
                      "; this chain uses " + std::string(crypto::suite_name(params->suite)));
     }
-    auto sender_bytes = state.get(keys::participant(tx.sender));
-    if (!sender_bytes) return refused("sender '" + tx.sender + "' is not a participant");
-    auto sender = decode<Participant>(*sender_bytes);
-    if (!sender) return Error(ErrorCode::kCorruption, sender.error().message());
-    if (!sender->active()) return refused("sender '" + tx.sender + "' is suspended");
-    const Bytes* key_bytes = sender->key_at(height);
-    if (key_bytes == nullptr) {
-      return refused("sender '" + tx.sender + "' has no key at height " + std::to_string(height));
-    }
-    if ((sender->roles & roles_allowed(tx.kind)) == 0) {
-      return refused("sender '" + tx.sender + "' (" + roles_to_string(sender->roles) +
-                     ") has no role that may send " + std::string(*tx_kind_name(tx.kind)) +
-                     " (" + roles_to_string(roles_allowed(tx.kind)) + ")");
-    }
     if (tx.expiry_height < height) {
       return refused("transaction expired at height " + std::to_string(tx.expiry_height) +
                      "; the chain is at height " + std::to_string(height));
@@ -323,18 +309,35 @@ Result<Payload> authenticate(const StateView& state, std::uint64_t height, const
                      std::to_string(policy->max_transaction_lifetime) +
                      " blocks ahead of height " + std::to_string(height));
     }
+    auto payload = decode_payload(tx.kind, tx.payload, params->suite);
+    if (!payload) return payload.error();
+    // Until the signature verifies, the answer says nothing about the sender
+    // (whether it exists, its status or roles): anyone may submit.
+    // (Not even why the signature failed: that would tell an unknown sender
+    // from a known one.)
+    auto not_verified = [&] {
+      return refused("signature of sender '" + tx.sender +
+                     "' does not verify (an unknown sender, or not signed by its key at height " +
+                     std::to_string(height) + ")");
+    };
+    auto sender_bytes = state.get(keys::participant(tx.sender));
+    if (!sender_bytes) return not_verified();
+    auto sender = decode<Participant>(*sender_bytes);
+    if (!sender) return Error(ErrorCode::kCorruption, sender.error().message());
+    const Bytes* key_bytes = sender->key_at(height);
+    if (key_bytes == nullptr) return not_verified();
+    auto key = crypto::PublicKey::from_bytes(params->suite, *key_bytes);
+    if (!key) return Error(ErrorCode::kCorruption, key.error().message());
+    if (Status s = checker.check(tx, tx_hash, *key); !s) return not_verified();
+    if (!sender->active()) return refused("sender '" + tx.sender + "' is suspended");
+    if ((sender->roles & roles_allowed(tx.kind)) == 0) {
+      return refused("sender '" + tx.sender + "' (" + roles_to_string(sender->roles) +
+                     ") has no role that may send " + std::string(*tx_kind_name(tx.kind)) +
+                     " (" + roles_to_string(roles_allowed(tx.kind)) + ")");
+    }
     if (state.get(keys::nonce(tx.sender, tx.nonce))) {
       return refused("nonce " + std::to_string(tx.nonce) + " of '" + tx.sender +
                      "' was already used (replay)");
-    }
-    auto payload = decode_payload(tx.kind, tx.payload, params->suite);
-    if (!payload) return payload.error();
-    // The signature last: every cheaper reason to refuse comes first.
-    auto key = crypto::PublicKey::from_bytes(params->suite, *key_bytes);
-    if (!key) return Error(ErrorCode::kCorruption, key.error().message());
-    if (Status s = checker.check(tx, tx_hash, *key); !s) {
-      return refused("signature of '" + tx.sender + "' does not verify with its key at height " +
-                     std::to_string(height) + ": " + s.error().message());
     }
     return payload;
   });

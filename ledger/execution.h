@@ -10,7 +10,11 @@
 //     role allowed to send this kind, its nonce is unused and its expiry
 //     height is neither past nor further ahead than policy allows. A
 //     transaction that fails here never enters a block: the mempool refuses
-//     it, a proposer drops it, and a block containing one is invalid.
+//     it, a proposer drops it, and a block containing one is invalid. The
+//     sender's status, roles and nonces are checked only after its signature
+//     verifies, and an unknown sender gets the same answer as a bad
+//     signature, so a refusal tells an anonymous submitter nothing about
+//     participants.
 //  2. Execution: the business rules of its kind. A failure here still yields
 //     a receipt (status failed, a reason and a precise message) and a mark on
 //     the trail of the trade or asset it concerns, so attempts stay on record;

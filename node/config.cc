@@ -265,6 +265,11 @@ const std::vector<Field>& fields() {
                            &RpcSection::max_header_bytes));
     f.push_back(rpc.number("max_connections", "open HTTP and WebSocket connections at most",
                            &RpcSection::max_connections));
+    f.push_back(rpc.number("max_connections_per_address",
+                           "of rpc.max_connections, how many one client address may hold",
+                           &RpcSection::max_connections_per_address));
+    f.push_back(rpc.number("metrics_max_connections", "open connections to the metrics port",
+                           &RpcSection::metrics_max_connections));
     f.push_back(rpc.number("rate_per_second", "requests per second per client address (0: no limit)",
                            &RpcSection::rate_per_second));
     f.push_back(rpc.number("rate_burst", "requests a client address may send at once",
@@ -275,6 +280,9 @@ const std::vector<Field>& fields() {
                            &RpcSection::auth_window_ms));
     f.push_back(rpc.number("idle_timeout_ms", "an idle connection is closed after this",
                            &RpcSection::idle_timeout_ms));
+    f.push_back(rpc.number("header_timeout_ms",
+                           "time to send a request's header once its first byte arrived",
+                           &RpcSection::header_timeout_ms));
     f.push_back(rpc.number("request_timeout_ms", "time to send a request or take a response",
                            &RpcSection::request_timeout_ms));
     f.push_back(rpc.number("worker_threads", "threads that answer RPC requests",
@@ -337,17 +345,20 @@ Status check(const NodeConfig& config) {
   if (rpc.max_body_bytes < 1024 || rpc.max_header_bytes < 1024) {
     return invalid("rpc.max_body_bytes and rpc.max_header_bytes must be at least 1024");
   }
-  if (rpc.max_connections == 0 || rpc.max_batch == 0 || rpc.worker_threads == 0 ||
+  if (rpc.max_connections == 0 || rpc.max_connections_per_address == 0 ||
+      rpc.metrics_max_connections == 0 || rpc.max_batch == 0 || rpc.worker_threads == 0 ||
       rpc.worker_threads > 64) {
-    return invalid("rpc.max_connections and rpc.max_batch must be above 0, "
+    return invalid("rpc.max_connections, rpc.max_connections_per_address, "
+                   "rpc.metrics_max_connections and rpc.max_batch must be above 0, "
                    "rpc.worker_threads between 1 and 64");
   }
   if (rpc.rate_per_second > 0 && rpc.rate_burst == 0) {
     return invalid("rpc.rate_burst must be above 0 when rpc.rate_per_second limits the rate");
   }
-  if (rpc.idle_timeout_ms < 100 || rpc.request_timeout_ms < 100 || rpc.auth_window_ms == 0) {
-    return invalid("rpc.idle_timeout_ms and rpc.request_timeout_ms must be at least 100, "
-                   "rpc.auth_window_ms above 0");
+  if (rpc.idle_timeout_ms < 100 || rpc.request_timeout_ms < 100 ||
+      rpc.header_timeout_ms < 100 || rpc.auth_window_ms == 0) {
+    return invalid("rpc.idle_timeout_ms, rpc.header_timeout_ms and rpc.request_timeout_ms must "
+                   "be at least 100, rpc.auth_window_ms above 0");
   }
   return {};
 }

@@ -104,11 +104,14 @@ struct RpcSection {
   std::uint64_t max_body_bytes = 1024 * 1024;   // larger requests get HTTP 413
   std::uint64_t max_header_bytes = 8 * 1024;    // larger headers get HTTP 431
   std::uint64_t max_connections = 256;          // HTTP and WebSocket together
+  std::uint64_t max_connections_per_address = 32;  // of those, from one client address
+  std::uint64_t metrics_max_connections = 16;   // on the metrics port
   std::uint64_t rate_per_second = 100;          // requests per client address; 0: no limit
   std::uint64_t rate_burst = 200;               // requests a client may send at once
   std::uint64_t max_batch = 100;                // entries in one JSON-RPC batch
   std::uint64_t auth_window_ms = 60'000;        // signed requests' clock tolerance, each way
   std::uint64_t idle_timeout_ms = 30'000;       // an idle connection is closed after this
+  std::uint64_t header_timeout_ms = 5'000;      // to send a request's header, once begun
   std::uint64_t request_timeout_ms = 10'000;    // to send a request body or take a response
   std::uint64_t worker_threads = 2;             // threads that answer requests
 };

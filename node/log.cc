@@ -1,5 +1,7 @@
 #include "node/log.h"
 
+#include <algorithm>
+
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -27,5 +29,42 @@ Status init(const Options& options) {
 }
 
 void flush() { spdlog::default_logger()->flush(); }
+
+LogRateLimiter::Verdict LogRateLimiter::admit(std::string_view kind, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = windows_.find(kind);
+  if (it == windows_.end()) it = windows_.emplace(std::string(kind), Window{now}).first;
+  Window& w = it->second;
+  Verdict verdict;
+  if (now - w.start >= window_) {
+    verdict.held_back = std::exchange(w.held_back, 0);
+    w = Window{now};
+  }
+  if (w.written < burst_) {
+    ++w.written;
+    verdict.write = true;
+  } else {
+    ++w.held_back;
+  }
+  return verdict;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> LogRateLimiter::take_summaries(
+    Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (auto& [kind, w] : windows_) {
+    if (w.held_back > 0 && now - w.start >= window_) {
+      out.emplace_back(kind, std::exchange(w.held_back, 0));
+    }
+  }
+  return out;
+}
+
+bool LogRateLimiter::holding_back() const {
+  std::lock_guard lock(mutex_);
+  return std::any_of(windows_.begin(), windows_.end(),
+                     [](const auto& entry) { return entry.second.held_back > 0; });
+}
 
 }  // namespace tracechain::node::log

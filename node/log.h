@@ -10,6 +10,10 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <vector>
+#include <mutex>
+#include <map>
+#include <chrono>
 #include <string_view>
 
 #include "crypto/result.h"
@@ -49,5 +53,45 @@ template <typename... Args>
 void error(std::string_view component, fmt::format_string<Args...> format, Args&&... args) {
   spdlog::error("{:<9} {}", component, fmt::format(format, std::forward<Args>(args)...));
 }
+
+// Holds back repeated log lines so a flood cannot fill the disk with them:
+// per kind, at most `burst` lines a window; the rest are counted and
+// summarised once their window has ended ("N more refused in the last
+// second"). Kinds must come from a small fixed set (the callers' literals):
+// the table keeps one entry per kind. Time is an input. Thread-safe.
+class LogRateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  LogRateLimiter(std::size_t burst, Clock::duration window) : burst_(burst), window_(window) {}
+
+  struct Verdict {
+    bool write = false;           // write this line
+    std::uint64_t held_back = 0;  // lines of this kind held back in the window
+                                  // that just ended: summarise them first
+  };
+  Verdict admit(std::string_view kind, Clock::time_point now);
+
+  // (kind, count) of the lines held back in windows that ended by `now`;
+  // each held-back line is counted in exactly one verdict or summary.
+  std::vector<std::pair<std::string, std::uint64_t>> take_summaries(Clock::time_point now);
+
+  // Whether some held-back lines are not yet summarised.
+  bool holding_back() const;
+
+  Clock::duration window() const { return window_; }
+
+ private:
+  struct Window {
+    Clock::time_point start;
+    std::size_t written = 0;
+    std::uint64_t held_back = 0;
+  };
+
+  std::size_t burst_;
+  Clock::duration window_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Window, std::less<>> windows_;  // GUARDED_BY(mutex_)
+};
 
 }  // namespace tracechain::node::log

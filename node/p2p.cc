@@ -101,43 +101,6 @@ std::string peer_common_name(SSL* ssl) {
 
 }  // namespace
 
-LogRateLimiter::Verdict LogRateLimiter::admit(std::string_view kind, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  auto it = windows_.find(kind);
-  if (it == windows_.end()) it = windows_.emplace(std::string(kind), Window{now}).first;
-  Window& w = it->second;
-  Verdict verdict;
-  if (now - w.start >= window_) {
-    verdict.held_back = std::exchange(w.held_back, 0);
-    w = Window{now};
-  }
-  if (w.written < burst_) {
-    ++w.written;
-    verdict.write = true;
-  } else {
-    ++w.held_back;
-  }
-  return verdict;
-}
-
-std::vector<std::pair<std::string, std::uint64_t>> LogRateLimiter::take_summaries(
-    Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  for (auto& [kind, w] : windows_) {
-    if (w.held_back > 0 && now - w.start >= window_) {
-      out.emplace_back(kind, std::exchange(w.held_back, 0));
-    }
-  }
-  return out;
-}
-
-bool LogRateLimiter::holding_back() const {
-  std::lock_guard lock(mutex_);
-  return std::any_of(windows_.begin(), windows_.end(),
-                     [](const auto& entry) { return entry.second.held_back > 0; });
-}
-
 Result<std::shared_ptr<ssl::context>> make_tls_context(const NodeConfig& config) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls);
   SSL_CTX* native = context->native_handle();
@@ -241,7 +204,7 @@ class PeerNetwork::Impl : public std::enable_shared_from_this<PeerNetwork::Impl>
   std::atomic<bool> summary_armed_{false};
   Endpoint bound_;
   std::atomic<bool> stopped_{false};
-  LogRateLimiter refusals_{kRefusalBurst, kRefusalWindow};
+  log::LogRateLimiter refusals_{kRefusalBurst, kRefusalWindow};
 
   mutable std::mutex mutex_;  // guards the members below
   std::map<std::string, std::shared_ptr<Connection>> peers_;
@@ -796,7 +759,7 @@ void PeerNetwork::Impl::closed(Connection* connection) {
 }
 
 void PeerNetwork::Impl::log_refusal(std::string_view kind, const std::string& line) {
-  LogRateLimiter::Verdict verdict = refusals_.admit(kind, LogRateLimiter::Clock::now());
+  log::LogRateLimiter::Verdict verdict = refusals_.admit(kind, log::LogRateLimiter::Clock::now());
   if (verdict.held_back > 0) {
     log::warn("p2p", "{} more refused ({}) in the last second", verdict.held_back, kind);
   }
@@ -819,7 +782,7 @@ void PeerNetwork::Impl::arm_refusal_summary() {
       // arms the timer again.
       self->summary_armed_ = false;
       if (ec) return;
-      for (const auto& [kind, count] : self->refusals_.take_summaries(LogRateLimiter::Clock::now())) {
+      for (const auto& [kind, count] : self->refusals_.take_summaries(log::LogRateLimiter::Clock::now())) {
         log::warn("p2p", "{} more refused ({}) in the last second", count, kind);
       }
       if (self->refusals_.holding_back()) self->arm_refusal_summary();

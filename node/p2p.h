@@ -25,7 +25,7 @@
 // remote address, and each is closed after p2p.handshake_timeout_ms; a flood
 // of bare TCP connects therefore cannot lock out real peers. Every failed
 // outbound attempt (connect, TLS, hello, timeout) is redialled with backoff.
-// Refusal log lines are rate-limited per kind (LogRateLimiter).
+// Refusal log lines are rate-limited per kind (log::LogRateLimiter).
 //
 // Gossip: every broadcast message has an id (its hash). Each connection
 // remembers, in a bounded set, the ids it received or sent, and a broadcast
@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "node/config.h"
+#include "node/log.h"
 #include "node/wire.h"
 
 namespace tracechain::node {
@@ -78,46 +79,6 @@ struct P2pCallbacks {
 // Builds a TLS 1.3 context that presents our certificate and requires and
 // verifies the peer's against the CA. Errors name the file.
 Result<std::shared_ptr<boost::asio::ssl::context>> make_tls_context(const NodeConfig& config);
-
-// Holds back repeated log lines so a flood cannot fill the disk with them:
-// per kind, at most `burst` lines a window; the rest are counted and
-// summarised once their window has ended ("N more refused in the last
-// second"). Kinds must come from a small fixed set (the callers' literals):
-// the table keeps one entry per kind. Time is an input. Thread-safe.
-class LogRateLimiter {
- public:
-  using Clock = std::chrono::steady_clock;
-
-  LogRateLimiter(std::size_t burst, Clock::duration window) : burst_(burst), window_(window) {}
-
-  struct Verdict {
-    bool write = false;           // write this line
-    std::uint64_t held_back = 0;  // lines of this kind held back in the window
-                                  // that just ended: summarise them first
-  };
-  Verdict admit(std::string_view kind, Clock::time_point now);
-
-  // (kind, count) of the lines held back in windows that ended by `now`;
-  // each held-back line is counted in exactly one verdict or summary.
-  std::vector<std::pair<std::string, std::uint64_t>> take_summaries(Clock::time_point now);
-
-  // Whether some held-back lines are not yet summarised.
-  bool holding_back() const;
-
-  Clock::duration window() const { return window_; }
-
- private:
-  struct Window {
-    Clock::time_point start;
-    std::size_t written = 0;
-    std::uint64_t held_back = 0;
-  };
-
-  std::size_t burst_;
-  Clock::duration window_;
-  mutable std::mutex mutex_;
-  std::map<std::string, Window, std::less<>> windows_;  // GUARDED_BY(mutex_)
-};
 
 class PeerNetwork {
  public:

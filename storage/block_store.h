@@ -121,6 +121,13 @@ class BlockStore {
   virtual Result<ledger::ValidatorSet> validators_at(std::uint64_t height) const = 0;
   // The set that signs the next block.
   Result<ledger::ValidatorSet> validators() const { return validators_at(height() + 1); }
+  // The heights in [from, to] whose block changed the validator set (a new
+  // set signs from the next height), ascending, at most `limit` of them;
+  // read from the index of sets, so the cost follows the changes found,
+  // not the heights covered.
+  virtual Result<std::vector<std::uint64_t>> validator_set_changes(std::uint64_t from,
+                                                                   std::uint64_t to,
+                                                                   std::size_t limit) const = 0;
 
   // The trail of `trade_id` at one committed height, with every receipt.
   Result<TradeTrailReceipts> trade_trail(std::string_view trade_id) const;

@@ -165,6 +165,28 @@ class KvBlockStore final : public BlockStore {
     return read_validators_at(*kv_, height);
   }
 
+  Result<std::vector<std::uint64_t>> validator_set_changes(std::uint64_t from, std::uint64_t to,
+                                                           std::size_t limit) const override {
+    std::vector<std::uint64_t> heights;
+    if (from > to || limit == 0) return heights;
+    // A change at height h is stored as the set that signs from h + 1.
+    std::optional<Error> bad;
+    Status scanned = kv_->scan(
+        Column::kValidatorSets, height_key(from + 1), height_key(to + 2),
+        [&](std::string_view key, ByteView) {
+          auto first = parse_height_key(key);
+          if (!first || *first == 0) {
+            bad = corruption("validator_sets holds a malformed key");
+            return false;
+          }
+          heights.push_back(*first - 1);
+          return heights.size() < limit;
+        });
+    if (!scanned) return scanned.error();
+    if (bad) return *bad;
+    return heights;
+  }
+
   Result<Digest> log_root(std::uint64_t size) const override {
     if (size == 0) return hasher_.empty_root();
     auto frontier = log_frontier(size);

@@ -131,10 +131,7 @@ async function main() {
   const anonymous = new tc.Client(args.url);
   const status = await anonymous.call('chain_getStatus');
   if (status.suite !== 'p256-sha256') throw new Error(`the chain uses ${status.suite}; this client speaks p256-sha256`);
-  const client = new tc.Client(args.url, {
-    chainId: status.chainId,
-    signer: { privateKey, participant: args.sender },
-  });
+  const client = new tc.Client(args.url, { signer: { privateKey, participant: args.sender } });
 
   const label = async (text) => tc.sha256(new TextEncoder().encode(text));
   const assetId = args.asset || `js-asset-${Date.now().toString(36)}`;

@@ -270,13 +270,16 @@ async function signTransaction(privateKey, tx) {
 
 // ------------------------------------------------------------ JSON-RPC
 
-// The X-Tracechain-* headers of a signed request (docs/rpc.md#authentication).
-async function requestHeaders(privateKey, { chainId, participant, request, body, timestampMs }) {
+// The X-Tracechain-* headers of a signed request (docs/rpc.md#authentication):
+// `audience` is the id of the node it is sent to (chain_getStatus's nodeId).
+async function requestHeaders(privateKey, { chainId, audience, participant, request, body, timestampMs }) {
+  if (!audience) throw new Error('a signed request names the node it is for (audience: its nodeId)');
   const ts = BigInt(timestampMs ?? Date.now());
   const signingBytes = new Writer()
     .u8(Domain.rpcRequest)
-    .u8(1)
+    .u8(2)
     .text(chainId)
+    .text(audience)
     .text(request)
     .digest(await sha256(new TextEncoder().encode(body)))
     .u64(ts)
@@ -298,12 +301,14 @@ class RpcError extends Error {
 }
 
 class Client {
-  // `signer`: { privateKey, participant } for methods that need a signed request.
-  constructor(url, { signer, chainId } = {}) {
+  // `signer`: { privateKey, participant } for methods that need a signed
+  // request. The chain id and the node's id, which signed requests name,
+  // are read from chain_getStatus on the first signed call.
+  constructor(url, { signer } = {}) {
     this.url = new URL(url);
     this.signer = signer;
-    this.chainId = chainId;
     this.nextId = 1;
+    this.status = null;
   }
 
   post(body, headers) {
@@ -328,9 +333,11 @@ class Client {
     const body = JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params });
     let headers = {};
     if (signed) {
-      if (!this.signer || !this.chainId) throw new Error(`${method} needs a signer and the chain id`);
+      if (!this.signer) throw new Error(`${method} needs a signer`);
+      if (!this.status) this.status = await this.call('chain_getStatus');
       headers = await requestHeaders(this.signer.privateKey, {
-        chainId: this.chainId,
+        chainId: this.status.chainId,
+        audience: this.status.nodeId,
         participant: this.signer.participant,
         request: 'POST /',
         body,

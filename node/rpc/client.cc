@@ -164,6 +164,7 @@ Result<std::string> Client::exchange(const std::string& body, bool fresh) {
     if (!status) return status.error();
     RpcRequestAuth auth;
     auth.chain_id = status->value("chainId", "");
+    auth.audience = status->value("nodeId", "");
     auth.request = "POST /";
     auth.body_hash = crypto::hash(crypto::suite_hash(signer_->second.suite()), as_bytes(body));
     auth.timestamp_ms = unix_ms();

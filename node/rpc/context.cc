@@ -17,18 +17,61 @@ namespace {
 // grows past this many.
 constexpr std::size_t kSessionSweep = 64;
 
+// Per kind, at most this many refusal lines a second; the rest are counted.
+constexpr std::size_t kRefusalBurst = 5;
+constexpr auto kRefusalWindow = std::chrono::seconds(1);
+
 }  // namespace
 
 ConnectionSlot::~ConnectionSlot() {
-  if (context_) context_->release_connection();
+  if (pool_) pool_->release(address_);
+}
+
+ConnectionPool::ConnectionPool(std::uint64_t total, std::uint64_t per_address, Metrics* metrics)
+    : total_(total), per_address_(per_address), metrics_(metrics) {}
+
+Result<ConnectionSlot> ConnectionPool::acquire(const std::string& address) {
+  {
+    std::lock_guard lock(mutex_);
+    if (open_ >= total_) {
+      return Error(ErrorCode::kResourceExhausted,
+                   std::to_string(open_) + " connections open, the most allowed");
+    }
+    std::uint64_t& mine = by_address_[address];
+    if (mine >= per_address_) {
+      return Error(ErrorCode::kResourceExhausted,
+                   std::to_string(mine) + " connections open from " + address +
+                       ", the most one address may hold");
+    }
+    ++mine;
+    ++open_;
+  }
+  if (metrics_) metrics_->connection_opened();
+  return ConnectionSlot(shared_from_this(), address);
+}
+
+void ConnectionPool::release(const std::string& address) {
+  {
+    std::lock_guard lock(mutex_);
+    --open_;
+    auto it = by_address_.find(address);
+    if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
+  }
+  if (metrics_) metrics_->connection_closed();
 }
 
 ServerContext::ServerContext(std::unique_ptr<Backend> backend, const RpcSection& config)
     : config_(config),
       backend_(std::move(backend)),
-      authenticator_(backend_->store().params(), config.auth_window_ms),
+      authenticator_(backend_->store().params(), backend_->status().node_id,
+                     config.auth_window_ms, now_ms()),
       rate_limiter_(config.rate_per_second, config.rate_burst),
-      dispatcher_(*backend_, metrics_, DispatchLimits{config.max_batch}) {}
+      dispatcher_(*backend_, metrics_, DispatchLimits{config.max_batch}),
+      rpc_connections_(std::make_shared<ConnectionPool>(
+          config.max_connections, config.max_connections_per_address, &metrics_)),
+      metrics_connections_(std::make_shared<ConnectionPool>(
+          config.metrics_max_connections, config.max_connections_per_address, nullptr)),
+      refusals_(kRefusalBurst, kRefusalWindow) {}
 
 std::uint64_t ServerContext::now_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -43,18 +86,16 @@ bool ServerContext::post_work(std::function<void()> work) {
   return true;
 }
 
-bool ServerContext::acquire_connection() {
-  std::uint64_t open = connections_.load();
-  do {
-    if (open >= config_.max_connections) return false;
-  } while (!connections_.compare_exchange_weak(open, open + 1));
-  metrics_.connection_opened();
-  return true;
+ConnectionPool& ServerContext::connections(Port port) {
+  return port == Port::kMetrics ? *metrics_connections_ : *rpc_connections_;
 }
 
-void ServerContext::release_connection() {
-  connections_.fetch_sub(1);
-  metrics_.connection_closed();
+void ServerContext::log_refusal(std::string_view kind, const std::string& line) {
+  auto verdict = refusals_.admit(kind, log::LogRateLimiter::Clock::now());
+  if (verdict.held_back > 0) {
+    log::warn("rpc", "{} more {} held back in the second before", verdict.held_back, kind);
+  }
+  if (verdict.write) log::warn("rpc", "{}", line);
 }
 
 void ServerContext::add_session(const std::shared_ptr<Session>& session) {
@@ -89,7 +130,7 @@ ServerContext::HttpAnswer ServerContext::answer_http(const Credentials& credenti
     std::shared_ptr<const ledger::StateView> state(std::move(*snapshot));
     std::optional<Caller> caller;
     if (credentials.any()) {
-      auto verified = authenticator_.verify(credentials, request, body, *state, now_ms());
+      auto verified = authenticate(credentials, request, body, *state, client);
       if (!verified) {
         metrics_.count_request("unknown", "authentication_failed");
         return {401,
@@ -114,13 +155,30 @@ ServerContext::HttpAnswer ServerContext::answer_http(const Credentials& credenti
   }
 }
 
+Result<Caller> ServerContext::authenticate(const Credentials& credentials,
+                                           const std::string& request, const std::string& body,
+                                           const ledger::StateView& state,
+                                           const std::string& client) {
+  std::string detail;
+  auto caller = authenticator_.verify(credentials, request, body, state, now_ms(), &detail);
+  if (!caller) {
+    std::string who = credentials.participant ? "'" + credentials.participant->substr(0, 64) + "'"
+                                              : std::string("(no participant)");
+    log_refusal("failed authentications",
+                "authentication failed from " + client + " as " + who + " for " + request + ": " +
+                    (detail.empty() ? caller.error().message() : detail));
+  }
+  return caller;
+}
+
 Result<std::optional<Caller>> ServerContext::authenticate_upgrade(const Credentials& credentials,
-                                                                  const std::string& request) {
+                                                                  const std::string& request,
+                                                                  const std::string& client) {
   try {
     if (!credentials.any()) return std::optional<Caller>();
     auto snapshot = backend_->store().snapshot();
     if (!snapshot) return snapshot.error();
-    auto caller = authenticator_.verify(credentials, request, "", **snapshot, now_ms());
+    auto caller = authenticate(credentials, request, "", **snapshot, client);
     if (!caller) return caller.error();
     return std::optional<Caller>(std::move(*caller));
   } catch (const std::exception& e) {
@@ -153,6 +211,7 @@ void ServerContext::on_commit(const CommitNotice& notice) {
   post_work([this, copy] {
     auto sessions = live_sessions();
     if (sessions.empty()) return;
+    revoke_changed_callers(sessions);
     bool trade_events = std::any_of(sessions.begin(), sessions.end(),
                                     [](const auto& s) { return s->wants_trade_events(); });
     std::shared_ptr<const CommitEvents> events;
@@ -165,6 +224,34 @@ void ServerContext::on_commit(const CommitNotice& notice) {
     }
     for (const auto& session : sessions) session->on_commit(events);
   });
+}
+
+void ServerContext::revoke_changed_callers(std::vector<std::shared_ptr<Session>>& sessions) {
+  std::unique_ptr<storage::StateSnapshot> state;
+  for (auto& session : sessions) {
+    std::optional<Caller> caller = session->caller();
+    if (!caller) continue;
+    if (!state) {
+      auto snapshot = backend_->store().snapshot();
+      if (!snapshot) {
+        log::error("rpc", "cannot re-check WebSocket callers: {}", snapshot.error().message());
+        return;
+      }
+      state = std::move(*snapshot);
+    }
+    std::optional<std::string> why;
+    try {
+      why = caller_changed(*state, *caller);
+    } catch (const std::exception& e) {
+      why = "cannot re-check the caller";
+      log::error("rpc", "re-checking WebSocket caller '{}' failed: {}", caller->id, e.what());
+    }
+    if (!why) continue;
+    log::info("rpc", "closing the WebSocket of '{}': {}", caller->id, *why);
+    session->revoke(*why);
+    session.reset();  // no events for it
+  }
+  std::erase(sessions, nullptr);
 }
 
 std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice,

@@ -20,8 +20,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "node/log.h"
 #include "node/rpc/auth.h"
 #include "node/rpc/backend.h"
 #include "node/rpc/dispatcher.h"
@@ -52,20 +55,56 @@ class Session {
   // Whether on_commit() would deliver trade events: building them reads
   // every trade a block touches, so it is skipped when nobody would.
   virtual bool wants_trade_events() const { return false; }
+  // Who authenticated the connection, if anyone (WebSocket sessions): after
+  // each commit the server checks that caller against committed state and
+  // revokes the session when the key, status or roles changed.
+  virtual std::optional<Caller> caller() const { return std::nullopt; }
+  // Closes the connection with `reason` (a WebSocket close frame, 1008);
+  // callable from any thread.
+  virtual void revoke(std::string /*reason*/) { close(); }
 };
 
-// One of the limited connection slots, given back when the connection ends.
-class ServerContext;
+// The two ports the server listens on.
+enum class Port { kRpc, kMetrics };
+
+// The connections one port may hold: at most `total` open, and at most
+// `per_address` from one client address, so that one client cannot take
+// every slot. Thread-safe.
+class ConnectionPool;
+
+// One slot of a pool, given back when the connection ends.
 class ConnectionSlot {
  public:
   ConnectionSlot() = default;
-  explicit ConnectionSlot(std::shared_ptr<ServerContext> context) : context_(std::move(context)) {}
+  ConnectionSlot(std::shared_ptr<ConnectionPool> pool, std::string address)
+      : pool_(std::move(pool)), address_(std::move(address)) {}
   ConnectionSlot(ConnectionSlot&&) = default;
   ConnectionSlot& operator=(ConnectionSlot&&) = default;
   ~ConnectionSlot();
 
  private:
-  std::shared_ptr<ServerContext> context_;
+  std::shared_ptr<ConnectionPool> pool_;
+  std::string address_;
+};
+
+class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
+ public:
+  // `metrics`, when given, counts this pool's open connections.
+  ConnectionPool(std::uint64_t total, std::uint64_t per_address, Metrics* metrics);
+
+  // A slot for a connection from `address`, or why there is none.
+  Result<ConnectionSlot> acquire(const std::string& address);
+
+ private:
+  friend class ConnectionSlot;
+  void release(const std::string& address);
+
+  const std::uint64_t total_;
+  const std::uint64_t per_address_;
+  Metrics* const metrics_;
+  std::mutex mutex_;
+  std::uint64_t open_ = 0;                                   // GUARDED_BY(mutex_)
+  std::unordered_map<std::string, std::uint64_t> by_address_;  // GUARDED_BY(mutex_)
 };
 
 class ServerContext {
@@ -81,9 +120,11 @@ class ServerContext {
   // Runs `work` on a worker thread; false (dropping it) once stopping.
   bool post_work(std::function<void()> work);
 
-  // Connection accounting: acquire() is false at the limit.
-  bool acquire_connection();
-  void release_connection();
+  // The connection pool of the RPC port or of the metrics port.
+  ConnectionPool& connections(Port port);
+  // Writes one log line about a failed authentication or a refused
+  // connection, unless a flood of them is being held back (then a count).
+  void log_refusal(std::string_view kind, const std::string& line);
 
   void add_session(const std::shared_ptr<Session>& session);
 
@@ -99,7 +140,8 @@ class ServerContext {
 
   // The WebSocket upgrade's credentials (none: an anonymous connection).
   Result<std::optional<Caller>> authenticate_upgrade(const Credentials& credentials,
-                                                     const std::string& request);
+                                                     const std::string& request,
+                                                     const std::string& client);
 
   // A JSON-RPC message over WebSocket from an authenticated (or anonymous)
   // connection; the reply, or "" when none is due. Runs on a worker thread.
@@ -117,8 +159,16 @@ class ServerContext {
 
  private:
   static std::uint64_t now_ms();
+  // Verifies credentials; a failure is logged (rate-limited) with the
+  // client's address and the precise reason the client is not told.
+  Result<Caller> authenticate(const Credentials& credentials, const std::string& request,
+                              const std::string& body, const ledger::StateView& state,
+                              const std::string& client);
   std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice, bool trade_events);
   std::vector<std::shared_ptr<Session>> live_sessions();
+  // Revokes (and drops from `sessions`) every session whose caller's key,
+  // status or roles changed in committed state.
+  void revoke_changed_callers(std::vector<std::shared_ptr<Session>>& sessions);
 
   RpcSection config_;
   std::unique_ptr<Backend> backend_;
@@ -127,7 +177,9 @@ class ServerContext {
   RateLimiter rate_limiter_;
   Dispatcher dispatcher_;
   std::atomic<bool> running_{false};
-  std::atomic<std::uint64_t> connections_{0};
+  std::shared_ptr<ConnectionPool> rpc_connections_;
+  std::shared_ptr<ConnectionPool> metrics_connections_;
+  log::LogRateLimiter refusals_;
 
   std::mutex workers_mutex_;
   boost::asio::thread_pool* workers_ = nullptr;  // GUARDED_BY(workers_mutex_)

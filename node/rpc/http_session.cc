@@ -26,6 +26,8 @@ constexpr std::uint64_t kDefaultMaxBlocksBehind = 2;
 // How long a refused client's remaining bytes are read and dropped.
 constexpr auto kLinger = std::chrono::seconds(1);
 constexpr std::size_t kDrainChunk = 16 * 1024;
+// The first read of a request takes at most this much.
+constexpr std::size_t kFirstRead = 4 * 1024;
 
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -93,11 +95,25 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
  private:
   const RpcSection& config() const { return context_->config(); }
 
+  // Waits up to rpc.idle_timeout_ms for a request to begin; once its first
+  // bytes are here, the whole header must follow within
+  // rpc.header_timeout_ms, so a client trickling a header is cut early.
   void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(config().max_header_bytes));
     parser_->body_limit(config().max_body_bytes);
+    if (buffer_.size() > 0) return read_rest_of_header();  // pipelined
     stream_.expires_after(std::chrono::milliseconds(config().idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->finish();
+                              self->buffer_.commit(n);
+                              self->read_rest_of_header();
+                            });
+  }
+
+  void read_rest_of_header() {
+    stream_.expires_after(std::chrono::milliseconds(config().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
   }
@@ -319,7 +335,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (!found.any()) return hand_over(std::move(request), std::nullopt);
     auto shared_request = std::make_shared<http::request<http::string_body>>(std::move(request));
     auto work = [self = shared_from_this(), found, shared_request] {
-      auto caller = self->context_->authenticate_upgrade(found, "GET /ws");
+      auto caller = self->context_->authenticate_upgrade(found, "GET /ws", self->client_);
       asio::post(self->executor_, [self, caller = std::move(caller), shared_request]() mutable {
         if (!caller) {
           return self->respond(

@@ -7,8 +7,9 @@
 // Limits: the header block (431 above rpc.max_header_bytes), the body (413
 // above rpc.max_body_bytes, refused from Content-Length before it is read),
 // a per-client request rate (429), and time: a connection idle for
-// rpc.idle_timeout_ms, or slower than rpc.request_timeout_ms to send a body
-// or take a response, is closed. Requests are answered one at a time, in
+// rpc.idle_timeout_ms, slower than rpc.header_timeout_ms to finish a header
+// it has begun, or slower than rpc.request_timeout_ms to send a body or take
+// a response, is closed. Requests are answered one at a time, in
 // order, so a connection never has more than one request in flight.
 //
 // Thread-safety: a session lives on its own strand; close() may be called
@@ -21,10 +22,8 @@
 
 namespace tracechain::node::rpc {
 
-enum class Port { kRpc, kMetrics };
-
 // Serves `socket` (accepted on a strand of the node's io_context) until it
-// closes. `slot` is the connection's place under rpc.max_connections.
+// closes. `slot` is the connection's place in its port's ConnectionPool.
 void serve_http(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context,
                 ConnectionSlot slot, Port port);
 

@@ -18,8 +18,9 @@ namespace {
 // Pages of lists: the default and the most a caller may ask for.
 constexpr std::uint64_t kDefaultPage = 100;
 constexpr std::uint64_t kMaxPage = 1000;
-// Heights one chain_getValidatorSetChanges call scans at most.
-constexpr std::uint64_t kMaxValidatorScan = 10'000;
+// Changes one chain_getValidatorSetChanges call returns at most (each is a
+// header, a certificate and a set: the call's work is bounded by this).
+constexpr std::size_t kMaxValidatorChanges = 64;
 // How long a submission may wait for the node's admission checks.
 constexpr auto kSubmitTimeout = std::chrono::seconds(10);
 
@@ -209,12 +210,16 @@ Json get_validator_set_changes(const Params& p, CallContext& c) {
   }
   std::uint64_t requested_to = std::min(p.optional_u64("toHeight").value_or(tip), tip);
   if (requested_to < from) throw invalid_param("toHeight", "must not be below fromHeight");
-  std::uint64_t to = std::min(requested_to, from + kMaxValidatorScan - 1);
+  // One more than a page is asked for, to know whether the page is the last.
+  std::vector<std::uint64_t> heights =
+      unwrap(c.store().validator_set_changes(from, requested_to, kMaxValidatorChanges + 1));
+  bool more = heights.size() > kMaxValidatorChanges;
+  if (more) heights.resize(kMaxValidatorChanges);
+  std::uint64_t to = more ? heights.back() : requested_to;
 
   Json changes = Json::array();
-  for (std::uint64_t h = from; h <= to; ++h) {
+  for (std::uint64_t h : heights) {
     ledger::BlockHeader header = header_at(c, h);
-    if (header.next_validator_set_hash == header.validator_set_hash) continue;
     ledger::ValidatorSet next = unwrap(c.store().validators_at(h + 1));
     changes.push_back({
         {"height", h},
@@ -226,7 +231,7 @@ Json get_validator_set_changes(const Params& p, CallContext& c) {
   return {
       {"fromHeight", from},
       {"toHeight", to},
-      {"next", to < requested_to ? Json(to + 1) : Json(nullptr)},
+      {"next", more ? Json(to + 1) : Json(nullptr)},
       {"initialValidatorSet", validator_set_json(unwrap(c.store().validators_at(from)))},
       {"changes", std::move(changes)},
   };
@@ -411,10 +416,16 @@ Json get_trade_trail(const Params& p, CallContext& c) {
   };
 }
 
+// A page of the trades `ids` (up to `limit` scanned): only those the caller
+// may read directly (the same Access rule as trade_get), so a list never
+// shows what a direct read refuses. `next` continues after the last trade
+// scanned, shown or not.
 Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64_t limit) {
+  Access access(c.state(), c.caller());
   Json trades = Json::array();
   for (const std::string& id : ids) {
-    trades.push_back(trade_json(unwrap(ledger::find_trade(c.state(), id))));
+    ledger::Trade trade = unwrap(ledger::find_trade(c.state(), id));
+    if (access.can_read_trade(trade)) trades.push_back(trade_json(trade));
   }
   return {{"trades", std::move(trades)},
           {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};

@@ -84,18 +84,21 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void on_accept(tcp::socket socket) {
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    if (port_ == Port::kMetrics) {
-      // Scrapes are few and come from loopback; they do not take RPC slots.
-      return serve_http(std::move(socket), context_, ConnectionSlot(), port_);
-    }
-    if (!context_->acquire_connection()) {
+    boost::system::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto remote = socket.remote_endpoint(ec);
+    std::string address = ec ? std::string("unknown") : remote.address().to_string();
+    auto slot = context_->connections(port_).acquire(address);
+    if (!slot) {
       context_->metrics().count_refused_connection();
-      socket.close(ignored);
+      context_->log_refusal("connections refused",
+                            std::string(port_ == Port::kMetrics ? "metrics" : "RPC") +
+                                " connection from " + address +
+                                " refused: " + slot.error().message());
+      socket.close(ec);
       return;
     }
-    serve_http(std::move(socket), context_, ConnectionSlot(context_), port_);
+    serve_http(std::move(socket), context_, std::move(*slot), port_);
   }
 
   asio::io_context& io_;

@@ -61,6 +61,24 @@ class WsSession : public Session,
     asio::post(executor_, [self = shared_from_this()] { self->shut(); });
   }
 
+  std::optional<Caller> caller() const override { return caller_; }
+
+  // The caller's standing changed: no more answers or notifications with
+  // the old identity; a close frame (1008, policy violation) says why.
+  void revoke(std::string reason) override {
+    asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+      if (self->closed_ || self->revoked_) return;
+      self->revoked_ = true;
+      self->close_reason_ = std::move(reason);
+      // Drop what is queued, except a message being written.
+      while (self->outbox_.size() > (self->writing_ ? 1u : 0u)) {
+        self->queued_bytes_ -= self->outbox_.back().size();
+        self->outbox_.pop_back();
+      }
+      if (!self->writing_) self->send_close();
+    });
+  }
+
   // ---------------------------------------------------------- Subscriptions
 
   std::string subscribe(Topic topic) override {
@@ -152,6 +170,7 @@ class WsSession : public Session,
   void on_message() {
     std::string message = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    if (revoked_) return read();  // waiting for the client's close frame
     if (!context_->rate_limiter().take(client_, 1, RateLimiter::Clock::now())) {
       context_->metrics().count_rate_limited();
       send(Dispatcher::error_reply(rpc_error::kRateLimited,
@@ -171,7 +190,7 @@ class WsSession : public Session,
   }
 
   void send(std::string message) {
-    if (closed_) return;
+    if (closed_ || revoked_) return;
     queued_bytes_ += message.size();
     outbox_.push_back(std::move(message));
     if (outbox_.size() > kMaxQueuedMessages || queued_bytes_ > kMaxQueuedBytes) {
@@ -191,8 +210,17 @@ class WsSession : public Session,
                       if (ec || self->closed_) return self->shut();
                       self->queued_bytes_ -= self->outbox_.front().size();
                       self->outbox_.pop_front();
-                      if (!self->outbox_.empty() && !self->closed_) self->write_next();
+                      if (self->revoked_) return self->send_close();
+                      if (!self->outbox_.empty()) self->write_next();
                     });
+  }
+
+  // Sends the close frame of a revoked session; nothing is written after it.
+  void send_close() {
+    writing_ = true;
+    ws_.async_close(
+        websocket::close_reason(websocket::close_code::policy_error, close_reason_),
+        [self = shared_from_this()](beast::error_code) { self->shut(); });
   }
 
   void shut() {
@@ -218,6 +246,8 @@ class WsSession : public Session,
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
+  bool revoked_ = false;
+  std::string close_reason_;  // of a revoked session
 
   mutable std::mutex mutex_;
   std::map<std::string, Topic> subscriptions_;  // GUARDED_BY(mutex_)

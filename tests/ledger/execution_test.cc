@@ -52,7 +52,7 @@ TEST_CASE("authentication refuses what must never enter a block", "[ledger][exec
     Transaction tx = chain.make("provider-acme", TxKind::kAssetRegister, asset_payload("a"));
     tx.sender = "stranger";
     sign(tx, chain.key("provider-acme"));
-    expect_refused(chain, tx, "'stranger' is not a participant");
+    expect_refused(chain, tx, "signature of sender 'stranger' does not verify");
   }
   SECTION("a bad signature") {
     Transaction tx = chain.make("provider-acme", TxKind::kAssetRegister, asset_payload("a"));
@@ -69,6 +69,25 @@ TEST_CASE("authentication refuses what must never enter a block", "[ledger][exec
     expect_refused(chain,
                    chain.make("auditor-1", TxKind::kGovernanceApprove, ApprovePayload{"p"}),
                    "governance.approve (governor)");
+  }
+  SECTION("before the signature verifies, nothing is said about the sender") {
+    // An unknown sender, a known one with a forged signature and a known one
+    // without the role: the first two get the same answer, word for word,
+    // and neither names roles or status.
+    auto answer = [&](const std::string& sender) {
+      Transaction tx = chain.make("regulator", TxKind::kAssetRegister, asset_payload("a"));
+      tx.sender = sender;
+      tx.signature = chain.key("buyer-bank").sign(signing_bytes(tx));
+      auto result = authenticate(chain.state(), chain.height() + 1, tx, transaction_hash(tx),
+                                 default_signature_checker());
+      REQUIRE_FALSE(result.ok());
+      std::string message = result.error().message();
+      auto quote = message.find("'" + sender + "'");
+      REQUIRE(quote != std::string::npos);
+      return message.replace(quote, sender.size() + 2, "'X'");
+    };
+    CHECK(answer("regulator") == answer("nobody-at-all"));
+    CHECK_THAT(answer("regulator"), !Catch::Contains("role") && !Catch::Contains("governor"));
   }
   SECTION("an expired transaction") {
     Transaction tx = chain.make("provider-acme", TxKind::kAssetRegister, asset_payload("a"), 0);

@@ -417,6 +417,7 @@ TEST_CASE("a flood of TCP connects from one address does not lock out a real pee
 TEST_CASE("the refusal log limiter writes a few lines per kind and summarises the rest",
           "[node][p2p]") {
   using namespace std::chrono_literals;
+  using log::LogRateLimiter;
   LogRateLimiter limiter(3, 1s);
   auto t0 = LogRateLimiter::Clock::time_point{} + 100s;
   int written = 0;

@@ -49,6 +49,7 @@ Bytes rpc_doc_vector(const std::string& name) {
 TEST_CASE("the worked example of a signed request in docs/rpc.md", "[rpc][auth]") {
   node::rpc::RpcRequestAuth auth;
   auth.chain_id = "tracechain-local";
+  auth.audience = "validator-0";
   auth.request = "POST /";
   auth.body_hash = crypto::hash(
       crypto::HashAlgorithm::kSha256,
@@ -73,7 +74,7 @@ TEST_CASE("signed requests: bad signatures, stale timestamps and replays are ref
   CHECK(anonymous["result"]["authenticated"] == false);
 
   auto headers =
-      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body);
   HttpReply signed_reply = http_request(live.rpc_port(), "POST", "/", body, headers);
   REQUIRE(signed_reply.status == 200);
   CHECK(signed_reply.json()["result"]["participant"] == "buyer-bank");
@@ -88,47 +89,119 @@ TEST_CASE("signed requests: bad signatures, stale timestamps and replays are ref
   };
   refused(headers, body, "the same signed request again (replay)");
 
-  auto fresh = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+  auto fresh = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body);
   refused(fresh, body + " ", "a body other than the one signed");
 
   auto other_key =
-      sign_request(live.key("buyer-abroad"), "buyer-bank", live.chain_id(), "POST /", body);
+      sign_request(live.key("buyer-abroad"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body);
   refused(other_key, body, "signed by another participant's key");
 
-  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body,
+  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body,
                             now_ms() - 60'000);
   refused(stale, body, "a timestamp outside the window");
 
-  auto future = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body,
+  auto future = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body,
                              now_ms() + 60'000);
   refused(future, body, "a timestamp ahead of the window");
 
   auto other_chain =
-      sign_request(live.key("buyer-bank"), "buyer-bank", "another-chain", "POST /", body);
+      sign_request(live.key("buyer-bank"), "buyer-bank", "another-chain", live.node_id(), "POST /", body);
   refused(other_chain, body, "signed for another chain");
 
   auto other_path =
-      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", body);
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "GET /ws", body);
   refused(other_path, body, "signed for another request");
 
-  auto stranger = sign_request(live.key("buyer-bank"), "nobody", live.chain_id(), "POST /", body);
+  auto stranger = sign_request(live.key("buyer-bank"), "nobody", live.chain_id(), live.node_id(), "POST /", body);
   refused(stranger, body, "an unknown participant");
 
   auto partial =
-      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body);
   partial.erase(std::string(node::rpc::kSignatureHeader));
   refused(partial, body, "a missing signature header");
 
   auto garbage =
-      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "POST /", body);
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "POST /", body);
   garbage[std::string(node::rpc::kSignatureHeader)] = "zz";
   refused(garbage, body, "a signature that is not hex");
+
+  auto other_node =
+      sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "node-elsewhere", "POST /", body);
+  refused(other_node, body, "signed for another node (a captured request replayed here)");
+}
+
+TEST_CASE("a failed authentication tells nothing about participants", "[rpc][auth]") {
+  LiveNode live;
+  ledger::Change suspend;
+  suspend.type = ledger::ChangeType::kSuspendParticipant;
+  suspend.subject = "buyer-abroad";
+  live.govern(suspend);
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"auth_whoAmI"})";
+  auto stranger_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  REQUIRE(stranger_key.ok());
+  // The reply's message with the participant's name taken out.
+  auto answer = [&](const crypto::PrivateKey& key, const std::string& as) {
+    HttpReply reply = http_request(
+        live.rpc_port(), "POST", "/", body,
+        sign_request(key, as, live.chain_id(), live.node_id(), "POST /", body));
+    INFO(as << ": " << reply.body);
+    CHECK(reply.status == 401);
+    std::string message = reply.json()["error"]["message"].get<std::string>();
+    for (auto at = message.find(as); at != std::string::npos; at = message.find(as)) {
+      message.replace(at, as.size(), "X");
+    }
+    return message;
+  };
+  std::string unknown = answer(*stranger_key, "nobody");
+  CHECK(answer(*stranger_key, "regulator") == unknown);       // known, wrong key
+  CHECK(answer(live.key("buyer-abroad"), "buyer-abroad") == unknown);  // suspended
+  CHECK_THAT(unknown, !Catch::Contains("is suspended") && !Catch::Contains("not known"));
+
+  // Submitting: a forged transaction from a known participant who lacks the
+  // role says no more than one from nobody.
+  auto submit_answer = [&](const std::string& sender) {
+    ledger::Transaction tx = live.make("regulator", ledger::TxKind::kAssetRegister,
+                                       ledger::AssetRegisterPayload{"asset-z", {}, {}, 1, {}, {}});
+    tx.sender = sender;
+    tx.signature = stranger_key->sign(ledger::signing_bytes(tx));
+    Json reply = live.call("tx_submit", {{"tx", to_hex(ledger::encode(tx))}});
+    INFO(reply.dump());
+    std::string message = reply["error"]["message"].get<std::string>();
+    for (auto at = message.find(sender); at != std::string::npos; at = message.find(sender)) {
+      message.replace(at, sender.size(), "X");
+    }
+    return message;
+  };
+  std::string forged = submit_answer("regulator");
+  CHECK(forged == submit_answer("nobody"));
+  CHECK_THAT(forged, !Catch::Contains("governor") && !Catch::Contains("role"));
 }
 
 TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc][access]") {
   LiveNode live;
   live.trade_scenario();
 
+  SECTION("a list shows only what the direct read would") {
+    // The operator reads trades to settle (accepted, settled); trade-1 is
+    // agreed and trade-2 requested, so neither is the operator's to read.
+    CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-2"}}, "exchange")) == -32002);
+    Json listed = live.call("trade_listByAsset", {{"assetId", "asset-1"}}, "exchange");
+    REQUIRE(code_of(listed) == 0);
+    for (const Json& trade : listed["result"]["trades"]) {
+      std::string id = trade["tradeId"].get<std::string>();
+      INFO(id);
+      CHECK(code_of(live.call("trade_get", {{"tradeId", id}}, "exchange")) == 0);
+    }
+    CHECK(listed["result"]["trades"].empty());
+    // The provider reads all of its asset's trades, and lists them all.
+    Json provider = live.call("trade_listByAsset", {{"assetId", "asset-1"}}, "provider-acme");
+    CHECK(provider["result"]["trades"].size() == 2);
+    // Pages hold at most `limit` trades scanned; `next` continues after the
+    // last one scanned even when it was not shown.
+    Json page = live.call("trade_listByAsset", {{"assetId", "asset-1"}, {"limit", 1}}, "exchange");
+    CHECK(page["result"]["trades"].empty());
+    CHECK(page["result"]["next"] == "trade-1");
+  }
   SECTION("unsigned callers read nothing of trades, assets or participants") {
     CHECK(code_of(live.call("trade_get", {{"tradeId", "trade-1"}})) == -32002);
     CHECK(code_of(live.call("asset_get", {{"assetId", "asset-1"}})) == -32002);

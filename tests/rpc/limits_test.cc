@@ -18,10 +18,29 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-tcp::socket connect(asio::io_context& io, std::uint16_t port) {
+// A connection from `source`: any 127.x.y.z address is this machine's, so a
+// test can play several client addresses.
+tcp::socket connect(asio::io_context& io, std::uint16_t port,
+                    const std::string& source = "127.0.0.1") {
   tcp::socket socket(io);
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   return socket;
+}
+
+// GET /health on an open connection; the status line's code, 0 if none came.
+unsigned health_on(tcp::socket& socket) {
+  asio::write(socket, asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::string reply;
+  char buffer[1024];
+  boost::system::error_code ec;
+  while (reply.find("\r\n\r\n") == std::string::npos && !ec) {
+    std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+    reply.append(buffer, n);
+  }
+  if (reply.rfind("HTTP/1.1 ", 0) != 0) return 0;
+  return static_cast<unsigned>(std::stoul(reply.substr(9, 3)));
 }
 
 // Reads until the peer closes or `timeout` passes; returns what arrived and
@@ -119,9 +138,77 @@ TEST_CASE("connections beyond the limit are closed at once", "[rpc][limits]") {
   CHECK(metrics.body.find("tracechain_rpc_connections_refused_total 1") != std::string::npos);
 }
 
+TEST_CASE("one client address cannot take every connection slot", "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) {
+    c.rpc.max_connections = 8;
+    c.rpc.max_connections_per_address = 3;
+  });
+  asio::io_context io;
+  std::vector<tcp::socket> held;
+  for (int i = 0; i < 3; ++i) held.push_back(connect(io, live.rpc_port(), "127.0.0.1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // A fourth from the same address is closed at once...
+  tcp::socket extra = connect(io, live.rpc_port(), "127.0.0.1");
+  auto [data, closed] = read_until_closed(extra, std::chrono::seconds(3));
+  CHECK(data.empty());
+  CHECK(closed);
+  // ...while another address is served.
+  tcp::socket other = connect(io, live.rpc_port(), "127.0.0.2");
+  CHECK(health_on(other) == 200);
+  // A slot given back can be taken again.
+  held.pop_back();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  tcp::socket again = connect(io, live.rpc_port(), "127.0.0.1");
+  CHECK(health_on(again) == 200);
+}
+
+TEST_CASE("the metrics port caps its connections and serves the RPC no less",
+          "[rpc][limits][metrics]") {
+  LiveNode live([](node::NodeConfig& c) { c.rpc.metrics_max_connections = 3; });
+  asio::io_context io;
+  std::vector<tcp::socket> held;
+  for (int i = 0; i < 3; ++i) held.push_back(connect(io, live.metrics_port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  tcp::socket extra = connect(io, live.metrics_port());
+  auto [data, closed] = read_until_closed(extra, std::chrono::seconds(2));
+  CHECK(data.empty());
+  CHECK(closed);
+  CHECK(http_request(live.rpc_port(), "GET", "/health").status == 200);
+  held.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(http_request(live.metrics_port(), "GET", "/metrics").status == 200);
+}
+
+TEST_CASE("a header trickled byte by byte is cut at the header deadline, not the idle timeout",
+          "[rpc][limits]") {
+  LiveNode live([](node::NodeConfig& c) {
+    c.rpc.idle_timeout_ms = 30'000;
+    c.rpc.header_timeout_ms = 500;
+  });
+  for (std::uint16_t port : {live.rpc_port(), live.metrics_port()}) {
+    asio::io_context io;
+    tcp::socket socket = connect(io, port);
+    const std::string header = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " +
+                               std::string(200, 'a') + "\r\n\r\n";
+    auto start = std::chrono::steady_clock::now();
+    boost::system::error_code ec;
+    for (char c : header) {
+      asio::write(socket, asio::buffer(&c, 1), ec);
+      if (ec) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(5)) break;
+    }
+    auto [data, closed] = read_until_closed(socket, std::chrono::seconds(2));
+    INFO("port " << port);
+    CHECK(ec);  // the node closed the connection before the header was done
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  }
+}
+
 TEST_CASE("slow and idle clients are disconnected", "[rpc][limits]") {
   LiveNode live([](node::NodeConfig& c) {
     c.rpc.idle_timeout_ms = 300;
+    c.rpc.header_timeout_ms = 300;
     c.rpc.request_timeout_ms = 300;
   });
   asio::io_context io;

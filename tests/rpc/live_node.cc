@@ -66,10 +66,12 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
 std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
                                                 const std::string& participant,
                                                 const std::string& chain_id,
+                                                const std::string& audience,
                                                 const std::string& request, const std::string& body,
                                                 std::optional<std::uint64_t> timestamp_ms) {
   node::rpc::RpcRequestAuth auth;
   auth.chain_id = chain_id;
+  auth.audience = audience;
   auth.request = request;
   auth.body_hash = crypto::hash(crypto::suite_hash(key.suite()), as_bytes(body));
   auth.timestamp_ms = timestamp_ms.value_or(now_ms());
@@ -149,7 +151,7 @@ ledger::Transaction LiveNode::make_raw(const std::string& sender, ledger::TxKind
 
 HttpReply LiveNode::post(const std::string& body, const std::optional<std::string>& as,
                          std::map<std::string, std::string> headers) {
-  if (as) headers.merge(sign_request(key(*as), *as, chain_id_, "POST /", body));
+  if (as) headers.merge(sign_request(key(*as), *as, chain_id_, node_id(), "POST /", body));
   return http_request(rpc_port(), "POST", "/", body, headers);
 }
 
@@ -179,6 +181,13 @@ Digest LiveNode::commit(const ledger::Transaction& tx) {
   Digest hash = *digest_from_hex(reply["result"]["hash"].get<std::string>());
   wait_committed(hash);
   return hash;
+}
+
+void LiveNode::govern(const ledger::Change& change) {
+  std::string id = "proposal-" + std::to_string(++proposals_);
+  commit(make("exchange", ledger::TxKind::kGovernancePropose,
+              ledger::ProposePayload{id, change, node_->store().height() + 50}));
+  commit(make("regulator", ledger::TxKind::kGovernanceApprove, ledger::ApprovePayload{id}));
 }
 
 void LiveNode::trade_scenario() {

@@ -42,10 +42,12 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
                        const std::string& body = {},
                        const std::map<std::string, std::string>& headers = {});
 
-// The three X-Tracechain-* headers signing `request` ("POST /") with `body`.
+// The three X-Tracechain-* headers signing `request` ("POST /") with `body`
+// for node `audience` of chain `chain_id`.
 std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
                                                 const std::string& participant,
                                                 const std::string& chain_id,
+                                                const std::string& audience,
                                                 const std::string& request, const std::string& body,
                                                 std::optional<std::uint64_t> timestamp_ms = {});
 
@@ -63,6 +65,7 @@ class LiveNode {
   node::rpc::Server& server() { return *server_; }
   const node::NodeConfig& config() const { return config_; }
   const std::string& chain_id() const { return chain_id_; }
+  const std::string& node_id() const { return config_.node.id; }
   std::uint16_t rpc_port() const { return server_->rpc_endpoint().port; }
   std::uint16_t metrics_port() const { return server_->metrics_endpoint().port; }
   const std::filesystem::path& home() const { return dir_.path(); }
@@ -91,6 +94,10 @@ class LiveNode {
   // Waits until `tx_hash` is committed (fails the test after 15 s).
   void wait_committed(const Digest& tx_hash);
 
+  // Applies a governance change: the exchange proposes it, the regulator
+  // approves it (two of the three governors), both committed.
+  void govern(const ledger::Change& change);
+
   // The scenario most tests read: provider-acme's asset "asset-1" (level 2),
   // trade-1 requested by buyer-bank and trade-2 by buyer-abroad, trade-1
   // accepted by the provider (so it is agreed and awaits review).
@@ -105,6 +112,7 @@ class LiveNode {
   std::unique_ptr<node::rpc::Server> server_;
   std::map<std::string, crypto::PrivateKey> keys_;
   std::uint64_t next_nonce_;
+  int proposals_ = 0;
 };
 
 // A WebSocket client for tests, with bounded waits.
@@ -117,6 +125,12 @@ class WsClient {
   std::optional<std::string> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Sends a request and returns its reply, skipping notifications.
   Json call(const Json& request);
+  // The close frame the node sent, once receive() found the connection closed.
+  unsigned close_code() const { return ws_.reason().code; }
+  std::string close_reason() const {
+    const auto& reason = ws_.reason().reason;
+    return std::string(reason.data(), reason.size());
+  }
 
  private:
   boost::asio::io_context io_;

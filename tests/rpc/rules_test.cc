@@ -34,7 +34,7 @@ std::vector<test::Member> members() {
 std::optional<Caller> as(const TestChain& chain, const std::string& id) {
   auto participant = find_participant(chain.state(), id);
   REQUIRE(participant.ok());
-  return Caller{id, participant->roles};
+  return Caller{id, participant->roles, participant->current_key()};
 }
 
 bool sees_trade(const TestChain& chain, const std::string& who, const std::string& trade) {
@@ -183,12 +183,12 @@ TEST_CASE("the rate limiter: bursts, refill, and a bounded table", "[rpc][limits
 
 TEST_CASE("the authenticator: window edges and replays", "[rpc][auth]") {
   TestChain chain;
-  node::rpc::Authenticator authenticator(chain.params(), 1000, 2);
-  const std::string body = "{}";
   std::uint64_t now = 1'800'000'000'000;
-  auto credentials = [&](std::uint64_t ts) {
+  node::rpc::Authenticator authenticator(chain.params(), "node0", 1000, now - 1000, 2);
+  const std::string body = "{}";
+  auto credentials = [&](std::uint64_t ts, const std::string& audience = "node0") {
     auto h = test::sign_request(chain.key("buyer-bank"), "buyer-bank", chain.params().chain_id,
-                                "POST /", body, ts);
+                                audience, "POST /", body, ts);
     return node::rpc::Credentials{h["X-Tracechain-Participant"], h["X-Tracechain-Timestamp"],
                                   h["X-Tracechain-Signature"]};
   };
@@ -205,6 +205,27 @@ TEST_CASE("the authenticator: window edges and replays", "[rpc][auth]") {
   auto later = credentials(now + 5000);
   CHECK(authenticator.verify(later, "POST /", body, chain.state(), now + 5000).ok());
   CHECK_FALSE(authenticator.verify(later, "POST /", body, chain.state(), now + 5000).ok());
+  // A request signed for another node is refused here.
+  auto elsewhere = credentials(now + 6000, "node1");
+  CHECK_FALSE(authenticator.verify(elsewhere, "POST /", body, chain.state(), now + 6000).ok());
+}
+
+TEST_CASE("the authenticator refuses requests signed before the node started", "[rpc][auth]") {
+  // The replay cache starts empty at each start: a request captured within
+  // the window before a restart must not pass after it.
+  TestChain chain;
+  const std::string body = "{}";
+  std::uint64_t signed_at = 1'800'000'000'000;
+  auto h = test::sign_request(chain.key("buyer-bank"), "buyer-bank", chain.params().chain_id,
+                              "node0", "POST /", body, signed_at);
+  node::rpc::Credentials captured{h["X-Tracechain-Participant"], h["X-Tracechain-Timestamp"],
+                                  h["X-Tracechain-Signature"]};
+  node::rpc::Authenticator before(chain.params(), "node0", 60'000, signed_at - 10);
+  CHECK(before.verify(captured, "POST /", body, chain.state(), signed_at + 5).ok());
+  node::rpc::Authenticator restarted(chain.params(), "node0", 60'000, signed_at + 20);
+  auto replayed = restarted.verify(captured, "POST /", body, chain.state(), signed_at + 30);
+  REQUIRE_FALSE(replayed.ok());
+  CHECK_THAT(replayed.error().message(), Catch::Contains("earlier than this node's start"));
 }
 
 namespace {

@@ -94,7 +94,7 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
   CHECK(refused["error"]["code"] == -32002);
 
   auto signed_headers = [&](const std::string& who) {
-    return sign_request(live.key(who), who, live.chain_id(), "GET /ws", "");
+    return sign_request(live.key(who), who, live.chain_id(), live.node_id(), "GET /ws", "");
   };
   WsClient bank(live.rpc_port(), signed_headers("buyer-bank"));
   WsClient abroad(live.rpc_port(), signed_headers("buyer-abroad"));
@@ -132,9 +132,56 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
   CHECK(abroad_events.back()["height"] == location->height);
 
   // A failed signature on the upgrade is a 401, not a connection.
-  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), "GET /ws", "",
+  auto stale = sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(), live.node_id(), "GET /ws", "",
                             now_ms() - 600'000);
   CHECK_THROWS(WsClient(live.rpc_port(), stale));
+}
+
+TEST_CASE("a WebSocket closes when its caller's roles, status or key change", "[rpc][websocket]") {
+  LiveNode live;
+  auto open = [&](const std::string& who) {
+    auto ws = std::make_unique<WsClient>(
+        live.rpc_port(), sign_request(live.key(who), who, live.chain_id(), live.node_id(),
+                                      "GET /ws", ""));
+    Json me = ws->call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "auth_whoAmI"}});
+    REQUIRE(me["result"]["participant"] == who);
+    return ws;
+  };
+  // Reads until the node closes the connection; its close reason.
+  auto closed_because = [](WsClient& ws) {
+    for (int i = 0; i < 100; ++i) {
+      if (!ws.receive(std::chrono::seconds(10))) break;
+    }
+    CHECK(ws.close_code() == 1008);
+    return ws.close_reason();
+  };
+  auto auditor = open("regulator");
+  auto buyer = open("buyer-abroad");
+  auto provider = open("provider-acme");
+  auto bystander = open("buyer-bank");
+
+  ledger::Change revoke;
+  revoke.type = ledger::ChangeType::kRevokeRoles;
+  revoke.subject = "regulator";  // stays a governor
+  revoke.roles = ledger::role_bit(ledger::Role::kAuditor);
+  live.govern(revoke);
+  CHECK(closed_because(*auditor) == "roles changed; sign anew");
+
+  ledger::Change suspend;
+  suspend.type = ledger::ChangeType::kSuspendParticipant;
+  suspend.subject = "buyer-abroad";
+  live.govern(suspend);
+  CHECK(closed_because(*buyer) == "participant suspended");
+
+  auto next_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  REQUIRE(next_key.ok());
+  live.commit(live.make("provider-acme", ledger::TxKind::kIdentityRotateKey,
+                        ledger::RotateKeyPayload{next_key->public_key().bytes()}));
+  CHECK(closed_because(*provider) == "key rotated; sign anew");
+
+  // A caller whose standing did not change keeps its connection.
+  Json still = bystander->call({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "auth_whoAmI"}});
+  CHECK(still["result"]["participant"] == "buyer-bank");
 }
 
 TEST_CASE("subscriptions need a WebSocket", "[rpc][websocket]") {
