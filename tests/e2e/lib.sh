@@ -78,3 +78,14 @@ same_chain() {
     echo "   $first and $node hold identical hashes at heights 1..$common"
   done
 }
+
+# register_asset PORT ASSET_ID [tracectl option...]: provider-acme registers
+# an asset through the node whose RPC is on PORT (waiting for its receipt
+# unless --no-wait is given); tracectl's output and exit status.
+register_asset() {
+  local port=$1 asset=$2; shift 2
+  "$BIN/cli/tracectl" asset register --node "http://127.0.0.1:$port" \
+    --key "$NET/keys/provider-acme.pem" --asset "$asset" --content "$(printf '%064x' 1)" \
+    --metadata "$(printf '%064x' 2)" --level 2 --source-declaration "$(printf '%064x' 3)" \
+    --licence "$(printf '%064x' 4)" "$@"
+}

@@ -90,10 +90,7 @@ keep_failure() {  # copies what explains a halt to where it outlives $WORK
 load() {
   local i=0 admitted=0
   while [[ -d $WORK && ! -f $WORK/stop-load ]] && kill -0 $$ 2>/dev/null; do
-    if "$TRACECTL" asset register --node "http://127.0.0.1:$((BASE_PORT + 10 * (i % 4) + 1))" \
-         --key "$NET/keys/provider-acme.pem" --asset "load-$i" --content "$(printf '%064x' 1)" \
-         --metadata "$(printf '%064x' 2)" --level 2 --source-declaration "$(printf '%064x' 3)" \
-         --licence "$(printf '%064x' 4)" --no-wait; then
+    if register_asset $((BASE_PORT + 10 * (i % 4) + 1)) "load-$i" --no-wait; then
       admitted=$((admitted + 1))
     fi
     i=$((i + 1))
