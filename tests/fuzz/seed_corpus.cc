@@ -408,6 +408,70 @@ void chain_seeds() {
             .dump());
 }
 
+// Raw HTTP requests for the rpc target: a call of every method with
+// plausible parameters, a batch, a signed request (which the fuzzer cannot
+// sign afresh: it exercises the refusals), and malformed ones.
+void rpc_seeds() {
+  auto post = [](const std::string& body, const std::string& extra_headers = "") {
+    return "POST / HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n" + extra_headers +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  auto call = [](const std::string& method, const nlohmann::json& params) {
+    return nlohmann::json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}
+        .dump();
+  };
+  const std::string hash(64, 'a');
+  const std::vector<std::pair<std::string, nlohmann::json>> calls = {
+      {"chain_getStatus", nlohmann::json::object()},
+      {"chain_getHeader", {{"height", 1}}},
+      {"chain_getCertificate", {{"height", 1}}},
+      {"chain_getBlock", {{"height", 1}}},
+      {"chain_getConsistencyProof", {{"fromSize", 0}, {"toSize", 0}}},
+      {"chain_getValidatorSetChanges", {{"fromHeight", 1}}},
+      {"tx_submit", {{"tx", "00"}}},
+      {"tx_get", {{"hash", hash}}},
+      {"tx_getReceipt", {{"hash", hash}}},
+      {"tx_getInclusionProof", {{"hash", hash}, {"logSize", 1}}},
+      {"tx_getVerifiableReceipt", {{"hash", hash}}},
+      {"trade_get", {{"tradeId", "trade-1"}}},
+      {"trade_getTrail", {{"tradeId", "trade-1"}}},
+      {"trade_listByParticipant", {{"participant", "buyer-bank"}, {"limit", 10}}},
+      {"trade_listByAsset", {{"assetId", "asset-1"}, {"startAfter", "trade-0"}}},
+      {"asset_get", {{"assetId", "asset-1"}}},
+      {"asset_getHistory", {{"assetId", "asset-1"}, {"startAfter", 1}, {"limit", 5}}},
+      {"participant_get", {{"participantId", "buyer-bank"}}},
+      {"participant_getAttestations", {{"participantId", "buyer-bank"}}},
+      {"auth_whoAmI", nlohmann::json::object()},
+      {"events_subscribe", {{"topic", "newBlocks"}}},
+  };
+  nlohmann::json batch = nlohmann::json::array();
+  for (const auto& [method, params] : calls) {
+    write("rpc", method, post(call(method, params)));
+    batch.push_back(nlohmann::json::parse(call(method, params)));
+  }
+  write("rpc", "batch", post(batch.dump()));
+  // A submission of a real signed transaction of the fixed chain.
+  const auto& f = fuzz::fuzz_chain();
+  ledger::Transaction tx;
+  tx.chain_id = f.genesis.chain_id;
+  tx.suite = f.genesis.suite;
+  tx.sender = "provider-acme";
+  tx.kind = ledger::TxKind::kAssetRegister;
+  tx.payload = ledger::encode(ledger::AssetRegisterPayload{"asset-1", {}, {}, 1, {}, {}});
+  tx.nonce = 1;
+  tx.expiry_height = 10;
+  tx.signature = f.keys.at("provider-acme").sign(ledger::signing_bytes(tx));
+  write("rpc", "tx_submit-signed", post(call("tx_submit", {{"tx", to_hex(ledger::encode(tx))}})));
+  write("rpc", "signed-read",
+        post(call("auth_whoAmI", nlohmann::json::object()),
+             "X-Tracechain-Participant: buyer-bank\r\nX-Tracechain-Timestamp: 1767225600000\r\n"
+             "X-Tracechain-Signature: " + std::string(140, '3') + "\r\n"));
+  write("rpc", "not-json", post("{\"jsonrpc\":\"2.0\",\"method\":"));
+  write("rpc", "chunked",
+        std::string("POST / HTTP/1.1\r\nHost: node\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "2a\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getStatus\"}\r\n0\r\n\r\n"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -421,6 +485,7 @@ int main(int argc, char** argv) {
     merkle_seeds();
     pem_seeds();
     text_seeds();
+    rpc_seeds();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tracechain-fuzz-seeds: %s\n", e.what());
     return 1;

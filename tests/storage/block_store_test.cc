@@ -333,6 +333,14 @@ TEMPLATE_TEST_CASE("a validator set change is stored and signs from the next hei
   }
   auto store = open_store(engine, f.chain.genesis());
   CHECK(ok(store->validators()) == next);
+  // The index of changes: found in any range that covers the change's
+  // height, not in one that does not, and never more than the limit.
+  using Heights = std::vector<std::uint64_t>;
+  CHECK(ok(store->validator_set_changes(1, store->height(), 10)) == Heights{changed_at});
+  CHECK(ok(store->validator_set_changes(changed_at, changed_at, 10)) == Heights{changed_at});
+  CHECK(ok(store->validator_set_changes(1, changed_at - 1, 10)).empty());
+  CHECK(ok(store->validator_set_changes(changed_at + 1, store->height(), 10)).empty());
+  CHECK(ok(store->validator_set_changes(1, store->height(), 0)).empty());
   CHECK(store->validators_at(0).error().code() == ErrorCode::kNotFound);
   CHECK(store->validators_at(store->height() + 2).error().code() == ErrorCode::kNotFound);
   // The blocks after the change are certified by the old keys only, which the

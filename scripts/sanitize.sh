@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The sanitizer pass of CI: builds the whole tree with clang 14,
+# AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's coverage
+# (-DTRACECHAIN_FUZZ=ON, in build-sanitize/), runs every test but the
+# end-to-end ones under the sanitizers, then runs each fuzz target for
+# FUZZ_SECONDS (30 by default) from a copy of its checked-in corpus. Any
+# sanitizer report, test failure or fuzz finding fails it; a finding's input
+# is kept in build-sanitize/findings/<target>/. docs/testing.md explains.
+#
+#   scripts/sanitize.sh            build, test, fuzz
+#   FUZZ_SECONDS=1800 scripts/sanitize.sh   the long fuzzing campaign
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+build_dir=${TRACECHAIN_SANITIZE_BUILD_DIR:-build-sanitize}
+fuzz_seconds=${FUZZ_SECONDS:-30}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}  # as build.sh
+
+started=$SECONDS
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$build_dir" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACECHAIN_FUZZ=ON -DTRACECHAIN_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
+echo "sanitizer build: $((SECONDS - started)) s"
+
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+vectors=${TRACECHAIN_VECTORS:-$(pwd)/../shared/vectors}
+[[ -d $vectors ]] && export TRACECHAIN_VECTORS=$vectors
+
+started=$SECONDS
+(cd "$build_dir" && ctest --output-on-failure --timeout 1200 -j "$(nproc)" -E '^e2e: ')
+echo "tests under the sanitizers: $((SECONDS - started)) s"
+
+started=$SECONDS
+findings=0
+for target in "$build_dir"/tests/fuzz/tracechain-fuzz-*; do
+  name=${target##*/tracechain-fuzz-}
+  [[ $name == seeds ]] && continue
+  [[ -d tests/fuzz/corpus/$name ]] || continue
+  work=$build_dir/fuzz-work/$name
+  keep=$build_dir/findings/$name
+  rm -rf "$work" && mkdir -p "$work/corpus" "$keep"
+  cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
+  max_len=4096
+  [[ $name == block || $name == replica ]] && max_len=65536
+  if "$target" -max_total_time="$fuzz_seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
+       -artifact_prefix="$keep/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
+    echo "fuzz $name: ${runs:-?} executions in ${fuzz_seconds}s, no finding"
+  else
+    findings=$((findings + 1))
+    echo "fuzz $name: FINDING (input in $keep/)" >&2
+    grep -E 'ERROR|runtime error|SUMMARY|==[0-9]+==' "$work/log" | head -20 >&2 || tail -30 "$work/log" >&2
+  fi
+done
+echo "fuzzing: $((SECONDS - started)) s"
+[[ $findings -eq 0 ]] || { echo "sanitizer pass: $findings fuzz target(s) found something" >&2; exit 1; }
+echo "sanitizer pass: ok"
