@@ -100,11 +100,12 @@ Params::Params(const Json* params, std::span<const std::string_view> names) {
     for (std::size_t i = 0; i < params->size(); ++i) values_[i].second = &(*params)[i];
     return;
   }
-  for (const auto& [key, value] : params->items()) {
+  for (const auto& item : params->items()) {
+    const std::string& key = item.key();
     auto it = std::find_if(values_.begin(), values_.end(),
                            [&](const auto& entry) { return entry.first == key; });
     if (it == values_.end()) throw invalid_param(clipped(key), "this method has no such parameter");
-    it->second = &value;
+    it->second = &item.value();
   }
 }
 

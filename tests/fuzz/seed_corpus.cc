@@ -408,7 +408,23 @@ void chain_seeds() {
             .dump());
 }
 
-// Raw HTTP requests for the rpc target: a call of every method with
+// A frame as a client sends it: `first` (FIN, opcode), the masked length and
+// a zero mask key (so the payload reads as it is).
+std::string client_frame(std::uint8_t first, const std::string& payload) {
+  std::string frame(1, static_cast<char>(first));
+  if (payload.size() < 126) {
+    frame += static_cast<char>(0x80 | payload.size());
+  } else {
+    frame += static_cast<char>(0x80 | 126);
+    frame += static_cast<char>(payload.size() >> 8);
+    frame += static_cast<char>(payload.size() & 0xff);
+  }
+  frame += std::string(4, '\0');
+  return frame + payload;
+}
+
+// Raw HTTP requests for the rpc target, and WebSocket frames for the
+// websocket target: a call of every method with
 // plausible parameters, a batch, a signed request (which the fuzzer cannot
 // sign afresh: it exercises the refusals), and malformed ones.
 void rpc_seeds() {
@@ -447,9 +463,19 @@ void rpc_seeds() {
   nlohmann::json batch = nlohmann::json::array();
   for (const auto& [method, params] : calls) {
     write("rpc", method, post(call(method, params)));
+    write("websocket", method, client_frame(0x81, call(method, params)));
     batch.push_back(nlohmann::json::parse(call(method, params)));
   }
   write("rpc", "batch", post(batch.dump()));
+  write("websocket", "batch", client_frame(0x81, batch.dump()));
+  // Several messages, a ping, a fragmented message, a binary frame, a close.
+  const std::string status = call("chain_getStatus", nlohmann::json::object());
+  const std::string subscribe = call("events_subscribe", {{"topic", "newBlocks"}});
+  write("websocket", "sequence",
+        client_frame(0x81, status) + client_frame(0x89, "ping") +
+            client_frame(0x01, status.substr(0, 10)) + client_frame(0x80, status.substr(10)) +
+            client_frame(0x82, subscribe) + client_frame(0x81, subscribe) +
+            client_frame(0x88, std::string("\x03\xe8", 2)));
   // A submission of a real signed transaction of the fixed chain.
   const auto& f = fuzz::fuzz_chain();
   ledger::Transaction tx;
