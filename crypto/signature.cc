@@ -517,6 +517,15 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, std::string_view s
                          "EC key on the SM2 curve is not typed as SM2; export it with an "
                          "SM2-aware tool as PKCS#8"));
   }
+  // PKCS#8 may carry the public key beside the private one; a file whose two
+  // halves do not belong together (damaged or tampered) would sign with one
+  // key while declaring the other.
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> check(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr), &EVP_PKEY_CTX_free);
+  if (!check || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    return context(openssl_error(ErrorCode::kInvalidInput,
+                                 "the private key does not match the public key stored with it"));
+  }
   auto key = from_handle(*suite, std::move(pkey));
   if (!key) return context(key.error());
   return key;

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <cstdio>
 #include <functional>
 #include <sstream>
 
@@ -85,10 +86,29 @@ struct Field {
   std::function<std::string(const NodeConfig&)> toml_value;
 };
 
+// A TOML basic string, every control character escaped. (toml++ prints a
+// string holding a newline as a multi-line string, whose first newline a
+// parser then drops, so a value starting with one would not survive.)
 std::string quote(const std::string& text) {
-  std::ostringstream out;
-  out << toml::value<std::string>(text);
-  return out.str();
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned char>(c));
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
 }
 
 std::string quote_list(const std::vector<std::string>& items) {

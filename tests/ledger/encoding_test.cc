@@ -178,6 +178,10 @@ TEST_CASE("random bytes decode to an error or to a canonical value", "[ledger][e
 
 TEST_CASE("a length prefix is checked against the input before any allocation",
           "[ledger][encoding][robustness]") {
+  if (!test::AllocationTracker::supported()) {
+    WARN("allocation sizes are not tracked in an AddressSanitizer build (ASan would report a "
+         "4 GiB allocation itself)");
+  }
   // Version 1, then a chain id claiming 4 GiB, then three bytes.
   Bytes hostile{0x01, 0xff, 0xff, 0xff, 0xff, 'a', 'b', 'c'};
   test::AllocationTracker tracker;
@@ -186,7 +190,7 @@ TEST_CASE("a length prefix is checked against the input before any allocation",
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message(), Catch::Contains("claims 4294967295"));
   CHECK_THAT(refused.error().message(), Catch::Contains("only 3 bytes are left"));
-  CHECK(largest < 4096);
+  if (test::AllocationTracker::supported()) CHECK(largest < 4096);
 
   // A certificate whose signature list claims 2^32 - 1 entries.
   Bytes certificate = ledger::encode(sample_certificate());
@@ -196,7 +200,7 @@ TEST_CASE("a length prefix is checked against the input before any allocation",
   auto list_refused = ledger::decode<CommitCertificate>(certificate);
   REQUIRE_FALSE(list_refused.ok());
   CHECK_THAT(list_refused.error().message(), Catch::Contains("list count claims"));
-  CHECK(list_tracker.largest_allocation() < 4096);
+  if (test::AllocationTracker::supported()) CHECK(list_tracker.largest_allocation() < 4096);
 }
 
 TEST_CASE("decoding names what is wrong", "[ledger][encoding]") {

@@ -4,6 +4,21 @@
 #include <cstdlib>
 #include <new>
 
+// Under AddressSanitizer the runtime owns operator new (and the shared
+// libraries' calls reach its version, not one defined here), so it is not
+// replaced and tracking is unsupported; ASan reports oversized allocations
+// itself (allocation-size-too-big) in that build.
+#if defined(__SANITIZE_ADDRESS__)
+#define TRACECHAIN_TRACK_ALLOCATIONS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRACECHAIN_TRACK_ALLOCATIONS 0
+#endif
+#endif
+#ifndef TRACECHAIN_TRACK_ALLOCATIONS
+#define TRACECHAIN_TRACK_ALLOCATIONS 1
+#endif
+
 namespace {
 
 std::atomic<bool> tracking{false};
@@ -21,12 +36,14 @@ void* allocate(std::size_t size) {
 
 }  // namespace
 
+#if TRACECHAIN_TRACK_ALLOCATIONS
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace tracechain::test {
 
@@ -38,5 +55,7 @@ AllocationTracker::AllocationTracker() {
 AllocationTracker::~AllocationTracker() { tracking = false; }
 
 std::size_t AllocationTracker::largest_allocation() const { return largest.load(); }
+
+bool AllocationTracker::supported() { return TRACECHAIN_TRACK_ALLOCATIONS != 0; }
 
 }  // namespace tracechain::test

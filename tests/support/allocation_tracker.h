@@ -16,6 +16,8 @@ class AllocationTracker {
   AllocationTracker& operator=(const AllocationTracker&) = delete;
 
   std::size_t largest_allocation() const;
+  // False in an AddressSanitizer build, where operator new is the runtime's.
+  static bool supported();
 };
 
 }  // namespace tracechain::test
