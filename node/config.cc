@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <functional>
@@ -86,10 +87,16 @@ struct Field {
   std::function<std::string(const NodeConfig&)> toml_value;
 };
 
-// A TOML basic string, every control character escaped. (toml++ prints a
-// string holding a newline as a multi-line string, whose first newline a
-// parser then drops, so a value starting with one would not survive.)
+// A TOML string: a literal one ('...') when the text allows, as toml++
+// prints, else a basic string with every control character escaped.
+// (toml++ prints a string holding a newline as a multi-line string, whose
+// first newline a parser then drops, so a value starting with one would not
+// survive.)
 std::string quote(const std::string& text) {
+  bool literal = std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '\'' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (literal) return "'" + text + "'";
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
