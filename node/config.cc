@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <functional>
@@ -33,8 +34,11 @@ Result<std::string> as_text(const Input& in) {
 
 Result<std::uint64_t> as_number(const Input& in) {
   if (in.node) {
+    // is_integer() first: value<std::int64_t>() of a float converts it, which
+    // is undefined beyond the type's range (1e20).
+    if (!in.node->is_integer()) return invalid("expected a whole number");
     auto value = in.node->value<std::int64_t>();
-    if (!value || !in.node->is_integer()) return invalid("expected a whole number");
+    if (!value) return invalid("expected a whole number");
     if (*value < 0) return invalid("expected a number of at least 0");
     return static_cast<std::uint64_t>(*value);
   }
@@ -48,7 +52,8 @@ Result<std::uint64_t> as_number(const Input& in) {
 
 Result<bool> as_bool(const Input& in) {
   if (in.node) {
-    if (auto value = in.node->value<bool>(); value && in.node->is_boolean()) return *value;
+    if (!in.node->is_boolean()) return invalid("expected true or false");
+    if (auto value = in.node->value<bool>()) return *value;
     return invalid("expected true or false");
   }
   if (in.text == "true") return true;
@@ -400,11 +405,17 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
   if (colon == std::string_view::npos || colon == 0) return bad();
   std::string_view host = text.substr(0, colon);
   std::string_view port_text = text.substr(colon + 1);
-  if (host.front() == '[') {
+  bool bracketed = host.front() == '[';
+  if (bracketed) {
     if (host.back() != ']' || host.size() < 3) return bad();
     host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string_view::npos) {
-    return bad();  // IPv6 must be bracketed
+  }
+  // A name or IPv4 address: letters, digits, '.', '-', '_'; a bracketed IPv6
+  // address: hex digits, ':', '.' and a '%' zone.
+  for (char c : host) {
+    bool name = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    if (name || (bracketed && (c == ':' || c == '%'))) continue;
+    return bad();
   }
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

@@ -8,12 +8,16 @@
 # is kept in build-sanitize/findings/<target>/. docs/testing.md explains.
 #
 #   scripts/sanitize.sh            build, test, fuzz
-#   FUZZ_SECONDS=1800 scripts/sanitize.sh   the long fuzzing campaign
+#   FUZZ_SECONDS=1800 FUZZ_SEED=0 scripts/sanitize.sh   the long fuzzing campaign
+#
+# FUZZ_SEED (1 by default) is libFuzzer's -seed, so that CI's short runs
+# repeat the same search from the same corpus; 0 draws a new seed each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 build_dir=${TRACECHAIN_SANITIZE_BUILD_DIR:-build-sanitize}
 fuzz_seconds=${FUZZ_SECONDS:-30}
+fuzz_seed=${FUZZ_SEED:-1}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}  # as build.sh
 
 started=$SECONDS
@@ -43,7 +47,7 @@ for target in "$build_dir"/tests/fuzz/tracechain-fuzz-*; do
   cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
   max_len=4096
   [[ $name == block || $name == replica ]] && max_len=65536
-  if "$target" -max_total_time="$fuzz_seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
+  if "$target" -seed="$fuzz_seed" -max_total_time="$fuzz_seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
        -artifact_prefix="$keep/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
     echo "fuzz $name: ${runs:-?} executions in ${fuzz_seconds}s, no finding"

@@ -77,6 +77,8 @@ TEST_CASE("endpoints and peer addresses parse strictly", "[node][config]") {
   CHECK(*parse_endpoint("node.example:1") == Endpoint{"node.example", 1});
   CHECK_FALSE(parse_endpoint("::1:80").ok());
   CHECK_FALSE(parse_endpoint("host:").ok());
+  CHECK_FALSE(parse_endpoint("[[host]:80").ok());  // found by fuzzing: printed as "[host:80"
+  CHECK_FALSE(parse_endpoint("ho st:80").ok());
   CHECK_FALSE(parse_endpoint("host:70000").ok());
   CHECK_FALSE(parse_endpoint(":80").ok());
   CHECK(parse_peer_address("v1@10.0.0.1:9")->node_id == "v1");
