@@ -409,6 +409,7 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
   if (bracketed) {
     if (host.back() != ']' || host.size() < 3) return bad();
     host = host.substr(1, host.size() - 2);
+    if (host.find(':') == std::string_view::npos) return bad();  // only IPv6 is bracketed
   }
   // A name or IPv4 address: letters, digits, '.', '-', '_'; a bracketed IPv6
   // address: hex digits, ':', '.' and a '%' zone.

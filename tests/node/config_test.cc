@@ -79,6 +79,7 @@ TEST_CASE("endpoints and peer addresses parse strictly", "[node][config]") {
   CHECK_FALSE(parse_endpoint("host:").ok());
   CHECK_FALSE(parse_endpoint("[[host]:80").ok());  // found by fuzzing: printed as "[host:80"
   CHECK_FALSE(parse_endpoint("ho st:80").ok());
+  CHECK_FALSE(parse_endpoint("[host%1]:80").ok());  // brackets are for IPv6 only
   CHECK_FALSE(parse_endpoint("host:70000").ok());
   CHECK_FALSE(parse_endpoint(":80").ok());
   CHECK(parse_peer_address("v1@10.0.0.1:9")->node_id == "v1");
