@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "ledger/identifiers.h"
 #include "ledger/queries.h"
 #include "node/log.h"
 
@@ -162,8 +163,14 @@ Result<Caller> ServerContext::authenticate(const Credentials& credentials,
   std::string detail;
   auto caller = authenticator_.verify(credentials, request, body, state, now_ms(), &detail);
   if (!caller) {
-    std::string who = credentials.participant ? "'" + credentials.participant->substr(0, 64) + "'"
-                                              : std::string("(no participant)");
+    // The id goes into the log only if it is a well-formed one: a client's
+    // bytes must not forge log lines.
+    std::string who = "(no participant)";
+    if (credentials.participant) {
+      who = ledger::validate_identifier("participant", *credentials.participant)
+                ? "'" + *credentials.participant + "'"
+                : std::string("(a malformed participant id)");
+    }
     log_refusal("failed authentications",
                 "authentication failed from " + client + " as " + who + " for " + request + ": " +
                     (detail.empty() ? caller.error().message() : detail));
