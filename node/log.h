@@ -9,12 +9,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <vector>
-#include <mutex>
-#include <map>
 #include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "crypto/result.h"
 
