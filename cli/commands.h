@@ -54,6 +54,9 @@ struct TestnetOptions {
   crypto::Suite suite = crypto::kDefaultSuite;
   std::uint16_t base_port = 26600;  // node i uses base + 10 i (p2p), +1 (rpc), +2 (metrics)
   std::uint32_t observers = 0;      // non-validator nodes, after the validators
+  // The address each node listens on and is dialled at: none (127.0.0.1 for
+  // every node), one for every node, or one per node in order.
+  std::vector<std::string> hosts;
 };
 int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err);
 

@@ -222,6 +222,22 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
     return report_error(err, Error(ErrorCode::kInvalidInput,
                                    "--validators must be between 1 and 64, --observers at most 16"));
   }
+  std::uint32_t nodes = options.validators + options.observers;
+  if (options.hosts.size() > 1 && options.hosts.size() != nodes) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "--host is given " + std::to_string(options.hosts.size()) +
+                                       " times; give it once (every node) or once per node (" +
+                                       std::to_string(nodes) + ")"));
+  }
+  std::vector<std::string> hosts;
+  for (std::uint32_t i = 0; i < nodes; ++i) {
+    std::string host = options.hosts.empty() ? "127.0.0.1"
+                       : options.hosts.size() == 1 ? options.hosts[0]
+                                                   : options.hosts[i];
+    auto endpoint = node::parse_endpoint(node::Endpoint{host, 1}.to_string());
+    if (!endpoint) return report_error(err, Error(ErrorCode::kInvalidInput, "--host '" + host + "' is not a host name or address"));
+    hosts.push_back(host);
+  }
   if (Status s = refuse_existing(options.out); !s) return report_error(err, s.error());
   if (Status s = ledger::validate_identifier("chain id", options.chain_id); !s) {
     return report_error(err, s.error());
@@ -257,9 +273,9 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
     auto port = [&](unsigned offset) {
       return static_cast<std::uint16_t>(options.base_port + 10 * i + offset);
     };
-    config.p2p.listen = {"127.0.0.1", port(0)};
-    config.rpc.listen = {"127.0.0.1", port(1)};
-    config.rpc.metrics_listen = {"127.0.0.1", port(2)};
+    config.p2p.listen = {hosts[i], port(0)};
+    config.rpc.listen = {hosts[i], port(1)};
+    config.rpc.metrics_listen = {hosts[i], port(2)};
     if (validator) {
       genesis.validators.validators.push_back({config.node.id, key->public_key().bytes(), 1});
     }

@@ -91,7 +91,7 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
   static cli::TestnetOptions testnet_options;
   static std::string testnet_suite = std::string(suite_name(tracechain::crypto::kDefaultSuite));
   auto* testnet_init = testnet->add_subcommand(
-      "init", "Create N validator homes on loopback with a consortium CA and demo participants");
+      "init", "Create N validator homes (on loopback unless --host) with a consortium CA and demo participants");
   testnet_init->add_option("--validators", testnet_options.validators, "Number of validators")
       ->capture_default_str();
   testnet_init->add_option("--out", testnet_options.out, "Directory to create")->required();
@@ -106,6 +106,9 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
   testnet_init->add_option("--base-port", testnet_options.base_port,
                            "Node i listens on base+10i (p2p), +1 (rpc), +2 (metrics)")
       ->capture_default_str();
+  testnet_init->add_option("--host", testnet_options.hosts,
+                           "The address nodes listen on and are dialled at: once for every node, "
+                           "or once per node in order (default 127.0.0.1)");
   testnet_init->footer("Example: tracectl testnet init --validators 4 --out ./testnet");
   testnet_init->callback([&] {
     testnet_options.suite = suite_or_default(testnet_suite);

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A local consortium on loopback, for trying tracechain and for tests.
 #
-#   deploy/testnet.sh init DIR [VALIDATORS] [BASE_PORT]   create homes (tracectl testnet init)
+#   deploy/testnet.sh init DIR [VALIDATORS] [BASE_PORT] [OPTION...]
+#                                                         create homes (tracectl testnet init OPTION...)
 #   deploy/testnet.sh start DIR [NODE...]                 start nodes (all by default) in the background
 #   deploy/testnet.sh stop DIR [NODE...]                  stop them with SIGTERM and wait
 #   deploy/testnet.sh kill DIR NODE...                    kill -9 (crash) nodes
 #   deploy/testnet.sh status DIR                          which nodes run, and their last committed height
 #
 # NODE is a home name such as node0. Each node logs to DIR/<node>.log and its
-# process id is kept in DIR/<node>.pid. Binaries come from $TRACECHAIN_BIN,
-# else ./build next to this script's repository.
+# process id is kept in DIR/<node>.pid. A node for which DIR/<node>.netns
+# names a network namespace starts in it (ip netns exec; root only). Binaries
+# come from $TRACECHAIN_BIN, else ./build next to this script's repository.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +19,7 @@ bin=${TRACECHAIN_BIN:-$root/build}
 tracectl=$bin/cli/tracectl
 tracechaind=$bin/node/tracechaind
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 nodes_of() {  # the node homes in DIR, or the ones named
   local dir=$1; shift
@@ -39,12 +41,14 @@ last_height() {  # the last height a node's log says it committed
 command=$1 dir=$2; shift 2
 case $command in
   init)
-    "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26600}"
+    "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26600}" "${@:3}"
     ;;
   start)
     for node in $(nodes_of "$dir" "$@"); do
       if running "$dir" "$node"; then echo "$node already running"; continue; fi
-      "$tracechaind" --home "$dir/$node" --set log.file= >>"$dir/$node.log" 2>&1 &
+      netns=()
+      [[ -f $dir/$node.netns ]] && netns=(ip netns exec "$(cat "$dir/$node.netns")")
+      "${netns[@]}" "$tracechaind" --home "$dir/$node" --set log.file= >>"$dir/$node.log" 2>&1 &
       echo $! >"$dir/$node.pid"
       echo "$node started (pid $!, log $dir/$node.log)"
     done

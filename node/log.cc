@@ -2,10 +2,36 @@
 
 #include <algorithm>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 namespace tracechain::node::log {
+namespace {
+
+// The message, with control characters written as \xNN: a line of the log is
+// one event, whatever bytes a peer or a client put into what it names.
+class EscapedMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : msg.payload) {
+      auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) {
+        const char escaped[] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xf]};
+        dest.append(escaped, escaped + sizeof escaped);
+      } else {
+        dest.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
+
+}  // namespace
 
 Status init(const Options& options) {
   std::vector<spdlog::sink_ptr> sinks;
@@ -21,7 +47,9 @@ Status init(const Options& options) {
     }
   }
   auto logger = std::make_shared<spdlog::logger>("tracechaind", sinks.begin(), sinks.end());
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<EscapedMessage>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %*");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);

@@ -3,8 +3,10 @@
 //
 //   2026-11-23T15:04:05.123Z info  consensus height=12 round=0 committed block 3f1a... (4 txs)
 //
-// Consensus lines carry height and round, P2P lines the peer. Thread-safe
-// (spdlog's multi-threaded sinks).
+// Consensus lines carry height and round, P2P lines the peer. Control
+// characters in a message are written as \xNN, so that bytes from a peer or
+// a client can never start a line of their own. Thread-safe (spdlog's
+// multi-threaded sinks).
 #pragma once
 
 #include <spdlog/spdlog.h>

@@ -5,7 +5,8 @@
 # end-to-end ones under the sanitizers, then runs each fuzz target for
 # FUZZ_SECONDS (30 by default) from a copy of its checked-in corpus. Any
 # sanitizer report, test failure or fuzz finding fails it; a finding's input
-# is kept in build-sanitize/findings/<target>/. docs/testing.md explains.
+# is kept in build-sanitize/fuzz-work/<target>/findings/ (scripts/fuzz.sh).
+# docs/testing.md explains.
 #
 #   scripts/sanitize.sh            build, test, fuzz
 #   FUZZ_SECONDS=1800 FUZZ_SEED=0 scripts/sanitize.sh   the long fuzzing campaign
@@ -27,7 +28,7 @@ cmake --build "$build_dir" -j "$(nproc)"
 echo "sanitizer build: $((SECONDS - started)) s"
 
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"  # scripts/fuzz.sh uses the same
 vectors=${TRACECHAIN_VECTORS:-$(pwd)/../shared/vectors}
 [[ -d $vectors ]] && export TRACECHAIN_VECTORS=$vectors
 
@@ -36,27 +37,8 @@ started=$SECONDS
 echo "tests under the sanitizers: $((SECONDS - started)) s"
 
 started=$SECONDS
-findings=0
-for target in "$build_dir"/tests/fuzz/tracechain-fuzz-*; do
-  name=${target##*/tracechain-fuzz-}
-  [[ $name == seeds ]] && continue
-  [[ -d tests/fuzz/corpus/$name ]] || continue
-  work=$build_dir/fuzz-work/$name
-  keep=$build_dir/findings/$name
-  rm -rf "$work" && mkdir -p "$work/corpus" "$keep"
-  cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
-  max_len=4096
-  [[ $name == block || $name == replica ]] && max_len=65536
-  if "$target" -seed="$fuzz_seed" -max_total_time="$fuzz_seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
-       -artifact_prefix="$keep/" -print_final_stats=1 "$work/corpus" >"$work/log" 2>&1; then
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
-    echo "fuzz $name: ${runs:-?} executions in ${fuzz_seconds}s, no finding"
-  else
-    findings=$((findings + 1))
-    echo "fuzz $name: FINDING (input in $keep/)" >&2
-    grep -E 'ERROR|runtime error|SUMMARY|==[0-9]+==' "$work/log" | head -20 >&2 || tail -30 "$work/log" >&2
-  fi
-done
+fuzz_ok=1
+FUZZ_SEED=$fuzz_seed TRACECHAIN_SANITIZE_BUILD_DIR=$build_dir scripts/fuzz.sh "$fuzz_seconds" || fuzz_ok=0
 echo "fuzzing: $((SECONDS - started)) s"
-[[ $findings -eq 0 ]] || { echo "sanitizer pass: $findings fuzz target(s) found something" >&2; exit 1; }
+[[ $fuzz_ok -eq 1 ]] || { echo "sanitizer pass: a fuzz target found something" >&2; exit 1; }
 echo "sanitizer pass: ok"

@@ -92,6 +92,20 @@ grep -q "allowed_peers = \['observer-0'\]" "$work/net/node0/config/node.toml" ||
   fail "validators do not admit the observer"
 expect 2 "$tracectl" testnet init --out "$work/net" --validators 2
 expect 2 "$tracectl" testnet init --out "$work/net2" --validators 0
+expect 0 "$tracectl" testnet init --out "$work/hosts" --validators 2 --base-port 40100 \
+  --host 10.9.0.1 --host node-b.example
+expect_in out "validator-1  home $work/hosts/node1  p2p node-b.example:40110  rpc node-b.example:40111"
+grep -q "peers = \['validator-1@node-b.example:40110'\]" "$work/hosts/node0/config/node.toml" ||
+  fail "node0 does not dial node1 at its host: $(grep peers "$work/hosts/node0/config/node.toml")"
+grep -q "listen = '10.9.0.1:40100'" "$work/hosts/node0/config/node.toml" ||
+  fail "node0 does not listen on its host"
+expect 0 "$tracectl" testnet init --out "$work/hosts1" --validators 2 --host ::1
+expect_in out "p2p [::1]:26610"
+expect 2 "$tracectl" testnet init --out "$work/hosts2" --validators 3 --host 10.9.0.1 --host 10.9.0.2
+expect_in err "--host is given 2 times"
+expect 2 "$tracectl" testnet init --out "$work/hosts3" --validators 1 --host 'a b'
+expect_in err "--host 'a b' is not a host name or address"
+[[ ! -e $work/hosts2 && ! -e $work/hosts3 ]] || fail "a refused testnet init left a directory"
 
 expect 0 "$tracectl" join --home "$work/joiner" --genesis "$work/net/genesis.json" \
   --ca-dir "$work/net/ca" --node-id observer-7 --peer validator-0@127.0.0.1:40000

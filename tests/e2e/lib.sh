@@ -17,11 +17,14 @@ export TRACECHAIN_CONSENSUS_TIMEOUT_PRECOMMIT_MS=300
 export TRACECHAIN_CONSENSUS_IDLE_BLOCK_INTERVAL_MS=300
 export TRACECHAIN_P2P_RECONNECT_MAX_MS=1000
 
+# A test may define on_cleanup (run after the nodes are killed) to undo
+# what it set up outside $WORK.
 cleanup() {
   local status=$?
   for pidfile in "$WORK"/*/*.pid; do
     [[ -f $pidfile ]] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
   done
+  declare -F on_cleanup >/dev/null && { on_cleanup || true; }
   if [[ $status -ne 0 ]]; then
     for log in "$WORK"/*/*.log; do
       [[ -f $log ]] || continue
@@ -79,12 +82,14 @@ same_chain() {
   done
 }
 
-# register_asset PORT ASSET_ID [tracectl option...]: provider-acme registers
-# an asset through the node whose RPC is on PORT (waiting for its receipt
-# unless --no-wait is given); tracectl's output and exit status.
+# register_asset PORT|HOST:PORT ASSET_ID [tracectl option...]: provider-acme
+# registers an asset through the node whose RPC is there (on 127.0.0.1 unless
+# a host is given), waiting for its receipt unless --no-wait is given;
+# tracectl's output and exit status.
 register_asset() {
-  local port=$1 asset=$2; shift 2
-  "$BIN/cli/tracectl" asset register --node "http://127.0.0.1:$port" \
+  local address=$1 asset=$2; shift 2
+  [[ $address == *:* ]] || address=127.0.0.1:$address
+  "$BIN/cli/tracectl" asset register --node "http://$address" \
     --key "$NET/keys/provider-acme.pem" --asset "$asset" --content "$(printf '%064x' 1)" \
     --metadata "$(printf '%064x' 2)" --level 2 --source-declaration "$(printf '%064x' 3)" \
     --licence "$(printf '%064x' 4)" "$@"
