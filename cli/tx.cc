@@ -393,6 +393,10 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
   const Bytes encoded = ledger::encode(tx);
   const std::string hash = to_hex(ledger::transaction_hash(tx.suite, encoded));
 
+  // Listening for the receipt starts before the submission, so that a quick
+  // commit is not missed.
+  std::optional<node::rpc::ReceiptWaiter> waiter;
+  if (options.wait) waiter.emplace(*client);
   auto submitted = client->call("tx_submit", {{"tx", to_hex(encoded)}});
   if (!submitted) return report_error(err, submitted.error().with_context("submitting " + hash));
   if (!options.wait) {
@@ -403,7 +407,7 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
     }
     return kExitOk;
   }
-  auto receipt = node::rpc::wait_for_receipt(*client, hash, options.timeout);
+  auto receipt = waiter->wait(hash, options.timeout);
   if (!receipt) return report_error(err, receipt.error());
   const bool ok = receipt->value("status", "") == "ok";
   if (options.remote.output == OutputFormat::kJson) {

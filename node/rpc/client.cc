@@ -22,10 +22,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A reply larger than this is refused rather than buffered (a verifiable
-// receipt or a block of the largest size is well below it).
-constexpr std::size_t kMaxReplyBytes = 256 * 1024 * 1024;
-
 std::uint64_t unix_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
@@ -159,21 +155,9 @@ Result<std::string> Client::exchange(const std::string& body, bool fresh) {
   request.set(http::field::host, url_.host);
   request.set(http::field::content_type, "application/json");
   request.keep_alive(true);
-  if (signer_) {
-    auto status = this->status();
-    if (!status) return status.error();
-    RpcRequestAuth auth;
-    auth.chain_id = status->value("chainId", "");
-    auth.audience = status->value("nodeId", "");
-    auth.request = "POST /";
-    auth.body_hash = crypto::hash(crypto::suite_hash(signer_->second.suite()), as_bytes(body));
-    auth.timestamp_ms = unix_ms();
-    auth.participant = signer_->first;
-    request.set(std::string(kParticipantHeader), signer_->first);
-    request.set(std::string(kTimestampHeader), std::to_string(auth.timestamp_ms));
-    request.set(std::string(kSignatureHeader),
-                to_hex(signer_->second.sign(request_signing_bytes(auth))));
-  }
+  auto headers = signed_headers("POST /", body);
+  if (!headers) return headers.error();
+  for (const auto& [name, value] : *headers) request.set(name, value);
   request.body() = body;
   request.prepare_payload();
 
@@ -203,6 +187,32 @@ Result<std::string> Client::exchange(const std::string& body, bool fresh) {
                  "node " + url_.to_string() + " answered HTTP " + std::to_string(status));
   }
   return std::move(response.body());
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Client::signed_headers(
+    const std::string& request_line, const std::string& body) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!signer_) return headers;
+  auto status = this->status();
+  if (!status) return status.error();
+  RpcRequestAuth auth;
+  auth.chain_id = status->value("chainId", "");
+  auth.audience = status->value("nodeId", "");
+  auth.request = request_line;
+  auth.body_hash = crypto::hash(crypto::suite_hash(signer_->second.suite()), as_bytes(body));
+  auth.timestamp_ms = unix_ms();
+  auth.participant = signer_->first;
+  headers.emplace_back(kParticipantHeader, signer_->first);
+  headers.emplace_back(kTimestampHeader, std::to_string(auth.timestamp_ms));
+  headers.emplace_back(kSignatureHeader, to_hex(signer_->second.sign(request_signing_bytes(auth))));
+  return headers;
+}
+
+Result<std::unique_ptr<WebSocketClient>> Client::websocket() {
+  auto headers = signed_headers("GET /ws", "");
+  if (!headers) return headers.error();
+  return WebSocketClient::open(url_.host, url_.port, *headers,
+                               std::chrono::steady_clock::now() + options_.timeout);
 }
 
 Result<std::string> Client::post(const std::string& body) {
@@ -292,18 +302,57 @@ Result<std::vector<CallOutcome>> Client::batch(
   return out;
 }
 
-Result<Json> wait_for_receipt(Client& client, const std::string& hash,
-                              std::chrono::milliseconds timeout, std::chrono::milliseconds poll) {
+ReceiptWaiter::ReceiptWaiter(Client& client) : client_(client) {
+  auto socket = client_.websocket();
+  if (!socket) {
+    polling_because_ = socket.error().message();
+    return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto subscribed = (*socket)->call("events_subscribe", {{"topic", "receipts"}}, deadline);
+  if (!subscribed) {
+    polling_because_ = "the receipts subscription was refused: " + subscribed.error().message();
+    return;
+  }
+  socket_ = std::move(*socket);
+}
+
+Result<Json> ReceiptWaiter::wait(const std::string& hash, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (auto early = early_.find(hash); early != early_.end()) {
+    Json receipt = std::move(early->second);
+    early_.erase(early);
+    return receipt;
+  }
+  while (socket_) {
+    auto notification = socket_->next_notification(deadline);
+    if (!notification) {
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      // The connection failed: what it would have told, ask instead.
+      polling_because_ = notification.error().message();
+      socket_.reset();
+      break;
+    }
+    if (notification->value("topic", "") != "receipts") continue;
+    Json receipt = std::move((*notification)["result"]);
+    std::string tx = receipt.is_object() ? receipt.value("txHash", "") : "";
+    if (tx == hash) return receipt;
+    if (early_.size() < 4096) early_.emplace(tx, std::move(receipt));
+  }
+  return poll(hash, deadline);
+}
+
+Result<Json> ReceiptWaiter::poll(const std::string& hash,
+                                 std::chrono::steady_clock::time_point deadline) {
   while (true) {
-    auto receipt = client.call("tx_getReceipt", {{"hash", hash}});
-    if (receipt || receipt.error().code() != ErrorCode::kNotFound) return receipt;
+    auto status = client_.call("tx_getStatus", {{"hash", hash}});
+    if (!status) return status.error();
+    if (status->value("committed", false)) return client_.call("tx_getReceipt", {{"hash", hash}});
     if (std::chrono::steady_clock::now() >= deadline) {
       return Error(ErrorCode::kUnavailable,
-                   "transaction " + hash + " not committed after " +
-                       std::to_string(timeout.count() / 1000) + " s; it may still be");
+                   "transaction " + hash + " not committed in time; it may still be");
     }
-    std::this_thread::sleep_for(poll);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 

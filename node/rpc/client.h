@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "crypto/result.h"
 #include "crypto/signature.h"
+#include "node/rpc/websocket_client.h"
 
 namespace tracechain::node::rpc {
 
@@ -80,8 +82,18 @@ class Client {
   // chain_getStatus, cached after the first successful call.
   Result<Json> status();
 
+  // A WebSocket to the same node, its upgrade signed like every call once
+  // authenticate() was called (subscriptions to the caller's own trade
+  // events and receipts need that).
+  Result<std::unique_ptr<WebSocketClient>> websocket();
+
  private:
   struct Connection;
+
+  // The authentication headers of a request signed as the participant (none
+  // before authenticate()).
+  Result<std::vector<std::pair<std::string, std::string>>> signed_headers(
+      const std::string& request_line, const std::string& body);
 
   Result<std::string> post(const std::string& body);
   Result<std::string> exchange(const std::string& body, bool fresh);
@@ -95,11 +107,28 @@ class Client {
   std::uint64_t next_id_ = 1;
 };
 
-// Polls tx_getReceipt until the transaction is committed or `timeout`
-// passes (kUnavailable then, saying so). Needs a client authenticated as a
-// participant that may read the transaction (its sender, for instance).
-Result<Json> wait_for_receipt(Client& client, const std::string& hash,
-                              std::chrono::milliseconds timeout,
-                              std::chrono::milliseconds poll = std::chrono::milliseconds(50));
+// Waits for the receipts of the transactions a participant sends: a
+// WebSocket subscription to the node's "receipts" topic, opened before the
+// transactions are submitted so that none is missed. Where the node cannot
+// be reached by WebSocket (a proxy that does not pass upgrades), it falls
+// back to asking tx_getStatus, an anonymous read that costs the node no
+// signature verification, every 50 ms, and fetches the receipt once with
+// the client's signature. Needs a client authenticated as the sender.
+class ReceiptWaiter {
+ public:
+  explicit ReceiptWaiter(Client& client);
+  // The receipt (tx_getReceipt's shape), or kUnavailable once `timeout`
+  // passes, saying the transaction may still commit.
+  Result<Json> wait(const std::string& hash, std::chrono::milliseconds timeout);
+  // Why the waiter polls instead of listening; empty when it listens.
+  const std::string& polling_because() const { return polling_because_; }
+
+ private:
+  Result<Json> poll(const std::string& hash, std::chrono::steady_clock::time_point deadline);
+  Client& client_;
+  std::unique_ptr<WebSocketClient> socket_;
+  std::map<std::string, Json> early_;  // receipts of other transactions, seen while waiting
+  std::string polling_because_;
+};
 
 }  // namespace tracechain::node::rpc

@@ -219,11 +219,15 @@ void ServerContext::on_commit(const CommitNotice& notice) {
     auto sessions = live_sessions();
     if (sessions.empty()) return;
     revoke_changed_callers(sessions);
-    bool trade_events = std::any_of(sessions.begin(), sessions.end(),
-                                    [](const auto& s) { return s->wants_trade_events(); });
+    auto wanted = [&](Subscriptions::Topic topic) {
+      return std::any_of(sessions.begin(), sessions.end(),
+                         [topic](const auto& s) { return s->wants(topic); });
+    };
+    bool trade_events = wanted(Subscriptions::Topic::kTradeEvents);
+    bool receipts = wanted(Subscriptions::Topic::kReceipts);
     std::shared_ptr<const CommitEvents> events;
     try {
-      events = build_events(*copy, trade_events);
+      events = build_events(*copy, trade_events, receipts);
     } catch (const std::exception& e) {
       log::error("rpc", "height={} cannot build subscription events: {}", copy->header.height,
                  e.what());
@@ -262,7 +266,7 @@ void ServerContext::revoke_changed_callers(std::vector<std::shared_ptr<Session>>
 }
 
 std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice,
-                                                                bool trade_events) {
+                                                                bool trade_events, bool receipts) {
   auto events = std::make_shared<CommitEvents>();
   const storage::BlockStore& store = backend_->store();
   crypto::HashAlgorithm algorithm = store.params().hash_algorithm();
@@ -272,6 +276,11 @@ std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNoti
   events->block["transactionCount"] = notice.tx_hashes.size();
   events->block["failedCount"] = failed;
   events->block["via"] = notice.how;
+  if (receipts) {
+    for (std::size_t i = 0; i < notice.receipts.size(); ++i) {
+      events->receipts.push_back({receipt_json(notice.receipts[i], algorithm), notice.tx_senders[i]});
+    }
+  }
   if (!trade_events) return events;
 
   // Trades never change parties, so any snapshot at or after this block

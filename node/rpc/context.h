@@ -42,6 +42,13 @@ struct CommitEvents {
     std::vector<std::string> parties;  // the trade's buyer and provider
   };
   std::vector<TradeEvent> trade_events;
+  // The receipt of every transaction of the block (tx_getReceipt's shape),
+  // for its sender's receipts subscriptions.
+  struct SentReceipt {
+    Json receipt;
+    std::string sender;
+  };
+  std::vector<SentReceipt> receipts;
 };
 
 // A connection the server can close on stop and tell about commits.
@@ -52,9 +59,10 @@ class Session {
   virtual void close() = 0;
   // Only WebSocket sessions care; callable from any thread.
   virtual void on_commit(const std::shared_ptr<const CommitEvents>&) {}
-  // Whether on_commit() would deliver trade events: building them reads
-  // every trade a block touches, so it is skipped when nobody would.
-  virtual bool wants_trade_events() const { return false; }
+  // Whether on_commit() would deliver events of this topic: trade events
+  // (building them reads every trade a block touches) and receipts are built
+  // only when some session would.
+  virtual bool wants(Subscriptions::Topic) const { return false; }
   // Who authenticated the connection, if anyone (WebSocket sessions): after
   // each commit the server checks that caller against committed state and
   // revokes the session when the key, status or roles changed.
@@ -164,7 +172,8 @@ class ServerContext {
   Result<Caller> authenticate(const Credentials& credentials, const std::string& request,
                               const std::string& body, const ledger::StateView& state,
                               const std::string& client);
-  std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice, bool trade_events);
+  std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice, bool trade_events,
+                                                   bool receipts);
   std::vector<std::shared_ptr<Session>> live_sessions();
   // Revokes (and drops from `sessions`) every session whose caller's key,
   // status or roles changed in committed state.

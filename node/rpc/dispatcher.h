@@ -116,7 +116,7 @@ class Params {
 // What a WebSocket session lets a call do; HTTP calls have none.
 class Subscriptions {
  public:
-  enum class Topic { kNewBlocks, kTradeEvents };
+  enum class Topic { kNewBlocks, kTradeEvents, kReceipts };
   virtual ~Subscriptions() = default;
   // The new subscription's id; throws RpcFailure (-32006) beyond the limit.
   virtual std::string subscribe(Topic topic) = 0;

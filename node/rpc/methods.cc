@@ -318,6 +318,17 @@ Json get_transaction(const Params& p, CallContext& c) {
   return out;
 }
 
+// Anonymous: whether a transaction is committed, and where. Its hash is
+// known only to whoever holds the transaction; the answer names no one.
+Json get_transaction_status(const Params& p, CallContext& c) {
+  auto location = c.store().locate(p.digest("hash"));
+  if (!location) {
+    if (location.error().code() != ErrorCode::kNotFound) throw failure_from(location.error());
+    return {{"committed", false}};
+  }
+  return {{"committed", true}, {"height", location->height}, {"index", location->index}};
+}
+
 Json get_receipt(const Params& p, CallContext& c) {
   storage::StoredTransaction stored = readable_transaction(p, c);
   return receipt_json(unwrap(c.store().receipt_at(stored.location)), algorithm(c));
@@ -572,7 +583,15 @@ Json subscribe(const Params& p, CallContext& c) {
     }
     return subscriptions.subscribe(Subscriptions::Topic::kTradeEvents);
   }
-  throw invalid_param("topic", "expected \"newBlocks\" or \"tradeEvents\"");
+  if (topic == "receipts") {
+    if (!c.caller()) {
+      throw RpcFailure(rpc_error::kNotAuthorised,
+                       "receipts delivers the receipts of the caller's own transactions: sign "
+                       "the upgrade request");
+    }
+    return subscriptions.subscribe(Subscriptions::Topic::kReceipts);
+  }
+  throw invalid_param("topic", "expected \"newBlocks\", \"tradeEvents\" or \"receipts\"");
 }
 
 Json unsubscribe(const Params& p, CallContext& c) {
@@ -625,6 +644,7 @@ const std::vector<Method>& all_methods() {
        get_validator_set_changes},
       {"tx_submit", false, {"tx"}, submit, submit_all},
       {"tx_get", true, {"hash"}, get_transaction},
+      {"tx_getStatus", false, {"hash"}, get_transaction_status},
       {"tx_getReceipt", true, {"hash"}, get_receipt},
       {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},
       {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},

@@ -102,11 +102,11 @@ class WsSession : public Session,
     return true;
   }
 
-  bool wants_trade_events() const override {
-    if (!caller_) return false;  // trade events go to their parties only
+  bool wants(Topic topic) const override {
+    if (topic != Topic::kNewBlocks && !caller_) return false;  // the caller's own only
     std::lock_guard lock(mutex_);
     return std::any_of(subscriptions_.begin(), subscriptions_.end(),
-                       [](const auto& entry) { return entry.second == Topic::kTradeEvents; });
+                       [topic](const auto& entry) { return entry.second == topic; });
   }
 
   void on_commit(const std::shared_ptr<const CommitEvents>& events) override {
@@ -126,6 +126,13 @@ class WsSession : public Session,
                   messages.push_back(notification(id, "tradeEvents", e.event));
                   break;
                 }
+              }
+            }
+            break;
+          case Topic::kReceipts:
+            for (const CommitEvents::SentReceipt& r : events->receipts) {
+              if (caller_ && r.sender == caller_->id) {
+                messages.push_back(notification(id, "receipts", r.receipt));
               }
             }
             break;

@@ -1,8 +1,12 @@
 // WebSocket subscriptions against a live node: new blocks for anyone, trade
-// events only for the parties of the trade.
+// events only for the parties of the trade, receipts only for their sender;
+// and the receipt waiter tracectl uses, listening or, without a WebSocket,
+// polling the anonymous tx_getStatus.
 #include <catch2/catch.hpp>
 
+#include "ledger/encoding.h"
 #include "ledger/payloads.h"
+#include "node/rpc/client.h"
 #include "tests/rpc/live_node.h"
 
 using namespace tracechain;
@@ -35,6 +39,15 @@ std::vector<Json> notifications_until(WsClient& ws, const std::string& topic,
   }
   FAIL("the awaited notification never came");
   return seen;
+}
+
+// What an unsigned connection's subscription to `topic` is answered.
+Json subscribe_anonymously(LiveNode& live, const std::string& topic) {
+  WsClient anonymous(live.rpc_port());
+  return anonymous.call({{"jsonrpc", "2.0"},
+                         {"id", 1},
+                         {"method", "events_subscribe"},
+                         {"params", {{"topic", topic}}}});
 }
 
 }  // namespace
@@ -86,12 +99,7 @@ TEST_CASE("WebSocket: trade events reach the trade's parties only", "[rpc][webso
   live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
 
   // Unsigned connections may not ask for trade events.
-  WsClient anonymous(live.rpc_port());
-  Json refused = anonymous.call({{"jsonrpc", "2.0"},
-                                 {"id", 1},
-                                 {"method", "events_subscribe"},
-                                 {"params", {{"topic", "tradeEvents"}}}});
-  CHECK(refused["error"]["code"] == -32002);
+  CHECK(subscribe_anonymously(live, "tradeEvents")["error"]["code"] == -32002);
 
   auto signed_headers = [&](const std::string& who) {
     return sign_request(live.key(who), who, live.chain_id(), live.node_id(), "GET /ws", "");
@@ -188,4 +196,100 @@ TEST_CASE("subscriptions need a WebSocket", "[rpc][websocket]") {
   LiveNode live;
   Json reply = live.call("events_subscribe", {{"topic", "newBlocks"}});
   CHECK(reply["error"]["code"] == -32007);
+}
+
+TEST_CASE("WebSocket: receipts reach their sender only", "[rpc][websocket]") {
+  LiveNode live;
+  CHECK(subscribe_anonymously(live, "receipts")["error"]["code"] == -32002);
+
+  auto open = [&](const std::string& who) {
+    return std::make_unique<WsClient>(
+        live.rpc_port(),
+        sign_request(live.key(who), who, live.chain_id(), live.node_id(), "GET /ws", ""));
+  };
+  auto provider = open("provider-acme");
+  auto bank = open("buyer-bank");
+  subscribe(*provider, "receipts");
+  subscribe(*bank, "receipts");
+
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-r";
+  Digest registered = live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+  Digest traded = live.commit(live.make("buyer-bank", ledger::TxKind::kTradeCreate,
+                                        ledger::TradeCreatePayload{"trade-r", "asset-r", {}}));
+
+  auto mine = notifications_until(*provider, "receipts", [&](const Json& r) {
+    return r["txHash"] == to_hex(registered);
+  });
+  CHECK(mine.size() == 1);
+  // The same receipt a signed read returns.
+  CHECK(mine.back() ==
+        live.call("tx_getReceipt", {{"hash", to_hex(registered)}}, "provider-acme")["result"]);
+  // The bank hears of its own transaction, and of nothing the provider sent
+  // (which committed first).
+  auto theirs = notifications_until(*bank, "receipts",
+                                    [&](const Json& r) { return r["txHash"] == to_hex(traded); });
+  CHECK(theirs.size() == 1);
+  CHECK(theirs.back()["status"] == "ok");
+}
+
+TEST_CASE("tx_getStatus tells anyone whether a transaction is committed, and where",
+          "[rpc][receipts]") {
+  LiveNode live;
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-s";
+  Digest hash = live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+  auto location = live.node().store().locate(hash);
+  REQUIRE(location.ok());
+  Json committed = live.call("tx_getStatus", {{"hash", to_hex(hash)}})["result"];  // unsigned
+  CHECK(committed == Json{{"committed", true}, {"height", location->height}, {"index", location->index}});
+  Json unknown = live.call("tx_getStatus", {{"hash", std::string(64, '0')}})["result"];
+  CHECK(unknown == Json{{"committed", false}});
+  Json bad = live.post(R"({"jsonrpc":"2.0","id":1,"method":"tx_getStatus","params":{"hash":"00"}})").json();
+  CHECK(bad["error"]["code"] == -32602);
+}
+
+TEST_CASE("a receipt waiter listens on the WebSocket, and asks when it cannot", "[rpc][websocket]") {
+  auto submit = [](node::rpc::Client& client, LiveNode& live, const std::string& id) {
+    ledger::AssetRegisterPayload asset;
+    asset.asset_id = id;
+    ledger::Transaction tx = live.make("provider-acme", ledger::TxKind::kAssetRegister, asset);
+    auto hash = client.call("tx_submit", {{"tx", to_hex(ledger::encode(tx))}});
+    REQUIRE(hash.ok());
+    return (*hash)["hash"].get<std::string>();
+  };
+  SECTION("listening: two transactions, their receipts in either order") {
+    LiveNode live;
+    node::rpc::Client client(node::rpc::Url{"127.0.0.1", live.rpc_port()});
+    client.authenticate("provider-acme", live.key("provider-acme"));
+    node::rpc::ReceiptWaiter waiter(client);
+    CHECK(waiter.polling_because().empty());
+    std::string first = submit(client, live, "asset-1");
+    std::string second = submit(client, live, "asset-2");
+    auto later = waiter.wait(second, std::chrono::seconds(15));
+    REQUIRE(later.ok());
+    CHECK((*later)["txHash"] == second);
+    auto earlier = waiter.wait(first, std::chrono::seconds(15));
+    REQUIRE(earlier.ok());
+    CHECK(*earlier == *client.call("tx_getReceipt", {{"hash", first}}));
+    CHECK(waiter.polling_because().empty());
+
+    auto never = waiter.wait(std::string(64, 'a'), std::chrono::milliseconds(300));
+    REQUIRE(!never.ok());
+    CHECK(never.error().code() == ErrorCode::kUnavailable);
+    CHECK_THAT(never.error().message(), Catch::Contains("not committed in time"));
+  }
+  SECTION("no WebSocket to be had: it polls the anonymous status") {
+    // One connection per address: the client's own keeps the WebSocket out.
+    LiveNode live([](node::NodeConfig& config) { config.rpc.max_connections_per_address = 1; });
+    node::rpc::Client client(node::rpc::Url{"127.0.0.1", live.rpc_port()});
+    client.authenticate("provider-acme", live.key("provider-acme"));
+    REQUIRE(client.status().ok());  // the HTTP connection is open
+    node::rpc::ReceiptWaiter waiter(client);
+    CHECK(!waiter.polling_because().empty());
+    std::string hash = submit(client, live, "asset-3");
+    auto receipt = waiter.wait(hash, std::chrono::seconds(15));
+    REQUIRE(receipt.ok());
+    CHECK((*receipt)["txHash"] == hash);
+  }
 }
