@@ -17,10 +17,11 @@
 
 #include "cli/progress.h"
 #include "crypto/file_util.h"
+#include "ledger/signature_cache.h"
 #include "node/config.h"
-#include "node/mempool.h"
 #include "node/rpc/shapes.h"
 #include "storage/block_store.h"
+#include "storage/read_only_store.h"
 #include "storage/verify.h"
 
 namespace tracechain::cli {
@@ -36,7 +37,7 @@ constexpr std::uint64_t kVerifyChunk = 32;  // blocks read and matched to keys a
 
 // Transaction signatures are the audit's bottleneck: they are checked ahead
 // of execution on every core, and execution then skips the ones that verified
-// with the very key it looks up (node::VerifiedSignatures). A signature that
+// with the very key it looks up (ledger::VerifiedSignatures). A signature that
 // failed here, or a key that differs (a rotation inside the range), is
 // verified again in order, so the result is exactly the sequential one.
 struct SignatureJob {
@@ -76,7 +77,7 @@ SignatureJob make_job(const ledger::Transaction& tx, Bytes key, KeyCache& keys) 
 // the caller's thread is free meanwhile (to prepare the next jobs).
 class Verifiers {
  public:
-  Verifiers(std::vector<SignatureJob>& jobs, unsigned threads, node::VerifiedSignatures& verified)
+  Verifiers(std::vector<SignatureJob>& jobs, unsigned threads, ledger::VerifiedSignatures& verified)
       : jobs_(jobs), verified_(verified) {
     for (unsigned t = 0; t < std::max(1u, threads); ++t) threads_.emplace_back([this] { work(); });
   }
@@ -102,13 +103,13 @@ class Verifiers {
   }
 
   std::vector<SignatureJob>& jobs_;
-  node::VerifiedSignatures& verified_;
+  ledger::VerifiedSignatures& verified_;
   std::atomic<std::size_t> next_{0};
   std::vector<std::thread> threads_;
 };
 
 void preverify(std::vector<SignatureJob>& jobs, unsigned threads,
-               node::VerifiedSignatures& verified) {
+               ledger::VerifiedSignatures& verified) {
   Verifiers(jobs, threads, verified).join();
 }
 
@@ -496,7 +497,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
   }
   auto genesis = ledger::load_genesis(genesis_path);
   if (!genesis) return genesis.error();
-  auto store = ReadOnlyStore::open(db, *genesis);
+  auto store = storage::ReadOnlyStore::open(db, *genesis);
   AuditOutcome outcome;
   if (!store) {
     if (store.error().code() == ErrorCode::kCorruption) {
@@ -522,7 +523,7 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
   // chunks in flight, each of which may overshoot by a block. (A block
   // larger than kRoomPerBlock only costs verifying some signatures twice.)
   constexpr std::size_t kRoomPerBlock = 65'536;
-  node::VerifiedSignatures signatures(ahead_tx + 2 * (chunk_tx + kRoomPerBlock) + chunk_tx);
+  ledger::VerifiedSignatures signatures(ahead_tx + 2 * (chunk_tx + kRoomPerBlock) + chunk_tx);
 
   // One progress line: blocks both the structure and re-execution passed.
   auto progress = Progress::on_stderr("audit", tip, "blocks");
@@ -685,7 +686,7 @@ class RemoteAuditor {
         }
       }
     }
-    signatures_ = std::make_unique<node::VerifiedSignatures>(jobs.size() + 1);
+    signatures_ = std::make_unique<ledger::VerifiedSignatures>(jobs.size() + 1);
     preverify(jobs, threads, *signatures_);
     for (std::size_t i = 0; i < fetched.size(); ++i) {
       if (!check_block(first_height + i, fetched[i], outcome)) return false;
@@ -802,7 +803,7 @@ class RemoteAuditor {
   ledger::MemoryState state_;
   ledger::ChainTip tip_;
   ledger::BlockHeader last_header_;
-  std::unique_ptr<node::VerifiedSignatures> signatures_;
+  std::unique_ptr<ledger::VerifiedSignatures> signatures_;
   KeyCache keys_;
 };
 

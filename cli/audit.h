@@ -120,26 +120,6 @@ std::string render_html(const Json& report);
 
 // --------------------------------------------------------------- backups
 
-// A block store opened read-only (a RocksDB secondary instance with its
-// scratch files in a temporary directory, removed on destruction): it reads
-// a running node's database as safely as a stopped one's or a backup's.
-class ReadOnlyStore {
- public:
-  static Result<ReadOnlyStore> open(const std::filesystem::path& db, const ledger::Genesis& genesis);
-  ReadOnlyStore(ReadOnlyStore&&) noexcept = default;
-  ReadOnlyStore& operator=(ReadOnlyStore&&) noexcept = default;
-  ~ReadOnlyStore();
-
-  const storage::BlockStore& store() const { return *store_; }
-  std::shared_ptr<storage::KvStore> kv() const { return kv_; }
-
- private:
-  ReadOnlyStore() = default;
-  std::filesystem::path scratch_;
-  std::shared_ptr<storage::KvStore> kv_;
-  std::unique_ptr<storage::BlockStore> store_;
-};
-
 struct BackupCreateOptions {
   std::filesystem::path home;  // the node's home (config/genesis.json, data/)
   std::filesystem::path out;   // new directory

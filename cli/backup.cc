@@ -21,6 +21,7 @@
 #include "cli/progress.h"
 #include "crypto/file_util.h"
 #include "node/config.h"
+#include "storage/read_only_store.h"
 #include "storage/verify.h"
 
 namespace tracechain::cli {
@@ -31,16 +32,6 @@ namespace {
 
 constexpr std::size_t kCopyBatchBytes = 4 << 20;
 constexpr std::size_t kMaxGenesisBytes = 16 << 20;
-
-Result<fs::path> make_scratch_dir() {
-  std::string pattern = (fs::temp_directory_path() / "tracectl-secondary-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return Error(ErrorCode::kIo, "cannot create a temporary directory in " +
-                                     fs::temp_directory_path().string());
-  }
-  return fs::path(pattern);
-}
-
 
 // Everything that proves what a verified store holds at its tip.
 Result<Json> describe_store(const storage::BlockStore& store) {
@@ -95,32 +86,6 @@ void print_summary(std::ostream& out, OutputFormat output, const Json& summary,
 
 }  // namespace
 
-Result<ReadOnlyStore> ReadOnlyStore::open(const fs::path& db, const ledger::Genesis& genesis) {
-  auto scratch = make_scratch_dir();
-  if (!scratch) return scratch.error();
-  ReadOnlyStore opened;
-  opened.scratch_ = *scratch;
-  auto kv = storage::open_rocksdb_secondary_kv(db, *scratch);
-  if (!kv) return kv.error();
-  opened.kv_ = *kv;
-  storage::StoreOptions options;
-  options.initialise_if_empty = false;
-  options.verify_depth = 1;  // callers verify what they need
-  auto store = storage::open_block_store(opened.kv_, genesis, options);
-  if (!store) return store.error().with_context(db.string());
-  opened.store_ = std::move(*store);
-  return opened;
-}
-
-ReadOnlyStore::~ReadOnlyStore() {
-  store_.reset();
-  kv_.reset();
-  if (!scratch_.empty()) {
-    std::error_code ec;
-    fs::remove_all(scratch_, ec);
-  }
-}
-
 int backup_create(const BackupCreateOptions& options, std::ostream& out, std::ostream& err) {
   node::NodeConfig paths;
   paths.home = options.home;
@@ -134,7 +99,7 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
                                                               " already exists; choose a new "
                                                               "directory for the backup"));
   }
-  auto source = ReadOnlyStore::open(paths.data_dir(), *genesis);
+  auto source = storage::ReadOnlyStore::open(paths.data_dir(), *genesis);
   if (!source) return report_error(err, source.error().with_context("the node's data"));
 
   // Copy every column into a new database; a batch is synced at the end.
@@ -170,7 +135,7 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
   }
 
   // The copy, reopened and verified, is what the backup claims to hold.
-  auto copy = ReadOnlyStore::open(options.out / "db", *genesis);
+  auto copy = storage::ReadOnlyStore::open(options.out / "db", *genesis);
   if (!copy) return report_error(err, copy.error().with_context("the backup"));
   auto verified = verify_store(copy->store(), "verify");
   if (!verified) {
@@ -214,7 +179,7 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
   }
   Json summary;
   {
-    auto backup = ReadOnlyStore::open(options.backup / "db", *backup_genesis);
+    auto backup = storage::ReadOnlyStore::open(options.backup / "db", *backup_genesis);
     if (!backup) return report_error(err, backup.error().with_context("the backup"));
     auto verified = verify_store(backup->store(), "verify");
     if (!verified) {

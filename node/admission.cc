@@ -13,7 +13,7 @@ struct Admission::Batch {
   std::string from_peer;
 };
 
-Admission::Admission(Mempool& mempool, VerifiedSignatures& verified, crypto::Suite suite,
+Admission::Admission(Mempool& mempool, ledger::VerifiedSignatures& verified, crypto::Suite suite,
                      std::size_t max_frame_bytes, std::size_t threads, Hooks hooks)
     : mempool_(mempool),
       verified_(verified),

@@ -41,7 +41,7 @@ class Admission {
     std::function<void()> waiting;
   };
 
-  Admission(Mempool& mempool, VerifiedSignatures& verified, crypto::Suite suite,
+  Admission(Mempool& mempool, ledger::VerifiedSignatures& verified, crypto::Suite suite,
             std::size_t max_frame_bytes, std::size_t threads, Hooks hooks);
   ~Admission();
   Admission(const Admission&) = delete;
@@ -63,7 +63,7 @@ class Admission {
   void finish(Batch& batch);
 
   Mempool& mempool_;
-  VerifiedSignatures& verified_;
+  ledger::VerifiedSignatures& verified_;
   crypto::Suite suite_;
   std::size_t max_frame_bytes_;
   std::size_t threads_;

@@ -2,40 +2,6 @@
 
 namespace tracechain::node {
 
-// ------------------------------------------------------- VerifiedSignatures
-
-void VerifiedSignatures::remember(const Digest& tx_hash, const Bytes& public_key) {
-  std::lock_guard lock(mutex_);
-  if (!keys_.insert_or_assign(tx_hash, public_key).second) return;
-  order_.push_back(tx_hash);
-  if (order_.size() > capacity_) {
-    keys_.erase(order_.front());
-    order_.pop_front();
-  }
-}
-
-Status VerifiedSignatures::check(const ledger::Transaction& tx, const Digest& tx_hash,
-                                 const crypto::PublicKey& key) const {
-  {
-    std::lock_guard lock(mutex_);
-    auto it = keys_.find(tx_hash);
-    // Only for the very key that verified it: after a key rotation the
-    // transaction must verify again (and will not).
-    if (it != keys_.end() && it->second == key.bytes()) {
-      ++hits_;
-      return {};
-    }
-  }
-  return ledger::verify_signature(tx, key);
-}
-
-Status RememberingChecker::check(const ledger::Transaction& tx, const Digest& tx_hash,
-                                 const crypto::PublicKey& key) const {
-  Status status = verified_.check(tx, tx_hash, key);
-  if (status) verified_.remember(tx_hash, key.bytes());
-  return status;
-}
-
 // ------------------------------------------------------------------ Mempool
 
 std::string Mempool::nonce_key(const ledger::Transaction& tx) {
@@ -44,7 +10,7 @@ std::string Mempool::nonce_key(const ledger::Transaction& tx) {
 
 Result<Digest> Mempool::admit(ByteView encoded, const ledger::StateView& state,
                               std::uint64_t next_height, crypto::Suite suite,
-                              VerifiedSignatures& verified) {
+                              ledger::VerifiedSignatures& verified) {
   auto checked = check(encoded, state, next_height, suite, verified);
   if (!checked) return checked.error();
   return insert(std::move(*checked));
@@ -52,7 +18,7 @@ Result<Digest> Mempool::admit(ByteView encoded, const ledger::StateView& state,
 
 Result<PooledTransaction> Mempool::check(ByteView encoded, const ledger::StateView& state,
                                          std::uint64_t next_height, crypto::Suite suite,
-                                         VerifiedSignatures& verified) const {
+                                         ledger::VerifiedSignatures& verified) const {
   if (encoded.size() > ledger::kMaxTransactionSize) {
     return Error(ErrorCode::kInvalidInput, "transaction of " + std::to_string(encoded.size()) +
                                                " bytes is larger than the " +
@@ -75,7 +41,7 @@ Result<PooledTransaction> Mempool::check(ByteView encoded, const ledger::StateVi
   }
   // The expensive part, outside the lock: every authentication check, the
   // signature included.
-  RememberingChecker checker(verified);
+  ledger::RememberingChecker checker(verified);
   auto payload = ledger::authenticate(state, next_height, *tx, hash, checker);
   if (!payload) return payload.error();
   return PooledTransaction{std::move(*tx), hash, encoded.size()};

@@ -7,7 +7,7 @@
 // (the node runs it on a verification thread pool). A transaction that
 // passes is remembered as verified — its hash with the key that verified it
 // — so that executing the block that includes it does not verify the
-// signature again (VerifiedSignatures is a ledger::SignatureChecker).
+// signature again (ledger::VerifiedSignatures).
 //
 // When full, admission fails with kResourceExhausted ("mempool full, retry")
 // instead of growing. A sender's nonce is taken by the first transaction
@@ -26,47 +26,9 @@
 #include <vector>
 
 #include "ledger/execution.h"
+#include "ledger/signature_cache.h"
 
 namespace tracechain::node {
-
-struct DigestHasher {
-  std::size_t operator()(const Digest& d) const {
-    std::size_t h = 0;
-    std::memcpy(&h, d.data(), sizeof(h));
-    return h;
-  }
-};
-
-// Signatures already verified, keyed by transaction hash and the key that
-// verified them. Bounded; the oldest are forgotten first.
-class VerifiedSignatures final : public ledger::SignatureChecker {
- public:
-  explicit VerifiedSignatures(std::size_t capacity = 200'000) : capacity_(capacity) {}
-
-  void remember(const Digest& tx_hash, const Bytes& public_key);
-  // Skips verification for a remembered (hash, key); verifies otherwise.
-  Status check(const ledger::Transaction& tx, const Digest& tx_hash,
-               const crypto::PublicKey& key) const override;
-  std::size_t hits() const { return hits_; }
-
- private:
-  std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::unordered_map<Digest, Bytes, DigestHasher> keys_;
-  std::deque<Digest> order_;
-  mutable std::atomic<std::size_t> hits_{0};
-};
-
-// A signature checker that records what it verified into a VerifiedSignatures.
-class RememberingChecker final : public ledger::SignatureChecker {
- public:
-  explicit RememberingChecker(VerifiedSignatures& verified) : verified_(verified) {}
-  Status check(const ledger::Transaction& tx, const Digest& tx_hash,
-               const crypto::PublicKey& key) const override;
-
- private:
-  VerifiedSignatures& verified_;
-};
 
 struct PooledTransaction {
   ledger::Transaction transaction;
@@ -90,7 +52,7 @@ class Mempool {
   // reason otherwise. The same as check() then insert().
   Result<Digest> admit(ByteView encoded, const ledger::StateView& state,
                        std::uint64_t next_height, crypto::Suite suite,
-                       VerifiedSignatures& verified);
+                       ledger::VerifiedSignatures& verified);
 
   // The two halves of admit(), so that a batch can be checked on many
   // threads and then queued in its own order (which entry of two that claim
@@ -99,7 +61,7 @@ class Mempool {
   // lock; nothing is queued.
   Result<PooledTransaction> check(ByteView encoded, const ledger::StateView& state,
                                   std::uint64_t next_height, crypto::Suite suite,
-                                  VerifiedSignatures& verified) const;
+                                  ledger::VerifiedSignatures& verified) const;
   // insert(): queues a checked transaction unless it is already waiting, its
   // nonce is claimed or the pool is full.
   Result<Digest> insert(PooledTransaction checked);
@@ -122,7 +84,7 @@ class Mempool {
   Limits limits_;
   mutable std::mutex mutex_;
   std::list<PooledTransaction> queue_;  // arrival order
-  std::unordered_map<Digest, Entry, DigestHasher> by_hash_;
+  std::unordered_map<Digest, Entry, ledger::DigestHasher> by_hash_;
   std::unordered_set<std::string> nonces_;  // "sender/nonce" claimed by a waiting transaction
   std::size_t bytes_ = 0;
 };

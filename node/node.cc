@@ -336,7 +336,7 @@ class Node::Impl final : public ReplicaEffects {
   FileSigningStateStore signing_store_;
   FileHeldBlockStore held_store_;
   SystemClock clock_;
-  VerifiedSignatures verified_;
+  ledger::VerifiedSignatures verified_;
   Mempool mempool_;
 
   asio::io_context io_;

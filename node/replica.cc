@@ -33,7 +33,7 @@ constexpr std::size_t kMaxEvidence = 1'000;
 
 Replica::Replica(ReplicaConfig config, crypto::PrivateKey validator_key,
                  consensus::SigningState signing_state, storage::BlockStore& store,
-                 Mempool& mempool, VerifiedSignatures& verified,
+                 Mempool& mempool, ledger::VerifiedSignatures& verified,
                  consensus::SigningStateStore& signing_store, HeldBlockStore& held_store,
                  const Clock& clock, ReplicaEffects& effects)
     : config_(std::move(config)),

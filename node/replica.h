@@ -160,7 +160,7 @@ class Replica {
 
   Replica(ReplicaConfig config, crypto::PrivateKey validator_key,
           consensus::SigningState signing_state, storage::BlockStore& store, Mempool& mempool,
-          VerifiedSignatures& verified, consensus::SigningStateStore& signing_store,
+          ledger::VerifiedSignatures& verified, consensus::SigningStateStore& signing_store,
           HeldBlockStore& held_store, const Clock& clock, ReplicaEffects& effects);
   ~Replica();
   Replica(const Replica&) = delete;
@@ -249,7 +249,7 @@ class Replica {
   ReplicaConfig config_;
   storage::BlockStore& store_;
   Mempool& mempool_;
-  VerifiedSignatures& verified_;
+  ledger::VerifiedSignatures& verified_;
   consensus::SigningStateStore& signing_store_;
   HeldBlockStore& held_store_;
   const Clock& clock_;

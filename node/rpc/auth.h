@@ -36,7 +36,7 @@
 #include <unordered_set>
 
 #include "ledger/model.h"
-#include "node/mempool.h"
+#include "ledger/signature_cache.h"
 
 namespace tracechain::node::rpc {
 
@@ -122,7 +122,7 @@ class Authenticator {
   std::size_t replay_capacity_;
 
   std::mutex mutex_;
-  std::unordered_set<Digest, DigestHasher> seen_;            // GUARDED_BY(mutex_)
+  std::unordered_set<Digest, ledger::DigestHasher> seen_;  // GUARDED_BY(mutex_)
   std::deque<std::pair<std::uint64_t, Digest>> seen_order_;  // GUARDED_BY(mutex_)
 };
 

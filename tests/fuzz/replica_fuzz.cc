@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto store = storage::open_block_store(std::make_shared<storage::MemoryKv>(), f.genesis);
   if (!store) fuzz::fail("cannot open an in-memory block store: " + store.error().message());
   node::Mempool mempool(node::Mempool::Limits{});
-  node::VerifiedSignatures verified;
+  ledger::VerifiedSignatures verified;
   consensus::InMemorySigningStateStore signing_store;
   node::InMemoryHeldBlockStore held_store;
   const FixedClock clock(f.genesis.time_ms + kClockAfterGenesisMs);

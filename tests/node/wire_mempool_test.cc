@@ -70,7 +70,7 @@ TEST_CASE("garbage payloads are refused with a reason, never a crash", "[node][w
 
 TEST_CASE("the mempool admits authenticated transactions in order, bounded", "[node][mempool]") {
   test::TestChain chain;
-  VerifiedSignatures verified;
+  ledger::VerifiedSignatures verified;
   Mempool pool({3, 1'000'000});
   auto admit = [&](const ledger::Transaction& tx) {
     return pool.admit(ledger::encode(tx), chain.state(), chain.height() + 1, chain.params().suite,
@@ -123,7 +123,7 @@ TEST_CASE("the mempool admits authenticated transactions in order, bounded", "[n
 
 TEST_CASE("a verified signature is not verified again, unless the key changed", "[node][mempool]") {
   test::TestChain chain;
-  VerifiedSignatures verified;
+  ledger::VerifiedSignatures verified;
   Mempool pool({100, 1'000'000});
   auto tx = chain.make("provider-acme", ledger::TxKind::kAssetRegister,
                        ledger::AssetRegisterPayload{"a", label_hash("c"), label_hash("m"), 1,

@@ -174,7 +174,7 @@ struct SimNode {
   std::unique_ptr<SimClock> clock;
   // Gone with a crash:
   std::unique_ptr<storage::BlockStore> store;
-  std::unique_ptr<node::VerifiedSignatures> verified;
+  std::unique_ptr<ledger::VerifiedSignatures> verified;
   std::unique_ptr<node::Mempool> mempool;
   std::unique_ptr<node::ReplicaEffects> effects;
   std::unique_ptr<Replica> replica;
@@ -565,7 +565,7 @@ void ReplicaWorld::start_node(SimNode& node) {
   }
   auto signing_state = node.signing->inner().load();
   node.store = std::move(*store);
-  node.verified = std::make_unique<node::VerifiedSignatures>();
+  node.verified = std::make_unique<ledger::VerifiedSignatures>();
   node.mempool = std::make_unique<node::Mempool>(node::Mempool::Limits{});
   node.effects = std::make_unique<NodeEffects>(*this, node);
   node::ReplicaConfig config;
