@@ -227,7 +227,7 @@ struct GovernanceProposal {
   static constexpr std::string_view kTypeName = "governance proposal";
   static constexpr std::uint8_t kFormatVersion = 1;
 
-  ParticipantId id;
+  ProposalId id;
   ParticipantId proposer;
   Change change;
   std::uint64_t expiry_height = 0;
@@ -290,7 +290,7 @@ struct Asset {
   static constexpr std::string_view kTypeName = "asset";
   static constexpr std::uint8_t kFormatVersion = 1;
 
-  ParticipantId id;
+  AssetId id;
   ParticipantId provider;
   Digest content_hash{};
   Digest metadata_hash{};
@@ -320,7 +320,7 @@ struct SourceReview {
   static constexpr std::uint8_t kFormatVersion = 1;
 
   Digest id{};  // hash of the reviewing transaction
-  ParticipantId asset;
+  AssetId asset;
   ParticipantId reviewer;
   SourceVerdict verdict = SourceVerdict::kApprove;
   Digest report_hash{};
@@ -439,8 +439,8 @@ struct Trade {
   static constexpr std::string_view kTypeName = "trade";
   static constexpr std::uint8_t kFormatVersion = 1;
 
-  ParticipantId id;
-  ParticipantId asset;
+  TradeId id;
+  AssetId asset;
   ParticipantId buyer;
   ParticipantId provider;
   TradeState state = TradeState::kRequested;

@@ -18,7 +18,7 @@ namespace tracechain::ledger {
 
 struct ProposePayload {
   TC_PAYLOAD_VERSION("governance.propose payload")
-  ParticipantId proposal_id;
+  ProposalId proposal_id;
   Change change;
   std::uint64_t expiry_height = 0;
   template <class Archive>
@@ -31,7 +31,7 @@ struct ProposePayload {
 
 struct ApprovePayload {
   TC_PAYLOAD_VERSION("governance.approve payload")
-  ParticipantId proposal_id;
+  ProposalId proposal_id;
   template <class Archive>
   void serialize(Archive& ar) {
     FormatVersion version{kFormatVersion, kTypeName.data()};
@@ -80,7 +80,7 @@ struct RotateKeyPayload {
 
 struct AssetRegisterPayload {
   TC_PAYLOAD_VERSION("asset.register payload")
-  ParticipantId asset_id;
+  AssetId asset_id;
   Digest content_hash{};
   Digest metadata_hash{};
   std::uint8_t level = kMinLevel;
@@ -97,7 +97,7 @@ struct AssetRegisterPayload {
 
 struct AssetReviewPayload {
   TC_PAYLOAD_VERSION("asset.review payload")
-  ParticipantId asset_id;
+  AssetId asset_id;
   SourceVerdict verdict = SourceVerdict::kApprove;
   Digest report_hash{};
   std::string rule_set_version;
@@ -111,8 +111,8 @@ struct AssetReviewPayload {
 
 struct TradeCreatePayload {
   TC_PAYLOAD_VERSION("trade.create payload")
-  ParticipantId trade_id;
-  ParticipantId asset_id;
+  TradeId trade_id;
+  AssetId asset_id;
   Digest terms_hash{};
   template <class Archive>
   void serialize(Archive& ar) {
@@ -125,7 +125,7 @@ struct TradeCreatePayload {
 // trade.accept, trade.decline and trade.confirm carry only the trade id.
 struct TradeStepPayload {
   TC_PAYLOAD_VERSION("trade step payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   template <class Archive>
   void serialize(Archive& ar) {
     FormatVersion version{kFormatVersion, kTypeName.data()};
@@ -136,7 +136,7 @@ struct TradeStepPayload {
 
 struct TradeReviewPayload {
   TC_PAYLOAD_VERSION("trade.review payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   TradeVerdict verdict = TradeVerdict::kApprove;
   std::optional<Digest> buyer_attestation;
   std::optional<Digest> provider_attestation;
@@ -154,7 +154,7 @@ struct TradeReviewPayload {
 
 struct TradeDeliverPayload {
   TC_PAYLOAD_VERSION("trade.deliver payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   Digest delivery_hash{};
   DeliveryMethod method = DeliveryMethod::kDownload;
   template <class Archive>
@@ -167,7 +167,7 @@ struct TradeDeliverPayload {
 
 struct TradeUsagePayload {
   TC_PAYLOAD_VERSION("trade.record-usage payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   Digest usage_report_hash{};
   std::uint64_t units = 0;
   template <class Archive>
@@ -180,7 +180,7 @@ struct TradeUsagePayload {
 
 struct TradeSettlePayload {
   TC_PAYLOAD_VERSION("trade.settle payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   Digest payment_reference_hash{};
   std::uint64_t amount = 0;
   std::string currency;
@@ -195,7 +195,7 @@ struct TradeSettlePayload {
 // trade.open-dispute and trade.cancel carry a trade id and a reason hash.
 struct TradeReasonPayload {
   TC_PAYLOAD_VERSION("trade reason payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   Digest reason_hash{};
   template <class Archive>
   void serialize(Archive& ar) {
@@ -207,7 +207,7 @@ struct TradeReasonPayload {
 
 struct TradeResolvePayload {
   TC_PAYLOAD_VERSION("trade.resolve-dispute payload")
-  ParticipantId trade_id;
+  TradeId trade_id;
   Digest ruling_hash{};
   DisputeOutcome outcome = DisputeOutcome::kSplit;
   template <class Archive>

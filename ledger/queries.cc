@@ -1,6 +1,7 @@
 #include "ledger/queries.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "ledger/handlers.h"
 
@@ -145,16 +146,51 @@ std::vector<std::string> trades_of_asset(const StateView& state, std::string_vie
   return index_page(state, keys::asset_trades_prefix(asset), start_after, limit);
 }
 
-std::vector<Attestation> attestations_of(const StateView& state, std::string_view participant) {
-  std::vector<Attestation> out;
-  for (const std::string& hex : index_page(state, keys::subject_attestations_prefix(participant),
-                                           {}, SIZE_MAX)) {
-    auto id = digest_from_hex(hex);
-    TC_ASSERT(id.ok());
-    auto attestation = find_attestation(state, *id);
-    if (attestation) out.push_back(std::move(*attestation));
-  }
-  return out;
+Result<AssetHistoryPage> asset_history_page(const StateView& state, std::string_view asset_id,
+                                            std::optional<std::uint64_t> start_after,
+                                            std::size_t limit) {
+  return guarded([&]() -> Result<AssetHistoryPage> {
+    AssetHistoryPage page;
+    const std::string prefix = keys::asset_history_prefix(asset_id);
+    state.scan(prefix, [&](std::string_view key, ByteView value) {
+      std::string_view digits = key.substr(prefix.size());
+      std::uint64_t seq = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq, 16);
+      if (ec != std::errc() || end != digits.data() + digits.size()) {
+        throw StateReadError("asset history key '" + std::string(key) + "' is malformed");
+      }
+      if (start_after && seq <= *start_after) return true;
+      if (page.entries.size() == limit) {
+        page.next = page.entries.back().first;
+        return false;
+      }
+      auto entry = decode<TrailEntry>(value);
+      if (!entry) throw StateReadError("trail entry '" + std::string(key) + "' is corrupt");
+      page.entries.emplace_back(seq, std::move(*entry));
+      return true;
+    });
+    return page;
+  });
+}
+
+Result<AttestationPage> attestations_page(const StateView& state, std::string_view participant,
+                                          std::optional<Digest> start_after, std::size_t limit) {
+  return guarded([&]() -> Result<AttestationPage> {
+    AttestationPage page;
+    const std::string after = start_after ? to_hex(*start_after) : std::string();
+    // One more than the page, to know whether more follow.
+    std::vector<std::string> ids = index_page(state, keys::subject_attestations_prefix(participant),
+                                              after, limit == SIZE_MAX ? limit : limit + 1);
+    for (std::size_t i = 0; i < ids.size() && i < limit; ++i) {
+      auto id = digest_from_hex(ids[i]);
+      if (!id) throw StateReadError("attestation index entry '" + ids[i] + "' is malformed");
+      auto attestation = find_attestation(state, *id);
+      if (!attestation) return attestation.error();
+      page.attestations.push_back(std::move(*attestation));
+    }
+    if (ids.size() > limit) page.next = page.attestations.back().id;
+    return page;
+  });
 }
 
 }  // namespace tracechain::ledger

@@ -50,8 +50,26 @@ std::vector<std::string> trades_of_asset(const StateView& state, std::string_vie
                                          std::string_view start_after = {},
                                          std::size_t limit = 100);
 
-// Attestations about a participant, revoked ones included, in id order.
-std::vector<Attestation> attestations_of(const StateView& state, std::string_view participant);
+// A page of an asset's history: at most `limit` entries after sequence
+// number `start_after` (from the first when none), each with its sequence
+// number; `next` is the last one's when more follow.
+struct AssetHistoryPage {
+  std::vector<std::pair<std::uint64_t, TrailEntry>> entries;
+  std::optional<std::uint64_t> next;
+};
+Result<AssetHistoryPage> asset_history_page(const StateView& state, std::string_view asset_id,
+                                            std::optional<std::uint64_t> start_after,
+                                            std::size_t limit);
+
+// A page of the attestations about a participant, revoked ones included, in
+// id order: at most `limit` after the id `start_after`; `next` is the last
+// one's id when more follow.
+struct AttestationPage {
+  std::vector<Attestation> attestations;
+  std::optional<Digest> next;
+};
+Result<AttestationPage> attestations_page(const StateView& state, std::string_view participant,
+                                          std::optional<Digest> start_after, std::size_t limit);
 
 Result<Participant> find_participant(const StateView& state, std::string_view id);
 Result<Asset> find_asset(const StateView& state, std::string_view id);

@@ -481,34 +481,21 @@ Json get_asset_history(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_asset_history(asset)) {
     throw not_authorised("the history of asset '" + asset.id + "'");
   }
-  std::string prefix = ledger::keys::asset_history_prefix(asset.id);
+  auto page = unwrap(ledger::asset_history_page(
+      c.state(), asset.id, p.has("startAfter") ? std::optional(after) : std::nullopt, limit));
   Json entries = Json::array();
-  std::optional<std::uint64_t> last;
-  bool more = false;
-  c.state().scan(prefix, [&](std::string_view key, ByteView value) {
-    std::string_view digits = key.substr(prefix.size());
-    std::uint64_t seq = 0;
-    std::from_chars(digits.data(), digits.data() + digits.size(), seq, 16);
-    if (p.has("startAfter") && seq <= after) return true;
-    if (entries.size() == limit) {
-      more = true;
-      return false;
-    }
-    auto entry = ledger::decode<ledger::TrailEntry>(value);
-    if (!entry) throw failure_from(Error(ErrorCode::kCorruption, entry.error().message()));
-    Json item = trail_entry_json(*entry);
+  for (const auto& [seq, entry] : page.entries) {
+    Json item = trail_entry_json(entry);
     item["seq"] = seq;
-    if (entry->kind == ledger::TxKind::kAssetReview && entry->status == ledger::TxStatus::kOk) {
+    if (entry.kind == ledger::TxKind::kAssetReview && entry.status == ledger::TxStatus::kOk) {
       item["review"] =
-          source_review_json(unwrap(ledger::find_source_review(c.state(), entry->tx_hash)));
+          source_review_json(unwrap(ledger::find_source_review(c.state(), entry.tx_hash)));
     }
     entries.push_back(std::move(item));
-    last = seq;
-    return true;
-  });
+  }
   return {{"asset", asset_json(asset)},
           {"entries", std::move(entries)},
-          {"next", more && last ? Json(*last) : Json(nullptr)}};
+          {"next", page.next ? Json(*page.next) : Json(nullptr)}};
 }
 
 // ------------------------------------------------------------ participants
@@ -533,26 +520,16 @@ Json get_attestations(const Params& p, CallContext& c) {
   if (scope == Access::Attestations::kNone) {
     throw not_authorised("the attestations of '" + id + "'");
   }
-  std::string prefix = ledger::keys::subject_attestations_prefix(id);
-  std::string start = after ? to_hex(*after) : std::string();
+  // A page of `limit` attestations scanned, of which an attestor sees its
+  // own: the work per request is bounded whatever the caller may see.
+  auto page = unwrap(ledger::attestations_page(c.state(), id, after, limit));
   Json list = Json::array();
-  std::string last;
-  bool more = false;
-  c.state().scan(prefix, [&](std::string_view key, ByteView) {
-    std::string_view hex = key.substr(prefix.size());
-    if (!start.empty() && hex <= start) return true;
-    if (list.size() == limit) {
-      more = true;
-      return false;
-    }
-    Digest attestation_id = unwrap(digest_from_hex(hex));
-    ledger::Attestation a = unwrap(ledger::find_attestation(c.state(), attestation_id));
-    last = std::string(hex);
-    if (scope == Access::Attestations::kOwn && a.attestor != c.caller()->id) return true;
+  for (const ledger::Attestation& a : page.attestations) {
+    if (scope == Access::Attestations::kOwn && a.attestor != c.caller()->id) continue;
     list.push_back(attestation_json(a));
-    return true;
-  });
-  return {{"attestations", std::move(list)}, {"next", more ? Json(last) : Json(nullptr)}};
+  }
+  return {{"attestations", std::move(list)},
+          {"next", page.next ? Json(to_hex(*page.next)) : Json(nullptr)}};
 }
 
 // ------------------------------------------------------------------- misc

@@ -21,10 +21,10 @@
 #   - `tracectl audit verify --data-dir` passes on every node's data.
 # For partitions, each validator runs in its own network namespace, joined to
 # the others and to this shell by a veth pair on a bridge, with an address
-# 10.213.K.<i+1> (K from this process id); a partition is a blackhole route in
-# the validator's namespace to each other validator's address, which drops
-# both directions of every TCP exchange. The clients and the flood still
-# reach its RPC. Without root (or without `ip netns`) the nodes share
+# 10.213.K.<i+1> (K from this process id); a partition is a pair of
+# blackhole routes between the validator and each other validator, one in
+# each namespace, which drops every packet between them. The clients and the
+# flood still reach its RPC. Without root (or without `ip netns`) the nodes share
 # 127.0.0.1 and the partitions are skipped, saying so.
 #
 # The schedule comes from a seeded generator; the seed is printed and
@@ -66,12 +66,17 @@ make_network() {
       ip -n "$NS_PREFIX$i" link set lo up || return 1
   done
 }
-# partition I on|off: blackhole (or restore) validator I's routes to the others.
+# partition I on|off: blackhole (or restore) the routes between validator I
+# and each other validator, on both sides: a route on one side alone would
+# still let the others' packets in, and a node can follow the chain from what
+# it receives without ever answering.
 partition() {
   local i=$1 action=add j
   [[ $2 == off ]] && action=del
   for j in 0 1 2 3; do
-    [[ $j == "$i" ]] || ip -n "$NS_PREFIX$i" route "$action" blackhole "$SUBNET.$((j + 1))/32"
+    [[ $j == "$i" ]] && continue
+    ip -n "$NS_PREFIX$i" route "$action" blackhole "$SUBNET.$((j + 1))/32"
+    ip -n "$NS_PREFIX$j" route "$action" blackhole "$SUBNET.$((i + 1))/32"
   done
 }
 PARTITIONS="skipped: not root"

@@ -59,9 +59,10 @@ TEST_CASE("attestors attest and revoke identity claims", "[ledger][identity]") {
                   RevokePayload{label_hash("no such"), label_hash("x")})
             .reason == Reason::kNotFound);
 
-  auto list = attestations_of(chain.state(), "buyer-bank");
-  REQUIRE(list.size() == 1);
-  CHECK(list[0].id == attested.tx_hash);
+  auto list = attestations_page(chain.state(), "buyer-bank", std::nullopt, 100);
+  REQUIRE(list.ok());
+  REQUIRE(list->attestations.size() == 1);
+  CHECK(list->attestations[0].id == attested.tx_hash);
 }
 
 TEST_CASE("an attestation's validity window must be non-empty", "[ledger][identity]") {

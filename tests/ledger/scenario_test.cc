@@ -3,6 +3,9 @@
 // review; each checked through its trail.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "ledger/queries.h"
 #include "tests/support/test_chain.h"
 
 using namespace tracechain;
@@ -131,7 +134,7 @@ TEST_CASE("a trade runs its whole lifecycle and its trail shows every step",
   CHECK(kinds(history->entries) == std::vector<TxKind>{TxKind::kAssetRegister,
                                                         TxKind::kAssetReview,
                                                         TxKind::kTradeCreate});
-  CHECK(attestations_of(chain.state(), "buyer-bank").size() == 1);
+  CHECK(attestations_page(chain.state(), "buyer-bank", std::nullopt, 100)->attestations.size() == 1);
 }
 
 TEST_CASE("a disputed trade is resolved by an arbitrator, failed attempts on record",
@@ -213,4 +216,47 @@ TEST_CASE("a trade is refused at review when an attestation has been revoked",
     if (a.id == p.buyer_attestation) revoked_shown = a.revoked_height.has_value();
   }
   CHECK(revoked_shown);
+}
+
+TEST_CASE("an asset's history and a participant's attestations come in pages",
+          "[ledger][queries]") {
+  TestChain chain;
+  const std::uint64_t year = 365ull * 24 * 3600 * 1000;
+  std::vector<Digest> attested;
+  for (int i = 0; i < 5; ++i) attested.push_back(attest(chain, "buyer-bank", chain.genesis().time_ms + year));
+  std::sort(attested.begin(), attested.end());  // the index is in id order
+
+  std::vector<Digest> seen;
+  std::optional<Digest> after;
+  int pages = 0;
+  do {
+    auto page = attestations_page(chain.state(), "buyer-bank", after, 2);
+    REQUIRE(page.ok());
+    CHECK(page->attestations.size() <= 2);
+    for (const Attestation& a : page->attestations) seen.push_back(a.id);
+    after = page->next;
+    ++pages;
+  } while (after && pages < 10);
+  CHECK(pages == 3);
+  CHECK(seen == attested);
+  // A page that ends exactly at the last one says no more follow.
+  auto whole = attestations_page(chain.state(), "buyer-bank", std::nullopt, 5);
+  REQUIRE(whole.ok());
+  CHECK(whole->attestations.size() == 5);
+  CHECK(!whole->next);
+  CHECK(attestations_page(chain.state(), "nobody", std::nullopt, 5)->attestations.empty());
+
+  prelude(chain, "asset-p", 2, "buyer-bank");  // registration and a source review
+  auto first = asset_history_page(chain.state(), "asset-p", std::nullopt, 1);
+  REQUIRE(first.ok());
+  REQUIRE(first->entries.size() == 1);
+  CHECK(first->entries[0].second.kind == TxKind::kAssetRegister);
+  REQUIRE(first->next);
+  auto second = asset_history_page(chain.state(), "asset-p", first->next, 1);
+  REQUIRE(second.ok());
+  REQUIRE(second->entries.size() == 1);
+  CHECK(second->entries[0].second.kind == TxKind::kAssetReview);
+  CHECK(second->entries[0].first > first->entries[0].first);
+  CHECK(!second->next);  // nothing after the review
+  CHECK(asset_history_page(chain.state(), "asset-p", second->entries[0].first, 1)->entries.empty());
 }
