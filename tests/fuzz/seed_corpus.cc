@@ -446,6 +446,7 @@ void rpc_seeds() {
       {"chain_getValidatorSetChanges", {{"fromHeight", 1}}},
       {"tx_submit", {{"tx", "00"}}},
       {"tx_get", {{"hash", hash}}},
+      {"tx_getStatus", {{"hash", hash}}},
       {"tx_getReceipt", {{"hash", hash}}},
       {"tx_getInclusionProof", {{"hash", hash}, {"logSize", 1}}},
       {"tx_getVerifiableReceipt", {{"hash", hash}}},
@@ -466,6 +467,9 @@ void rpc_seeds() {
     write("websocket", method, client_frame(0x81, call(method, params)));
     batch.push_back(nlohmann::json::parse(call(method, params)));
   }
+  const std::string receipts = call("events_subscribe", {{"topic", "receipts"}});
+  write("rpc", "events_subscribe-receipts", post(receipts));
+  write("websocket", "events_subscribe-receipts", client_frame(0x81, receipts));
   write("rpc", "batch", post(batch.dump()));
   write("websocket", "batch", client_frame(0x81, batch.dump()));
   // Several messages, a ping, a fragmented message, a binary frame, a close.
