@@ -396,7 +396,13 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
   // Listening for the receipt starts before the submission, so that a quick
   // commit is not missed.
   std::optional<node::rpc::ReceiptWaiter> waiter;
-  if (options.wait) waiter.emplace(*client);
+  if (options.wait) {
+    waiter.emplace(*client);
+    if (!waiter->polling_because().empty()) {
+      err << "tracectl: will ask for the receipt (no WebSocket: " << waiter->polling_because()
+          << ")\n";
+    }
+  }
   auto submitted = client->call("tx_submit", {{"tx", to_hex(encoded)}});
   if (!submitted) return report_error(err, submitted.error().with_context("submitting " + hash));
   if (!options.wait) {
