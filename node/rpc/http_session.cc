@@ -291,10 +291,6 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     respond(200, dump(body));
   }
 
-  Credentials credentials(const http::request<http::string_body>& request) const {
-    return {header(request, kParticipantHeader), header(request, kTimestampHeader),
-            header(request, kSignatureHeader)};
-  }
 
   void json_rpc(std::string request_line) {
     auto& request = parser_->get();
@@ -304,7 +300,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
           415, Dispatcher::error_reply(rpc_error::kInvalidRequest,
                                        "invalid request: Content-Type must be application/json"));
     }
-    auto work = [self = shared_from_this(), credentials = credentials(request),
+    auto work = [self = shared_from_this(), credentials = credentials_of(request),
                  body = std::move(request.body()), request_line = std::move(request_line)] {
       auto answer = self->context_->answer_http(credentials, request_line, body, self->client_);
       asio::post(self->executor_, [self, answer = std::move(answer)]() mutable {
@@ -325,7 +321,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       return respond(403, plain_error("origin not allowed (rpc.cors_origins)"));
     }
     auto request = parser_->release();
-    Credentials found = credentials(request);
+    Credentials found = credentials_of(request);
     if (!found.any()) {
       // Browsers cannot set headers on a WebSocket upgrade; they sign the
       // same statement and pass it in the query.
@@ -423,6 +419,11 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
 };
 
 }  // namespace
+
+Credentials credentials_of(const http::request<http::string_body>& request) {
+  return {header(request, kParticipantHeader), header(request, kTimestampHeader),
+          header(request, kSignatureHeader)};
+}
 
 void serve_http(tcp::socket socket, std::shared_ptr<ServerContext> context, ConnectionSlot slot,
                 Port port) {

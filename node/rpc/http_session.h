@@ -17,6 +17,8 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "node/rpc/context.h"
 
@@ -26,5 +28,10 @@ namespace tracechain::node::rpc {
 // closes. `slot` is the connection's place in its port's ConnectionPool.
 void serve_http(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context,
                 ConnectionSlot slot, Port port);
+
+// A request's credentials, from its X-Tracechain-* headers (each absent when
+// the header is).
+Credentials credentials_of(
+    const boost::beast::http::request<boost::beast::http::string_body>& request);
 
 }  // namespace tracechain::node::rpc

@@ -13,22 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/rpc/http_session.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/rpc_backend.h"
 
 using namespace tracechain;
 namespace http = boost::beast::http;
-
-namespace {
-
-std::optional<std::string> header(const http::request<http::string_body>& request,
-                                  std::string_view name) {
-  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
-  if (it == request.end()) return std::nullopt;
-  return std::string(it->value());
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   node::rpc::ServerContext& server = fuzz::rpc_context();
@@ -48,10 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto& request = parser.get();
   if (request.method() != http::verb::post || request.target() != "/") return 0;
-  node::rpc::Credentials credentials{header(request, node::rpc::kParticipantHeader),
-                                     header(request, node::rpc::kTimestampHeader),
-                                     header(request, node::rpc::kSignatureHeader)};
-  auto answer = server.answer_http(credentials, "POST /", request.body(), "fuzz");
+  auto answer = server.answer_http(node::rpc::credentials_of(request), "POST /", request.body(), "fuzz");
   fuzz::check(answer.status != 500, "hostile input gave an internal error: " + answer.body);
   fuzz::check(answer.status == 200 || answer.status == 204 || answer.status == 401 ||
                   answer.status == 429,
