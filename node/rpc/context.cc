@@ -224,10 +224,15 @@ void ServerContext::on_commit(const CommitNotice& notice) {
                          [topic](const auto& s) { return s->wants(topic); });
     };
     bool trade_events = wanted(Subscriptions::Topic::kTradeEvents);
-    bool receipts = wanted(Subscriptions::Topic::kReceipts);
+    // Receipts are built only for the senders someone listens as.
+    std::set<std::string> receipts_for;
+    for (const auto& session : sessions) {
+      auto caller = session->caller();
+      if (caller && session->wants(Subscriptions::Topic::kReceipts)) receipts_for.insert(caller->id);
+    }
     std::shared_ptr<const CommitEvents> events;
     try {
-      events = build_events(*copy, trade_events, receipts);
+      events = build_events(*copy, trade_events, receipts_for);
     } catch (const std::exception& e) {
       log::error("rpc", "height={} cannot build subscription events: {}", copy->header.height,
                  e.what());
@@ -266,7 +271,8 @@ void ServerContext::revoke_changed_callers(std::vector<std::shared_ptr<Session>>
 }
 
 std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNotice& notice,
-                                                                bool trade_events, bool receipts) {
+                                                                bool trade_events,
+                                                                const std::set<std::string>& receipts_for) {
   auto events = std::make_shared<CommitEvents>();
   const storage::BlockStore& store = backend_->store();
   crypto::HashAlgorithm algorithm = store.params().hash_algorithm();
@@ -276,8 +282,8 @@ std::shared_ptr<const CommitEvents> ServerContext::build_events(const CommitNoti
   events->block["transactionCount"] = notice.tx_hashes.size();
   events->block["failedCount"] = failed;
   events->block["via"] = notice.how;
-  if (receipts) {
-    for (std::size_t i = 0; i < notice.receipts.size(); ++i) {
+  for (std::size_t i = 0; i < notice.receipts.size() && !receipts_for.empty(); ++i) {
+    if (receipts_for.contains(notice.tx_senders[i])) {
       events->receipts.push_back({receipt_json(notice.receipts[i], algorithm), notice.tx_senders[i]});
     }
   }

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,8 +43,8 @@ struct CommitEvents {
     std::vector<std::string> parties;  // the trade's buyer and provider
   };
   std::vector<TradeEvent> trade_events;
-  // The receipt of every transaction of the block (tx_getReceipt's shape),
-  // for its sender's receipts subscriptions.
+  // The receipts (tx_getReceipt's shape) of the block's transactions whose
+  // senders hold a receipts subscription.
   struct SentReceipt {
     Json receipt;
     std::string sender;
@@ -173,7 +174,7 @@ class ServerContext {
                               const std::string& body, const ledger::StateView& state,
                               const std::string& client);
   std::shared_ptr<const CommitEvents> build_events(const CommitNotice& notice, bool trade_events,
-                                                   bool receipts);
+                                                   const std::set<std::string>& receipts_for);
   std::vector<std::shared_ptr<Session>> live_sessions();
   // Revokes (and drops from `sessions`) every session whose caller's key,
   // status or roles changed in committed state.
