@@ -17,6 +17,7 @@
 
 #include "cli/progress.h"
 #include "crypto/file_util.h"
+#include "ledger/follower.h"
 #include "ledger/signature_cache.h"
 #include "node/config.h"
 #include "node/rpc/shapes.h"
@@ -558,7 +559,9 @@ Result<AuditOutcome> audit_data_dir(const AuditVerifyOptions& options, std::ostr
       replayed.advance(height);
       show();
     };
-    auto replay = storage::replay_chain(s, *genesis, signatures, hooks);
+    // The structure thread verifies the certificates' signatures.
+    auto replay = storage::replay_chain(s, *genesis, signatures, hooks,
+                                        ledger::CertificateCheck::kLinkOnly);
     if (!replay && !stopped) {
       replay_finding = Finding{height_in(replay.error().message()), replay.error().message()};
       lower(limit, replay_finding->height.value_or(tip));
@@ -659,11 +662,7 @@ namespace {
 // state of its own: nothing the node says is believed.
 class RemoteAuditor {
  public:
-  explicit RemoteAuditor(const ledger::Genesis& genesis)
-      : params_{genesis.chain_id, genesis.suite, ledger::genesis_hash(genesis)},
-        tip_(ledger::genesis_tip(genesis)) {
-    state_.apply(ledger::genesis_delta(genesis));
-  }
+  explicit RemoteAuditor(const ledger::Genesis& genesis) : follower_(genesis) {}
 
   // Decodes a batch of chain_getBlock results, checks their signatures in
   // parallel, then each block in order. Returns false at the first
@@ -681,7 +680,7 @@ class RemoteAuditor {
     std::vector<SignatureJob> jobs;
     for (const Fetched& f : fetched) {
       for (const ledger::Transaction& tx : f.block.transactions) {
-        if (auto key = key_of(state_, tx, f.block.header.height)) {
+        if (auto key = key_of(follower_.state(), tx, f.block.header.height)) {
           jobs.push_back(make_job(tx, std::move(*key), keys_));
         }
       }
@@ -695,7 +694,7 @@ class RemoteAuditor {
     return true;
   }
 
-  const ledger::ChainTip& tip() const { return tip_; }
+  const ledger::ChainTip& tip() const { return follower_.tip(); }
   const ledger::BlockHeader& last_header() const { return last_header_; }
 
  private:
@@ -740,68 +739,28 @@ class RemoteAuditor {
   }
 
   bool check_block(std::uint64_t height, const Fetched& f, AuditOutcome& outcome) {
-    const ledger::BlockHeader& header = f.block.header;
-    crypto::HashAlgorithm algorithm = params_.hash_algorithm();
-    if (header.height != height) {
-      fail(outcome, height, "the node sent block " + std::to_string(header.height));
+    if (f.block.header.height != height) {
+      fail(outcome, height, "the node sent block " + std::to_string(f.block.header.height));
       return false;
     }
-    Digest hash = ledger::header_hash(algorithm, header);
-    if (header.previous_hash != tip_.header_hash) {
-      fail(outcome, height, "previous hash: expected " + to_hex(tip_.header_hash) + ", found " +
-                                to_hex(header.previous_hash));
-      return false;
-    }
-    auto signers = ledger::read_validators(state_);
-    if (!signers) {
-      fail(outcome, height, "the replayed state has no validator set: " + signers.error().message());
-      return false;
-    }
-    Digest set_hash = ledger::validator_set_hash(*signers);
-    if (header.validator_set_hash != set_hash) {
-      fail(outcome, height, "validator set hash: expected " + to_hex(set_hash) + ", found " +
-                                to_hex(header.validator_set_hash));
-      return false;
-    }
-    if (f.certificate.height != height || f.certificate.block_hash != hash) {
-      fail(outcome, height, "certificate: expected block " + to_hex(hash) + ", found " +
-                                std::to_string(f.certificate.height) + " " +
-                                to_hex(f.certificate.block_hash));
-      return false;
-    }
-    if (Status s = ledger::verify_certificate(params_.chain_id, *signers, f.certificate); !s) {
-      fail(outcome, height, "certificate does not verify: " + s.error().message());
-      return false;
-    }
-    auto executed = ledger::validate_block(state_, tip_, f.block, *signatures_);
+    auto executed = follower_.apply(f.block, f.certificate, *signatures_);
     if (!executed) {
-      fail(outcome, height, "does not re-execute to its header: " + executed.error().message());
+      fail(outcome, height, executed.error().message());
       return false;
     }
-    if (f.receipts.size() != executed->receipts.size()) {
-      fail(outcome, height, "receipts: expected " + std::to_string(executed->receipts.size()) +
-                                ", found " + std::to_string(f.receipts.size()));
+    if (Status s = ledger::check_same_receipts(follower_.params().hash_algorithm(), f.receipts,
+                                               executed->receipts);
+        !s) {
+      fail(outcome, height, s.error().message());
       return false;
     }
-    for (std::size_t i = 0; i < f.receipts.size(); ++i) {
-      if (f.receipts[i] != executed->receipts[i]) {
-        fail(outcome, height, "receipt " + std::to_string(i) + ": expected hash " +
-                                  to_hex(ledger::receipt_hash(algorithm, executed->receipts[i])) +
-                                  ", found " + to_hex(ledger::receipt_hash(algorithm, f.receipts[i])));
-        return false;
-      }
-    }
-    state_.apply(executed->delta);
-    tip_ = ledger::next_tip(params_, header, *executed);
-    last_header_ = header;
+    last_header_ = f.block.header;
     outcome.blocks += 1;
     outcome.transactions += f.block.transactions.size();
     return true;
   }
 
-  ledger::ChainParams params_;
-  ledger::MemoryState state_;
-  ledger::ChainTip tip_;
+  ledger::ChainFollower follower_;
   ledger::BlockHeader last_header_;
   std::unique_ptr<ledger::VerifiedSignatures> signatures_;
   KeyCache keys_;

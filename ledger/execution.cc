@@ -1,5 +1,6 @@
 #include "ledger/execution.h"
 
+#include "ledger/follower.h"
 #include "ledger/handlers.h"
 
 namespace tracechain::ledger {
@@ -113,7 +114,6 @@ class BlockExecutor {
     }
     if (Status s = validate_identifier("proposer", context_.proposer); !s) return s;
     prune_expired_nonces(state_, context_.height);
-    log_ = tip_.log;
     return {};
   }
 
@@ -151,13 +151,9 @@ class BlockExecutor {
                      receipt.reason};
     record_trail(state_, tx, *payload, entry);
 
-    LogLeaf leaf{tx_hash, receipt_hash(params_.hash_algorithm(), receipt), context_.height,
-                 index};
-    log_.append(crypto::MerkleHasher(params_.hash_algorithm()),
-                log_leaf_hash(crypto::MerkleHasher(params_.hash_algorithm()), leaf));
     tx_hashes_.push_back(tx_hash);
+    receipt_hashes_.push_back(receipt_hash(params_.hash_algorithm(), receipt));
     receipts_.push_back(std::move(receipt));
-    leaves_.push_back(leaf);
     return {};
   }
 
@@ -168,15 +164,12 @@ class BlockExecutor {
     ExecutedBlock executed;
     executed.delta = state_.delta();
     executed.state_root = next_state_root(params_.hash_algorithm(), tip_.state_root, executed.delta);
-    executed.transactions_root = digest_list_root(hasher, tx_hashes_);
-    std::vector<Digest> receipt_hashes;
-    receipt_hashes.reserve(receipts_.size());
-    for (const Receipt& r : receipts_) {
-      receipt_hashes.push_back(receipt_hash(params_.hash_algorithm(), r));
-    }
-    executed.receipts_root = digest_list_root(hasher, receipt_hashes);
-    executed.log = log_;
-    executed.log_root = log_.root(hasher);
+    BlockRoots roots = derive_roots(hasher, tx_hashes_, receipt_hashes_, context_.height, tip_.log);
+    executed.transactions_root = roots.transactions_root;
+    executed.receipts_root = roots.receipts_root;
+    executed.log = std::move(roots.log);
+    executed.log_root = roots.log_root;
+    executed.leaves = std::move(roots.leaves);
     executed.validator_set_hash = validator_set_hash_;
     executed.next_validator_set_hash = validator_set_hash_;
     for (const StateWrite& write : executed.delta) {
@@ -187,7 +180,6 @@ class BlockExecutor {
     }
     executed.tx_hashes = std::move(tx_hashes_);
     executed.receipts = std::move(receipts_);
-    executed.leaves = std::move(leaves_);
     return executed;
   }
 
@@ -200,10 +192,9 @@ class BlockExecutor {
   const SignatureChecker& checker_;
   ChainParams params_;
   Digest validator_set_hash_{};
-  crypto::MerkleFrontier log_;
   std::vector<Digest> tx_hashes_;
+  std::vector<Digest> receipt_hashes_;
   std::vector<Receipt> receipts_;
-  std::vector<LogLeaf> leaves_;
 };
 
 // Runs `body` and turns a StateReadError (the state could not be read) into

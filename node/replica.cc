@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ledger/follower.h"
 #include "ledger/receipt.h"
 #include "node/log.h"
 
@@ -825,14 +826,10 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
       refused = true;
       break;
     }
-    if (Status s = check_synced_block(*block, entry.certificate); !s) {
-      log::warn("sync", "height={} peer={} block refused: {}", height, peer, s.error().message());
-      refused = true;
-      break;
-    }
-    auto executed = ledger::validate_block(store_.state(), store_.tip(), *block, verified_);
+    auto executed = ledger::apply_certified_block(store_.state(), store_.tip(), *block,
+                                                  entry.certificate, verified_);
     if (!executed) {
-      log::warn("sync", "height={} peer={} block does not re-execute: {}", height, peer,
+      log::warn("sync", "height={} peer={} block refused: {}", height, peer,
                 executed.error().message());
       refused = true;
       break;
@@ -851,18 +848,6 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
     start_height_now();
   }
   if (m.peer_height > store_.height()) request_sync(peer);
-}
-
-Status Replica::check_synced_block(const ledger::Block& block,
-                                   const ledger::CommitCertificate& certificate) const {
-  const ledger::BlockHeader& header = block.header;
-  Digest hash = ledger::header_hash(store_.params().hash_algorithm(), header);
-  if (certificate.height != header.height || certificate.block_hash != hash) {
-    return Error(ErrorCode::kVerificationFailed, "the certificate is for another block");
-  }
-  auto validators = store_.validators_at(header.height);
-  if (!validators) return validators.error();
-  return ledger::verify_certificate(config_.chain_id, *validators, certificate);
 }
 
 }  // namespace tracechain::node

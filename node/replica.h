@@ -230,8 +230,6 @@ class Replica {
   // A message shows `peer` past `height`: ask someone for the blocks.
   void note_ahead(const std::string& peer, std::uint64_t height);
   void request_sync(const std::string& peer);
-  Status check_synced_block(const ledger::Block& block,
-                            const ledger::CommitCertificate& certificate) const;
   // The highest height claimed by peers with more than a third of the power.
   std::uint64_t credible_peer_height() const;
 

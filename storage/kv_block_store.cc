@@ -12,6 +12,7 @@
 #include <limits>
 #include <mutex>
 
+#include "ledger/follower.h"
 #include "ledger/genesis.h"
 #include "storage/block_store.h"
 #include "storage/log_node_store.h"
@@ -514,8 +515,9 @@ Status KvBlockStore::check_nothing_above(std::uint64_t last, std::uint64_t log_s
 }
 
 // The tip block must be whole: its transactions and receipts re-derive the
-// roots its header commits to.
+// roots its header commits to, on top of the stored log before it.
 Status KvBlockStore::check_block_contents(const BlockHeader& header) const {
+  std::string where = "block " + std::to_string(header.height) + " (the tip)";
   auto block = this->block(header.height);
   if (!block) return block.error();
   auto receipts = this->receipts(header.height);
@@ -528,12 +530,25 @@ Status KvBlockStore::check_block_contents(const BlockHeader& header) const {
   for (const Receipt& receipt : *receipts) {
     receipt_hashes.push_back(ledger::receipt_hash(hasher_.algorithm(), receipt));
   }
-  std::string where = "block " + std::to_string(header.height) + " (the tip)";
-  if (ledger::digest_list_root(hasher_, tx_hashes) != header.transactions_root) {
-    return corruption(where + ": its stored transactions do not give its transactions root");
+  if (Status s = ledger::check_receipt_positions(tx_hashes, *receipts, header.height); !s) {
+    return corruption(where + ": " + s.error().message());
   }
-  if (ledger::digest_list_root(hasher_, receipt_hashes) != header.receipts_root) {
-    return corruption(where + ": its stored receipts do not give its receipts root");
+  std::uint64_t size_before = 0;
+  if (header.height > 1) {
+    auto before = read_header(*kv_, header.height - 1);
+    if (!before) return before.error();
+    size_before = before->log_size;
+  }
+  LogNodeStore nodes(*kv_);
+  auto log_before = crypto::MerkleLog::open(hasher_.algorithm(), nodes, size_before);
+  if (!log_before) {
+    return corruption(where + ": the Merkle log before it (" + std::to_string(size_before) +
+                      " leaves) cannot be read: " + log_before.error().message());
+  }
+  ledger::BlockRoots roots = ledger::derive_roots(hasher_, tx_hashes, receipt_hashes,
+                                                  header.height, log_before->frontier());
+  if (Status s = ledger::check_roots(header, roots); !s) {
+    return corruption(where + ": " + s.error().message());
   }
   return {};
 }
@@ -651,57 +666,45 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
   }
 
   // ...and each root must follow from what is actually being stored.
-  LogNodeStore nodes(*kv_, &batch);
-  auto log = crypto::MerkleLog::open(hasher_.algorithm(), nodes, tip.log.size());
-  if (!log) return log.error().with_context("the log at the tip");
-  if (log->frontier() != tip.log) {
-    return corruption("the stored Merkle log nodes disagree with the tip's log");
-  }
   std::vector<Digest> receipt_hashes(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const auto index = static_cast<std::uint32_t>(i);
-    const std::string at = "transaction " + std::to_string(i);
     Bytes tx_bytes = ledger::encode(block.transactions[i]);
     Digest tx_hash = ledger::transaction_hash(params_.suite, tx_bytes);
     if (tx_hash != executed.tx_hashes[i]) {
-      return invalid(at + " hashes to " + short_hex(tx_hash) + ", the execution result says " +
-                     short_hex(executed.tx_hashes[i]));
+      return invalid("transaction " + std::to_string(i) + " hashes to " + short_hex(tx_hash) +
+                     ", the execution result says " + short_hex(executed.tx_hashes[i]));
     }
-    const Receipt& receipt = executed.receipts[i];
-    if (receipt.tx_hash != tx_hash || receipt.height != height || receipt.index != index) {
-      return invalid("receipt " + std::to_string(i) + " is not the receipt of " + at);
-    }
-    Bytes receipt_bytes = ledger::encode(receipt);
+    Bytes receipt_bytes = ledger::encode(executed.receipts[i]);
     receipt_hashes[i] = crypto::hash(hasher_.algorithm(), receipt_bytes);
-    ledger::LogLeaf leaf{tx_hash, receipt_hashes[i], height, index};
-    if (executed.leaves[i] != leaf) {
-      return invalid("log leaf " + std::to_string(i) + " does not match " + at +
-                     " and its receipt");
-    }
-    log->append(ledger::log_leaf_hash(hasher_, leaf));
-    std::string key = tx_key(height, index);
+    std::string key = tx_key(height, static_cast<std::uint32_t>(i));
     batch.put(Column::kTransactions, key, std::move(tx_bytes));
     batch.put(Column::kReceipts, key, std::move(receipt_bytes));
-    batch.put(Column::kTxIndex, hash_key(tx_hash), ledger::encode(TxLocation{height, index}));
+    batch.put(Column::kTxIndex, hash_key(tx_hash),
+              ledger::encode(TxLocation{height, static_cast<std::uint32_t>(i)}));
   }
-  for (const Field& field : {
-           Field{"transactions root",
-                 ledger::digest_list_root(hasher_, executed.tx_hashes) == header.transactions_root},
-           Field{"receipts root",
-                 ledger::digest_list_root(hasher_, receipt_hashes) == header.receipts_root},
-           Field{"state root", ledger::next_state_root(hasher_.algorithm(), tip.state_root,
-                                                       executed.delta) == header.state_root},
-           Field{"log root", log->size() == header.log_size && log->root() == header.log_root},
-           Field{"validator set hash",
-                 ledger::validator_set_hash(signers) == header.validator_set_hash},
-       }) {
-    if (!field.matches) {
-      return invalid(std::string("the header's ") + field.name +
-                     " does not follow from the block, its receipts and the chain before it");
-    }
+  if (Status s = ledger::check_receipt_positions(executed.tx_hashes, executed.receipts, height);
+      !s) {
+    return invalid(s.error().message());
   }
-  if (log->frontier() != executed.log) {
-    return invalid("the execution result's log does not follow from its leaves");
+  LogNodeStore nodes(*kv_, &batch);
+  ledger::BlockRoots roots = ledger::derive_roots(
+      hasher_, executed.tx_hashes, receipt_hashes, height, tip.log,
+      [&](std::uint32_t level, std::uint64_t index, const Digest& node) {
+        nodes.put(level, index, node);
+      });
+  if (Status s = ledger::check_roots(header, roots); !s) {
+    return invalid("the header does not follow from the block and its receipts: " +
+                   s.error().message());
+  }
+  if (ledger::next_state_root(hasher_.algorithm(), tip.state_root, executed.delta) !=
+      header.state_root) {
+    return invalid("the header's state root does not follow from the execution result's writes");
+  }
+  if (ledger::validator_set_hash(signers) != header.validator_set_hash) {
+    return invalid("the header's validator set hash is not the hash of the set that signs it");
+  }
+  if (roots.leaves != executed.leaves || roots.log != executed.log) {
+    return invalid("the execution result's log does not follow from its transactions and receipts");
   }
 
   for (const ledger::StateWrite& write : executed.delta) {
@@ -718,7 +721,7 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
   batch.put(Column::kHeaders, height_key(height), ledger::encode(header));
   batch.put(Column::kCertificates, height_key(height), ledger::encode(certificate));
   batch.put(Column::kMeta, meta::kLastHeight, encode_u64(height));
-  log_after = log->frontier();
+  log_after = std::move(roots.log);
   return {};
 }
 

@@ -1,5 +1,6 @@
 #include "storage/verify.h"
 
+#include "ledger/follower.h"
 #include "ledger/genesis.h"
 
 namespace tracechain::storage {
@@ -52,13 +53,8 @@ class ChainWalker {
     auto receipts = store_.receipts(height);
     if (!receipts) return receipts.error();
     const std::size_t n = block->transactions.size();
-    if (receipts->size() != n) {
-      return disagree(height, std::to_string(n) + " transactions but " +
-                                  std::to_string(receipts->size()) + " receipts");
-    }
     std::vector<Digest> tx_hashes;
     std::vector<Digest> receipt_hashes;
-    std::uint64_t previous_size = frontier_.size();
     for (std::size_t i = 0; i < n; ++i) {
       Digest tx_hash = ledger::transaction_hash(block->transactions[i]);
       auto location = store_.locate(tx_hash);
@@ -68,26 +64,21 @@ class ChainWalker {
                                     " at height " + std::to_string(location->height) +
                                     ", index " + std::to_string(location->index));
       }
-      const ledger::Receipt& receipt = (*receipts)[i];
-      if (receipt.tx_hash != tx_hash || receipt.height != height || receipt.index != i) {
-        return disagree(height, "receipt " + std::to_string(i) + " is not for transaction " +
-                                    std::to_string(i));
-      }
-      Digest receipt_hash = ledger::receipt_hash(hasher_.algorithm(), receipt);
-      ledger::LogLeaf leaf{tx_hash, receipt_hash, height, static_cast<std::uint32_t>(i)};
-      frontier_.append(hasher_, ledger::log_leaf_hash(hasher_, leaf));
       tx_hashes.push_back(tx_hash);
-      receipt_hashes.push_back(receipt_hash);
     }
-    if (ledger::digest_list_root(hasher_, tx_hashes) != header->transactions_root) {
-      return disagree(height, "its transactions do not give its transactions root");
+    for (const ledger::Receipt& receipt : *receipts) {
+      receipt_hashes.push_back(ledger::receipt_hash(hasher_.algorithm(), receipt));
     }
-    if (ledger::digest_list_root(hasher_, receipt_hashes) != header->receipts_root) {
-      return disagree(height, "its receipts do not give its receipts root");
+    if (Status s = ledger::check_receipt_positions(tx_hashes, *receipts, height); !s) {
+      return disagree(height, s.error().message());
     }
-    if (frontier_.size() != header->log_size || frontier_.root(hasher_) != header->log_root) {
-      return disagree(height, "its transactions and receipts do not give its log size and root");
+    std::uint64_t previous_size = frontier_.size();
+    ledger::BlockRoots roots =
+        ledger::derive_roots(hasher_, tx_hashes, receipt_hashes, height, frontier_);
+    if (Status s = ledger::check_roots(*header, roots); !s) {
+      return disagree(height, s.error().message());
     }
+    frontier_ = std::move(roots.log);
     if (Status s = check_log(height, *header, tx_hashes, previous_size); !s) return s;
 
     previous_hash_ = hash;
@@ -212,14 +203,13 @@ Result<VerifyReport> verify_chain(const BlockStore& store, const VerifyOptions& 
 
 Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis& genesis,
                                   const ledger::SignatureChecker& checker,
-                                  const ReplayHooks& hooks) {
+                                  const ReplayHooks& hooks,
+                                  ledger::CertificateCheck certificates) {
   const ledger::ChainParams& params = store.params();
   if (ledger::genesis_hash(genesis) != params.genesis_hash) {
     return Error(ErrorCode::kInvalidInput, "the genesis given is not the store's");
   }
-  ledger::MemoryState state;
-  state.apply(ledger::genesis_delta(genesis));
-  ledger::ChainTip tip = ledger::genesis_tip(genesis);
+  ledger::ChainFollower follower(genesis);
   VerifyReport report;
   std::uint64_t last = store.height();
   for (std::uint64_t height = 1; height <= last; ++height) {
@@ -228,26 +218,29 @@ Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis
     }
     auto block = store.block(height);
     if (!block) return block.error().with_context("block " + std::to_string(height));
-    auto executed = ledger::validate_block(state, tip, *block, checker);
+    auto certificate = store.certificate(height);
+    if (!certificate) return certificate.error().with_context("block " + std::to_string(height));
+    auto executed = follower.apply(*block, *certificate, checker, certificates);
     if (!executed) {
       return disagree(height, "does not re-execute to its header: " + executed.error().message());
     }
     auto receipts = store.receipts(height);
     if (!receipts) return receipts.error().with_context("block " + std::to_string(height));
-    if (*receipts != executed->receipts) {
-      return disagree(height, "its stored receipts differ from re-execution");
+    if (Status s = ledger::check_same_receipts(params.hash_algorithm(), *receipts,
+                                               executed->receipts);
+        !s) {
+      return disagree(height, "its stored receipts differ from re-execution: " +
+                                  s.error().message());
     }
-    state.apply(executed->delta);
-    tip = ledger::next_tip(params, block->header, *executed);
     ++report.blocks;
     report.transactions += block->transactions.size();
     if (hooks.after) hooks.after(height, block->transactions.size());
   }
-  if (tip != store.tip()) {
+  if (follower.tip() != store.tip()) {
     return Error(ErrorCode::kCorruption, "the store's tip differs from re-execution");
   }
   try {
-    if (Status s = compare_state(state, store.state()); !s) return s.error();
+    if (Status s = compare_state(follower.state(), store.state()); !s) return s.error();
   } catch (const ledger::StateReadError& e) {
     return Error(ErrorCode::kCorruption, std::string("state cannot be read: ") + e.what());
   }

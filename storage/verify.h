@@ -18,6 +18,7 @@
 
 #include <functional>
 
+#include "ledger/follower.h"
 #include "storage/block_store.h"
 
 namespace tracechain::storage {
@@ -47,11 +48,15 @@ struct ReplayHooks {
   std::function<void(std::uint64_t height, std::size_t transactions)> after;
 };
 
-// Re-executes the chain from `genesis` and compares everything with the store.
-// Stopped by a hook, it fails with kConflict ("stopped before block N").
+// Re-executes the chain from `genesis`, taking in each block with its
+// certificate as a node syncing would (ledger::ChainFollower), and compares
+// everything with the store. kLinkOnly skips the certificates' signatures
+// (for a caller that checks them with verify_chain). Stopped by a hook, it
+// fails with kConflict ("stopped before block N").
 Result<VerifyReport> replay_chain(
     const BlockStore& store, const ledger::Genesis& genesis,
     const ledger::SignatureChecker& checker = ledger::default_signature_checker(),
-    const ReplayHooks& hooks = {});
+    const ReplayHooks& hooks = {},
+    ledger::CertificateCheck certificates = ledger::CertificateCheck::kSignatures);
 
 }  // namespace tracechain::storage

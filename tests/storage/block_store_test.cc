@@ -33,14 +33,6 @@ std::unique_ptr<BlockStore> open_store(Engine& engine, const ledger::Genesis& ge
   return ok(open_block_store(engine.open(), genesis));
 }
 
-std::vector<std::pair<std::string, Bytes>> entries(const ledger::StateView& state) {
-  std::vector<std::pair<std::string, Bytes>> out;
-  state.scan("", [&](std::string_view key, ByteView value) {
-    out.emplace_back(std::string(key), Bytes(value.begin(), value.end()));
-    return true;
-  });
-  return out;
-}
 
 void check_reads(const BlockStore& store, const ChainFixture& f) {
   CHECK(store.height() == f.blocks.size());
@@ -63,10 +55,10 @@ void check_reads(const BlockStore& store, const ChainFixture& f) {
       CHECK(ok(store.receipt_at(location)) == b.executed.receipts[i]);
     }
   }
-  CHECK(entries(store.state()) == entries(f.chain.state()));
+  CHECK(test::state_entries(store.state()) == test::state_entries(f.chain.state()));
   auto snapshot = ok(store.snapshot());
   CHECK(snapshot->height() == store.height());
-  CHECK(entries(*snapshot) == entries(f.chain.state()));
+  CHECK(test::state_entries(*snapshot) == test::state_entries(f.chain.state()));
   CHECK(ok(store.validators()) == f.chain.genesis().validators);
   CHECK(ok(store.validators_at(1)) == f.chain.genesis().validators);
 }
@@ -85,7 +77,7 @@ TEMPLATE_TEST_CASE("a new store holds the genesis state and no block", "[storage
   CHECK(store->height() == 0);
   CHECK(store->tip() == ledger::genesis_tip(chain.genesis()));
   CHECK(store->params() == chain.params());
-  CHECK(entries(store->state()) == entries(chain.state()));
+  CHECK(test::state_entries(store->state()) == test::state_entries(chain.state()));
   CHECK(ok(store->validators()) == chain.genesis().validators);
   CHECK(store->header(0).error().code() == ErrorCode::kNotFound);
   CHECK(store->header(1).error().code() == ErrorCode::kNotFound);
@@ -170,7 +162,7 @@ TEMPLATE_TEST_CASE("a block that does not follow the tip or contradicts itself c
   auto store = open_store(engine, f.chain.genesis());
   require_ok(test::commit_all(*store, f.blocks, 0, 2));
   const ledger::ChainTip tip = store->tip();
-  const auto state = entries(store->state());
+  const auto state = test::state_entries(store->state());
 
   auto refused = [&](const CommittedBlock& b, ErrorCode code, const std::string& words) {
     Status s = store->commit(b.block, b.certificate, b.executed);
@@ -178,11 +170,7 @@ TEMPLATE_TEST_CASE("a block that does not follow the tip or contradicts itself c
     CHECK(s.error().code() == code);
     CHECK_THAT(s.error().message(), Catch::Contains(words));
     CHECK(store->tip() == tip);
-    CHECK(entries(store->state()) == state);
-  };
-  auto recertified = [&](CommittedBlock b) {
-    b.certificate = test::certify(f.chain, b.block);
-    return b;
+    CHECK(test::state_entries(store->state()) == state);
   };
 
   refused(f.blocks[3], ErrorCode::kConflict, "does not follow the last committed height 2");
@@ -190,12 +178,12 @@ TEMPLATE_TEST_CASE("a block that does not follow the tip or contradicts itself c
   {
     CommittedBlock fork = f.blocks[2];
     fork.block.header.previous_hash = some_digest("another block 2");
-    refused(recertified(fork), ErrorCode::kConflict, "previous hash");
+    refused(test::recertified(f.chain, fork), ErrorCode::kConflict, "previous hash");
   }
   {
     CommittedBlock other = f.blocks[2];
     other.block.header.chain_id = "another-chain";
-    refused(recertified(other), ErrorCode::kInvalidInput, "chain 'another-chain'");
+    refused(test::recertified(f.chain, other), ErrorCode::kInvalidInput, "chain 'another-chain'");
   }
   {
     CommittedBlock wrong = f.blocks[2];
@@ -205,13 +193,13 @@ TEMPLATE_TEST_CASE("a block that does not follow the tip or contradicts itself c
   {
     CommittedBlock tampered = f.blocks[2];
     tampered.block.header.receipts_root = some_digest("receipts");
-    refused(recertified(tampered), ErrorCode::kInvalidInput,
+    refused(test::recertified(f.chain, tampered), ErrorCode::kInvalidInput,
             "receipts root does not match the execution result");
   }
   {
     CommittedBlock tampered = f.blocks[2];
     tampered.executed.receipts[0].message = "rewritten";
-    refused(tampered, ErrorCode::kInvalidInput, "log leaf 0 does not match transaction 0");
+    refused(tampered, ErrorCode::kInvalidInput, "its receipts do not give its receipts root");
   }
   {
     CommittedBlock tampered = f.blocks[2];
@@ -288,12 +276,12 @@ TEMPLATE_TEST_CASE("a snapshot keeps the state of its height while blocks are co
   at_five.apply(ledger::genesis_delta(f.chain.genesis()));
   for (std::size_t i = 0; i < 5; ++i) at_five.apply(f.blocks[i].executed.delta);
   CHECK(snapshot->height() == 5);
-  CHECK(entries(*snapshot) == entries(at_five));
-  CHECK(entries(store->state()) == entries(f.chain.state()));
-  CHECK(entries(*snapshot) != entries(store->state()));
+  CHECK(test::state_entries(*snapshot) == test::state_entries(at_five));
+  CHECK(test::state_entries(store->state()) == test::state_entries(f.chain.state()));
+  CHECK(test::state_entries(*snapshot) != test::state_entries(store->state()));
   // A reader may finish after the store was closed.
   store.reset();
-  CHECK(entries(*snapshot) == entries(at_five));
+  CHECK(test::state_entries(*snapshot) == test::state_entries(at_five));
 }
 
 TEMPLATE_TEST_CASE("a validator set change is stored and signs from the next height",
@@ -348,5 +336,7 @@ TEMPLATE_TEST_CASE("a validator set change is stored and signs from the next hei
   VerifyOptions structural;
   structural.check_signatures = false;
   CHECK(ok(verify_chain(*store, structural)).blocks == f.blocks.size());
-  CHECK(ok(replay_chain(*store, f.chain.genesis())).blocks == f.blocks.size());
+  CHECK(ok(replay_chain(*store, f.chain.genesis(), ledger::default_signature_checker(), {},
+                         ledger::CertificateCheck::kLinkOnly))
+            .blocks == f.blocks.size());
 }

@@ -25,6 +25,20 @@ CommitCertificate certify(const TestChain& chain, const Block& block) {
   return certificate;
 }
 
+CommittedBlock recertified(const TestChain& chain, CommittedBlock block) {
+  block.certificate = certify(chain, block.block);
+  return block;
+}
+
+std::vector<std::pair<std::string, Bytes>> state_entries(const StateView& state) {
+  std::vector<std::pair<std::string, Bytes>> out;
+  state.scan("", [&](std::string_view key, ByteView value) {
+    out.emplace_back(std::string(key), Bytes(value.begin(), value.end()));
+    return true;
+  });
+  return out;
+}
+
 std::vector<CommittedBlock> grow(TestChain& chain, Workload& workload, std::size_t blocks,
                                  std::size_t txs_per_block) {
   std::vector<CommittedBlock> out;

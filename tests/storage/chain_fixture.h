@@ -21,6 +21,13 @@ struct CommittedBlock {
 // Precommits of every validator of `chain` for `block`, in round 0.
 ledger::CommitCertificate certify(const TestChain& chain, const ledger::Block& block);
 
+// The same block with a certificate for it as it now is (after a test
+// altered its header).
+CommittedBlock recertified(const TestChain& chain, CommittedBlock block);
+
+// Every entry of a state, in key order: for comparing two states.
+std::vector<std::pair<std::string, Bytes>> state_entries(const ledger::StateView& state);
+
 // Executes `blocks` more blocks of `txs_per_block` workload transactions on
 // `chain` and returns them certified. Throws if the workload does not
 // authenticate (a bug in the workload).
