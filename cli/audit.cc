@@ -18,6 +18,7 @@
 #include "cli/progress.h"
 #include "crypto/file_util.h"
 #include "ledger/follower.h"
+#include "ledger/json_fields.h"
 #include "ledger/signature_cache.h"
 #include "node/config.h"
 #include "node/rpc/shapes.h"
@@ -296,6 +297,10 @@ namespace {
 // checkpoint saved by tracectl).
 Result<Json> checkpoint_source(const std::string& what, std::optional<node::rpc::Client>& client) {
   bool is_height = !what.empty() && what.find_first_not_of("0123456789") == std::string::npos;
+  std::optional<std::uint64_t> height = ledger::parse_whole_number(what);
+  if (is_height && !height) {
+    return Error(ErrorCode::kInvalidInput, "height " + what + " is above 2^64-1");
+  }
   if (!is_height) {
     auto json = read_json_file(what, kMaxJsonFileBytes);
     if (!json) return json.error();
@@ -305,10 +310,9 @@ Result<Json> checkpoint_source(const std::string& what, std::optional<node::rpc:
     return json;
   }
   if (!client) return Error(ErrorCode::kInvalidInput, "a height needs --node; or give a file");
-  std::uint64_t height = std::stoull(what);
-  auto header = client->call("chain_getHeader", {{"height", height}});
+  auto header = client->call("chain_getHeader", {{"height", *height}});
   if (!header) return header.error();
-  auto certificate = client->call("chain_getCertificate", {{"height", height}});
+  auto certificate = client->call("chain_getCertificate", {{"height", *height}});
   if (!certificate) return certificate.error();
   return Json{{"header", *header}, {"certificate", *certificate}};
 }
@@ -704,11 +708,15 @@ class RemoteAuditor {
     std::vector<ledger::Receipt> receipts;
   };
 
+  // Hex far above any block the node serves (its RPC replies are bounded).
+  static constexpr std::size_t kMaxHexBytes = 64 * 1024 * 1024;
+
   template <typename T>
   static std::string decode_one(const Json& j, const std::string& what, T& value) {
-    if (!j.is_object() || !j.contains("hex") || !j["hex"].is_string()) return what + ": no hex";
-    auto bytes = from_hex(j["hex"].get<std::string>());
-    if (!bytes) return what + ".hex: " + bytes.error().message();
+    auto fields = ledger::JsonFields::of(j, what);
+    if (!fields) return fields.error().message();
+    auto bytes = fields->hex("hex", kMaxHexBytes);
+    if (!bytes) return bytes.error().message();
     auto decoded = ledger::decode<T>(*bytes);
     if (!decoded) return what + ".hex: does not decode: " + decoded.error().message();
     value = std::move(*decoded);
@@ -716,23 +724,26 @@ class RemoteAuditor {
   }
 
   std::string decode(const Json& reply, Fetched& f) {
-    if (!reply.is_object()) return "the node's reply is not a block";
-    for (const char* key : {"header", "certificate", "transactions", "receipts"}) {
-      if (!reply.contains(key)) return std::string("the node's block has no ") + key;
-    }
-    if (auto e = decode_one(reply["header"], "header", f.block.header); !e.empty()) return e;
-    if (auto e = decode_one(reply["certificate"], "certificate", f.certificate); !e.empty()) return e;
-    const Json& txs = reply["transactions"];
-    const Json& receipts = reply["receipts"];
-    if (!txs.is_array() || !receipts.is_array()) return "transactions or receipts are not lists";
-    f.block.transactions.resize(txs.size());
-    for (std::size_t i = 0; i < txs.size(); ++i) {
-      auto e = decode_one(txs[i], "transaction " + std::to_string(i), f.block.transactions[i]);
+    auto fields = ledger::JsonFields::of(reply, "the node's block");
+    if (!fields) return fields.error().message();
+    auto header = fields->field("header");
+    if (!header) return header.error().message();
+    if (auto e = decode_one(**header, "header", f.block.header); !e.empty()) return e;
+    auto certificate = fields->field("certificate");
+    if (!certificate) return certificate.error().message();
+    if (auto e = decode_one(**certificate, "certificate", f.certificate); !e.empty()) return e;
+    auto txs = fields->array("transactions");
+    if (!txs) return txs.error().message();
+    auto receipts = fields->array("receipts");
+    if (!receipts) return receipts.error().message();
+    f.block.transactions.resize((*txs)->size());
+    for (std::size_t i = 0; i < (*txs)->size(); ++i) {
+      auto e = decode_one((**txs)[i], "transaction " + std::to_string(i), f.block.transactions[i]);
       if (!e.empty()) return e;
     }
-    f.receipts.resize(receipts.size());
-    for (std::size_t i = 0; i < receipts.size(); ++i) {
-      auto e = decode_one(receipts[i], "receipt " + std::to_string(i), f.receipts[i]);
+    f.receipts.resize((*receipts)->size());
+    for (std::size_t i = 0; i < (*receipts)->size(); ++i) {
+      auto e = decode_one((**receipts)[i], "receipt " + std::to_string(i), f.receipts[i]);
       if (!e.empty()) return e;
     }
     return {};

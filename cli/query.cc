@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/print.h"
 #include "crypto/file_util.h"
+#include "ledger/json_fields.h"
 
 namespace tracechain::cli {
 
@@ -321,7 +322,8 @@ int attestations(const AttestationsOptions& options, std::ostream& out, std::ost
   Table table({"attestation", "attestor", "claim", "valid from", "valid until", "height", "state"});
   for (const auto& a : (*list)["attestations"]) {
     auto ms = [&](const char* field) {
-      return format_time_ms(std::stoull(a.value(field, std::string("0"))));
+      auto value = a.contains(field) ? ledger::read_whole_number(a[field]) : Result<std::uint64_t>(0);
+      return value ? format_time_ms(*value) : std::string("?");
     };
     table.add({a.value("id", ""), a.value("attestor", ""), a.value("claimType", ""),
                ms("validFromMs"), ms("validUntilMs"), std::to_string(a.value("height", std::uint64_t{0})),

@@ -1,6 +1,5 @@
 #include "cli/tx.h"
 
-#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -12,6 +11,7 @@
 #include "crypto/hash.h"
 #include "ledger/encoding.h"
 #include "ledger/genesis.h"
+#include "ledger/json_fields.h"
 #include "ledger/payloads.h"
 
 namespace tracechain::cli {
@@ -52,12 +52,9 @@ class Args {
   Result<std::uint64_t> number(std::string_view name) const {
     auto value = text(name);
     if (!value) return value.error();
-    std::uint64_t out = 0;
-    auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), out);
-    if (ec != std::errc() || end != value->data() + value->size()) {
-      return invalid(name, "'" + *value + "' is not a whole number from 0 to 2^64-1");
-    }
-    return out;
+    auto out = ledger::parse_whole_number(*value);
+    if (!out) return invalid(name, "'" + *value + "' is not a whole number from 0 to 2^64-1");
+    return *out;
   }
   Result<std::uint64_t> time(std::string_view name) const {
     auto value = text(name);
@@ -199,9 +196,7 @@ Result<Digest> parse_digest_argument(std::string_view option, std::string_view v
 }
 
 Result<std::uint64_t> parse_time_argument(std::string_view option, std::string_view value) {
-  std::uint64_t ms = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
-  if (ec == std::errc() && end == value.data() + value.size()) return ms;
+  if (auto ms = ledger::parse_whole_number(value)) return *ms;
   std::tm tm{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char tail = 0;

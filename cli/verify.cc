@@ -3,6 +3,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "ledger/json_fields.h"
 #include "ledger/receipt.h"
 #include "node/rpc/shapes.h"
 
@@ -19,38 +20,57 @@ class BadInput : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Hex of a transaction, receipt, header or validator set, far above any the
+// node serves; a larger file is refused before it is decoded.
+constexpr std::size_t kMaxHexBytes = 64 * 1024 * 1024;
+constexpr std::size_t kMaxText = 1024;
+
+template <typename T>
+T must(Result<T> result) {
+  if (!result) throw BadInput(result.error().message());
+  return std::move(*result);
+}
+
+ledger::JsonFields fields(const Json& object, const std::string& where) {
+  return must(ledger::JsonFields::of(object, where));
+}
+
 const Json& field(const Json& object, const std::string& key, const std::string& where) {
-  if (!object.is_object()) throw BadInput(where + ": not a JSON object");
-  auto it = object.find(key);
-  if (it == object.end()) throw BadInput(where + "." + key + ": missing");
-  return *it;
+  return *must(fields(object, where).field(key));
 }
 
 std::string text(const Json& object, const std::string& key, const std::string& where) {
-  const Json& value = field(object, key, where);
-  if (!value.is_string()) throw BadInput(where + "." + key + ": not a string");
-  return value.get<std::string>();
+  return must(fields(object, where).text(key, kMaxText));
 }
 
 std::uint64_t number(const Json& object, const std::string& key, const std::string& where) {
-  const Json& value = field(object, key, where);
-  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
-  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
-    return static_cast<std::uint64_t>(value.get<std::int64_t>());
-  }
-  throw BadInput(where + "." + key + ": not a non-negative integer");
+  return must(fields(object, where).whole_number(key));
 }
 
 Bytes hex_bytes(const Json& object, const std::string& key, const std::string& where) {
-  auto bytes = from_hex(text(object, key, where));
-  if (!bytes) throw BadInput(where + "." + key + ": " + bytes.error().message());
-  return std::move(*bytes);
+  return must(fields(object, where).hex(key, kMaxHexBytes));
 }
 
 Digest digest(const Json& object, const std::string& key, const std::string& where) {
-  auto d = digest_from_hex(text(object, key, where));
-  if (!d) throw BadInput(where + "." + key + ": " + d.error().message());
-  return *d;
+  return must(fields(object, where).digest(key));
+}
+
+// A list of at most `max` hashes (a proof's path).
+std::vector<Digest> digests(const Json& object, const std::string& key, const std::string& where,
+                            std::size_t max) {
+  const Json& list = *must(fields(object, where).array(key));
+  const std::string path = where + "." + key;
+  if (list.size() > max) {
+    throw BadInput(path + ": " + std::to_string(list.size()) + " hashes, more than " +
+                   std::to_string(max));
+  }
+  std::vector<Digest> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto d = ledger::read_digest(list[i]);
+    if (!d) throw BadInput(d.error().with_context(path + "[" + std::to_string(i) + "]").message());
+    out.push_back(*d);
+  }
+  return out;
 }
 
 template <typename T>
@@ -70,7 +90,7 @@ std::string short_json(const Json& value) {
 // a decoded field that contradicts the hex is named.
 void expect_same(const Json& from_hex, const Json& found, const std::string& where) {
   if (from_hex.is_object()) {
-    if (!found.is_object()) throw BadInput(where + ": not a JSON object");
+    if (!found.is_object()) throw BadInput(where + ": expected an object");
     for (const auto& [key, value] : from_hex.items()) {
       auto it = found.find(key);
       if (it == found.end()) throw BadInput(where + "." + key + ": missing");
@@ -160,13 +180,12 @@ Status ValidatorHistory::follow(const Json& changes) {
     if (ledger::validator_set_hash(initial) != epochs.front().hash) {
       throw BadInput(where + ".initialValidatorSet: is not genesis's validator set");
     }
-    if (!field(changes, "next", where).is_null()) {
+    if (fields(changes, where).has("next")) {
       throw BadInput(where + ".next: the document stops before toHeight; fetch the rest "
                              "(tracectl validator-changes get follows every page)");
     }
     covered = number(changes, "toHeight", where);
-    const Json& list = field(changes, "changes", where);
-    if (!list.is_array()) throw BadInput(where + ".changes: not a list");
+    const Json& list = *must(fields(changes, where).array("changes"));
     for (std::size_t i = 0; i < list.size(); ++i) {
       ValidatorEpoch next;
       follow_change(list[i], params_, epochs.back(), next,
@@ -400,16 +419,7 @@ class ReceiptChecker {
     proof.leaf = *leaf_;
     proof.leaf_index = number(j, "leafIndex", "inclusionProof");
     proof.log_size = number(j, "logSize", "inclusionProof");
-    const Json& path = field(j, "path", "inclusionProof");
-    if (!path.is_array() || path.size() > 64) {
-      throw BadInput("inclusionProof.path: not a list of at most 64 hashes");
-    }
-    for (std::size_t i = 0; i < path.size(); ++i) {
-      if (!path[i].is_string()) throw BadInput("inclusionProof.path[" + std::to_string(i) + "]: not a string");
-      auto d = digest_from_hex(path[i].get<std::string>());
-      if (!d) throw BadInput("inclusionProof.path[" + std::to_string(i) + "]: " + d.error().message());
-      proof.path.push_back(*d);
-    }
+    proof.path = digests(j, "path", "inclusionProof", 64);
     expect_same(shapes::inclusion_proof_json(proof, hasher_), j, "inclusionProof");
     if (proof.log_size != h.log_size) {
       throw BadInput("inclusionProof.logSize " + std::to_string(proof.log_size) +
@@ -586,15 +596,7 @@ Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
     if (digest(proof, "fromRoot", where) != from.root || digest(proof, "toRoot", where) != to.root) {
       throw BadInput(where + ": its roots are not the certified headers' log roots");
     }
-    const Json& path = field(proof, "path", where);
-    if (!path.is_array() || path.size() > 128) throw BadInput(where + ".path: not a list of hashes");
-    std::vector<Digest> nodes;
-    for (const Json& node : path) {
-      if (!node.is_string()) throw BadInput(where + ".path: not a list of hashes");
-      auto d = digest_from_hex(node.get<std::string>());
-      if (!d) throw BadInput(where + ".path: " + d.error().message());
-      nodes.push_back(*d);
-    }
+    std::vector<Digest> nodes = digests(proof, "path", where, 128);
     if (Status s = crypto::verify_consistency(crypto::MerkleHasher(algorithm), from.size, to.size,
                                               from.root, to.root, nodes);
         !s) {

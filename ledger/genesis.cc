@@ -1,16 +1,15 @@
 #include "ledger/genesis.h"
 
-#include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "crypto/file_util.h"
+#include "ledger/json_fields.h"
 
 namespace tracechain::ledger {
 
 namespace {
 
-using nlohmann::json;
+using json = Json;
 
 constexpr std::size_t kMaxGenesisBytes = 16 * 1024 * 1024;
 
@@ -22,72 +21,8 @@ std::size_t count_active_governors(const Genesis& genesis) {
   return governors;
 }
 
-// Reads typed fields out of a JSON object, remembering the path for errors.
-class JsonReader {
- public:
-  JsonReader(const json& node, std::string path) : node_(node), path_(std::move(path)) {}
-
-  Status require_object() const {
-    if (!node_.is_object()) return invalid(path_ + ": expected an object");
-    return {};
-  }
-
-  std::string at(const std::string& field) const {
-    return path_.empty() ? field : path_ + "." + field;
-  }
-
-  Result<const json*> field(const std::string& name) const {
-    auto it = node_.find(name);
-    if (it == node_.end()) return invalid(at(name) + ": missing");
-    return &*it;
-  }
-
-  Result<std::string> text(const std::string& name) const {
-    auto value = field(name);
-    if (!value) return value.error();
-    if (!(*value)->is_string()) return invalid(at(name) + ": expected a string");
-    return (*value)->get<std::string>();
-  }
-
-  Result<std::uint64_t> number(const std::string& name, std::uint64_t max) const {
-    auto value = field(name);
-    if (!value) return value.error();
-    if (!(*value)->is_number_unsigned() && !((*value)->is_number_integer() &&
-                                             (*value)->get<std::int64_t>() >= 0)) {
-      return invalid(at(name) + ": expected a non-negative integer");
-    }
-    auto n = (*value)->get<std::uint64_t>();
-    if (n > max) return invalid(at(name) + ": " + std::to_string(n) + " is above " +
-                                std::to_string(max));
-    return n;
-  }
-
-  Result<bool> boolean(const std::string& name) const {
-    auto value = field(name);
-    if (!value) return value.error();
-    if (!(*value)->is_boolean()) return invalid(at(name) + ": expected true or false");
-    return (*value)->get<bool>();
-  }
-
-  Result<Bytes> hex(const std::string& name) const {
-    auto value = text(name);
-    if (!value) return value.error();
-    auto bytes = from_hex(*value);
-    if (!bytes) return bytes.error().with_context(at(name));
-    return bytes;
-  }
-
-  Result<const json*> array(const std::string& name) const {
-    auto value = field(name);
-    if (!value) return value.error();
-    if (!(*value)->is_array()) return invalid(at(name) + ": expected an array");
-    return value;
-  }
-
- private:
-  const json& node_;
-  std::string path_;
-};
+constexpr std::size_t kMaxText = 1024;  // an identifier, a suite or a jurisdiction
+constexpr std::size_t kMaxKeyBytes = 1024;
 
 Result<RoleSet> parse_roles(const json& node, const std::string& path) {
   if (!node.is_array()) return invalid(path + ": expected an array of role names");
@@ -110,38 +45,37 @@ json roles_json(RoleSet roles) {
 }
 
 Result<Policy> parse_policy(const json& node, const std::string& path) {
-  JsonReader r(node, path);
-  if (Status s = r.require_object(); !s) return s.error();
+  auto r = JsonFields::of(node, path);
+  if (!r) return r.error();
   Policy policy;
-  auto threshold = r.number("governance_threshold", 255);
+  auto threshold = r->whole_number("governance_threshold", 255);
   if (!threshold) return threshold.error();
   policy.governance_threshold = static_cast<std::uint8_t>(*threshold);
-  auto tx_lifetime = r.number("max_transaction_lifetime_blocks", 1'000'000);
+  auto tx_lifetime = r->whole_number("max_transaction_lifetime_blocks", 1'000'000);
   if (!tx_lifetime) return tx_lifetime.error();
   policy.max_transaction_lifetime = *tx_lifetime;
-  auto proposal_lifetime = r.number("max_proposal_lifetime_blocks", 100'000'000);
+  auto proposal_lifetime = r->whole_number("max_proposal_lifetime_blocks", 100'000'000);
   if (!proposal_lifetime) return proposal_lifetime.error();
   policy.max_proposal_lifetime = *proposal_lifetime;
 
-  auto levels = r.array("levels");
+  auto levels = r->array("levels");
   if (!levels) return levels.error();
   if ((*levels)->size() != kMaxLevel) {
-    return invalid(r.at("levels") + ": expected exactly 4 entries, for L1 to L4");
+    return invalid(r->path("levels") + ": expected exactly 4 entries, for L1 to L4");
   }
   for (std::size_t i = 0; i < kMaxLevel; ++i) {
-    JsonReader level(
-        (**levels)[i], r.at("levels") + "[" + std::to_string(i) + "]");
-    if (Status s = level.require_object(); !s) return s.error();
-    auto number = level.number("level", kMaxLevel);
+    auto level = JsonFields::of((**levels)[i], r->path("levels") + "[" + std::to_string(i) + "]");
+    if (!level) return level.error();
+    auto number = level->whole_number("level", kMaxLevel);
     if (!number) return number.error();
     if (*number != i + 1) {
-      return invalid(level.at("level") + ": entries must be in order L1, L2, L3, L4");
+      return invalid(level->path("level") + ": entries must be in order L1, L2, L3, L4");
     }
-    auto tradable = level.boolean("tradable");
+    auto tradable = level->boolean("tradable");
     if (!tradable) return tradable.error();
-    auto reviews = level.number("required_reviews", 16);
+    auto reviews = level->whole_number("required_reviews", 16);
     if (!reviews) return reviews.error();
-    auto assessment = level.boolean("cross_border_assessment");
+    auto assessment = level->boolean("cross_border_assessment");
     if (!assessment) return assessment.error();
     policy.levels[i] = {*tradable, static_cast<std::uint8_t>(*reviews), *assessment};
   }
@@ -233,64 +167,64 @@ Result<Genesis> parse_genesis_json(std::string_view text, std::string_view sourc
   if (document.is_discarded()) {
     return fail(invalid("not valid JSON"));
   }
-  JsonReader r(document, "");
-  if (Status s = r.require_object(); !s) return fail(invalid("expected a JSON object"));
+  auto r = JsonFields::of(document, "");
+  if (!r) return fail(invalid("expected a JSON object"));
 
   Genesis genesis;
-  auto chain_id = r.text("chain_id");
+  auto chain_id = r->text("chain_id", kMaxText);
   if (!chain_id) return fail(chain_id.error());
   genesis.chain_id = *chain_id;
-  auto suite_text = r.text("suite");
+  auto suite_text = r->text("suite", kMaxText);
   if (!suite_text) return fail(suite_text.error());
   auto suite = crypto::parse_suite(*suite_text);
   if (!suite) return fail(suite.error().with_context("suite"));
   genesis.suite = *suite;
-  auto time = r.number("genesis_time_ms", std::uint64_t{1} << 53);
+  auto time = r->whole_number("genesis_time_ms", std::uint64_t{1} << 53);
   if (!time) return fail(time.error());
   genesis.time_ms = *time;
-  auto policy_node = r.field("policy");
+  auto policy_node = r->field("policy");
   if (!policy_node) return fail(policy_node.error());
   auto policy = parse_policy(**policy_node, "policy");
   if (!policy) return fail(policy.error());
   genesis.policy = *policy;
 
-  auto participants = r.array("participants");
+  auto participants = r->array("participants");
   if (!participants) return fail(participants.error());
   for (std::size_t i = 0; i < (*participants)->size(); ++i) {
-    JsonReader p((**participants)[i], "participants[" + std::to_string(i) + "]");
-    if (Status s = p.require_object(); !s) return fail(s.error());
+    auto p = JsonFields::of((**participants)[i], "participants[" + std::to_string(i) + "]");
+    if (!p) return fail(p.error());
     GenesisParticipant participant;
-    auto id = p.text("id");
+    auto id = p->text("id", kMaxText);
     if (!id) return fail(id.error());
     participant.id = *id;
-    auto key = p.hex("public_key");
+    auto key = p->hex("public_key", kMaxKeyBytes);
     if (!key) return fail(key.error());
     participant.public_key = *key;
-    auto roles_node = p.field("roles");
+    auto roles_node = p->field("roles");
     if (!roles_node) return fail(roles_node.error());
-    auto roles = parse_roles(**roles_node, p.at("roles"));
+    auto roles = parse_roles(**roles_node, p->path("roles"));
     if (!roles) return fail(roles.error());
     participant.roles = *roles;
-    auto jurisdiction = p.text("jurisdiction");
+    auto jurisdiction = p->text("jurisdiction", kMaxText);
     if (!jurisdiction) return fail(jurisdiction.error());
     participant.jurisdiction = *jurisdiction;
     genesis.participants.push_back(std::move(participant));
   }
 
-  auto validators = r.array("validators");
+  auto validators = r->array("validators");
   if (!validators) return fail(validators.error());
   genesis.validators.suite = genesis.suite;
   for (std::size_t i = 0; i < (*validators)->size(); ++i) {
-    JsonReader v((**validators)[i], "validators[" + std::to_string(i) + "]");
-    if (Status s = v.require_object(); !s) return fail(s.error());
+    auto v = JsonFields::of((**validators)[i], "validators[" + std::to_string(i) + "]");
+    if (!v) return fail(v.error());
     Validator validator;
-    auto id = v.text("id");
+    auto id = v->text("id", kMaxText);
     if (!id) return fail(id.error());
     validator.id = *id;
-    auto key = v.hex("public_key");
+    auto key = v->hex("public_key", kMaxKeyBytes);
     if (!key) return fail(key.error());
     validator.public_key = *key;
-    auto power = v.number("power", kMaxTotalVotingPower);
+    auto power = v->whole_number("power", kMaxTotalVotingPower);
     if (!power) return fail(power.error());
     validator.power = *power;
     genesis.validators.validators.push_back(std::move(validator));

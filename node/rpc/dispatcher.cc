@@ -1,7 +1,7 @@
 #include "node/rpc/dispatcher.h"
 
-#include <charconv>
 
+#include "ledger/json_fields.h"
 #include "node/log.h"
 
 namespace tracechain::node::rpc {
@@ -117,23 +117,24 @@ const Json* Params::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string Params::string(std::string_view name, std::size_t max_size) const {
+// Each accessor reads with the ledger's rules for untrusted JSON
+// (ledger/json_fields.h) and names the parameter in the error.
+template <typename Read>
+auto Params::required(std::string_view name, Read&& read) const
+    -> std::decay_t<decltype(read(std::declval<const Json&>()).value())> {
   const Json* value = find(name);
   if (!value) throw invalid_param(name, "required");
-  if (!value->is_string()) throw invalid_param(name, "expected a string");
-  const auto& text = value->get_ref<const std::string&>();
-  if (text.size() > max_size) {
-    throw invalid_param(name, "longer than " + std::to_string(max_size) + " characters");
-  }
-  return text;
+  auto out = read(*value);
+  if (!out) throw invalid_param(name, out.error().message());
+  return std::move(*out);
+}
+
+std::string Params::string(std::string_view name, std::size_t max_size) const {
+  return required(name, [&](const Json& v) { return ledger::read_text(v, max_size); });
 }
 
 std::string Params::identifier(std::string_view name) const {
-  std::string id = string(name, ledger::kMaxIdentifierSize * 2);
-  if (Status s = ledger::validate_identifier(name, id); !s) {
-    throw invalid_param(name, "not an identifier (1 to 64 of a-z 0-9 . - _)");
-  }
-  return id;
+  return required(name, [](const Json& v) { return ledger::read_identifier(v); });
 }
 
 std::optional<std::string> Params::optional_identifier(std::string_view name) const {
@@ -142,27 +143,11 @@ std::optional<std::string> Params::optional_identifier(std::string_view name) co
 }
 
 Digest Params::digest(std::string_view name) const {
-  auto digest = digest_from_hex(string(name, 2 * kDigestSize + 2));
-  if (!digest) throw invalid_param(name, "expected 64 hex digits");
-  return *digest;
+  return required(name, [](const Json& v) { return ledger::read_digest(v); });
 }
 
 std::uint64_t Params::u64(std::string_view name) const {
-  const Json* value = find(name);
-  if (!value) throw invalid_param(name, "required");
-  if (value->is_number_unsigned()) return value->get<std::uint64_t>();
-  if (value->is_number_integer()) {
-    if (value->get<std::int64_t>() < 0) throw invalid_param(name, "must not be negative");
-    return value->get<std::uint64_t>();
-  }
-  if (value->is_string()) {
-    const auto& text = value->get_ref<const std::string&>();
-    std::uint64_t out = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    if (!text.empty() && ec == std::errc() && end == text.data() + text.size()) return out;
-  }
-  throw invalid_param(name,
-                      "expected a whole number from 0 to 2^64-1 (a number or a decimal string)");
+  return required(name, [](const Json& v) { return ledger::read_whole_number(v); });
 }
 
 std::optional<std::uint64_t> Params::optional_u64(std::string_view name) const {
@@ -171,9 +156,7 @@ std::optional<std::uint64_t> Params::optional_u64(std::string_view name) const {
 }
 
 Bytes Params::hex(std::string_view name, std::size_t max_bytes) const {
-  auto bytes = from_hex(string(name, 2 * max_bytes + 2));
-  if (!bytes) throw invalid_param(name, "expected hex digits (an even number of them)");
-  return std::move(*bytes);
+  return required(name, [&](const Json& v) { return ledger::read_hex(v, max_bytes); });
 }
 
 // ------------------------------------------------------------- CallContext

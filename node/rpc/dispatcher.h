@@ -110,6 +110,10 @@ class Params {
   Bytes hex(std::string_view name, std::size_t max_bytes) const;
 
  private:
+  template <typename Read>
+  auto required(std::string_view name, Read&& read) const
+      -> std::decay_t<decltype(read(std::declval<const Json&>()).value())>;
+
   std::vector<std::pair<std::string_view, const Json*>> values_;
 };
 

@@ -116,6 +116,11 @@ expect 2 "$tracectl" join --home "$work/joiner2" --genesis "$work/net/genesis.js
   --ca-dir "$work/nowhere" --node-id observer-8
 expect_in err "nowhere"
 
+# A height beyond 64 bits is refused by name (it once escaped as "stoull").
+expect 2 "$tracectl" verify-consistency --genesis "$work/net/genesis.json" \
+  --from 99999999999999999999999 --to /dev/null --node http://127.0.0.1:1
+expect_in err "--from: height 99999999999999999999999 is above 2^64-1"
+
 expect 2 "$tracectl" inspect --home "$work/net/node0"
 expect_in err "data directory"
 
