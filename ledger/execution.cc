@@ -119,7 +119,7 @@ class BlockExecutor {
 
   // Authenticates and executes `tx` as the next transaction. An error means
   // authentication failed and nothing was written.
-  Status add(const Transaction& tx, const Digest& tx_hash) {
+  Status add(const Transaction& tx, const Digest& tx_hash, std::shared_ptr<const Bytes> tx_bytes) {
     auto payload = authenticate(state_, context_.height, tx, tx_hash, checker_);
     if (!payload) return payload.error();
     auto policy = read_policy(state_);
@@ -152,7 +152,9 @@ class BlockExecutor {
     record_trail(state_, tx, *payload, entry);
 
     tx_hashes_.push_back(tx_hash);
-    receipt_hashes_.push_back(receipt_hash(params_.hash_algorithm(), receipt));
+    tx_bytes_.push_back(std::move(tx_bytes));
+    receipt_bytes_.push_back(encode(receipt));
+    receipt_hashes_.push_back(crypto::hash(params_.hash_algorithm(), receipt_bytes_.back()));
     receipts_.push_back(std::move(receipt));
     return {};
   }
@@ -164,7 +166,11 @@ class BlockExecutor {
     ExecutedBlock executed;
     executed.delta = state_.delta();
     executed.state_root = next_state_root(params_.hash_algorithm(), tip_.state_root, executed.delta);
-    BlockRoots roots = derive_roots(hasher, tx_hashes_, receipt_hashes_, context_.height, tip_.log);
+    BlockRoots roots = derive_roots(
+        hasher, tx_hashes_, receipt_hashes_, context_.height, tip_.log,
+        [&](std::uint32_t level, std::uint64_t index, const Digest& node) {
+          executed.log_nodes.push_back({level, index, node});
+        });
     executed.transactions_root = roots.transactions_root;
     executed.receipts_root = roots.receipts_root;
     executed.log = std::move(roots.log);
@@ -179,7 +185,9 @@ class BlockExecutor {
       }
     }
     executed.tx_hashes = std::move(tx_hashes_);
+    executed.tx_bytes = std::move(tx_bytes_);
     executed.receipts = std::move(receipts_);
+    executed.receipt_bytes = std::move(receipt_bytes_);
     return executed;
   }
 
@@ -193,8 +201,10 @@ class BlockExecutor {
   ChainParams params_;
   Digest validator_set_hash_{};
   std::vector<Digest> tx_hashes_;
+  std::vector<std::shared_ptr<const Bytes>> tx_bytes_;
   std::vector<Digest> receipt_hashes_;
   std::vector<Receipt> receipts_;
+  std::vector<Bytes> receipt_bytes_;
 };
 
 // Runs `body` and turns a StateReadError (the state could not be read) into
@@ -343,8 +353,9 @@ Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
     if (Status s = executor.start(); !s) return s.error();
     for (std::size_t i = 0; i < transactions.size(); ++i) {
       const Transaction& tx = transactions[i];
-      Digest tx_hash = transaction_hash(executor.params().suite, encode(tx));
-      if (Status s = executor.add(tx, tx_hash); !s) {
+      auto bytes = std::make_shared<const Bytes>(encode(tx));
+      Digest tx_hash = transaction_hash(executor.params().suite, *bytes);
+      if (Status s = executor.add(tx, tx_hash, std::move(bytes)); !s) {
         return s.error().with_context("transaction " + std::to_string(i) + " (" +
                                       to_hex(tx_hash) + ")");
       }
@@ -417,7 +428,7 @@ Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip
 
 Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
                                const BlockContext& context,
-                               std::span<const Transaction> candidates,
+                               std::span<const AdmittedTxPtr> candidates,
                                const BlockLimits& limits, const SignatureChecker& checker) {
   return guard_state_reads([&]() -> Result<BuiltBlock> {
     BlockExecutor executor(state, tip, context, checker);
@@ -426,22 +437,54 @@ Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
     std::size_t bytes = 0;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       if (built.block.transactions.size() >= limits.max_transactions) break;
-      const Transaction& tx = candidates[i];
-      Bytes encoded = encode(tx);
-      if (bytes + encoded.size() > limits.max_bytes) break;
+      const AdmittedTx& candidate = *candidates[i];
+      const std::size_t size = candidate.bytes->size();
+      if (bytes + size > limits.max_bytes) break;
       built.considered = i + 1;
-      Digest tx_hash = transaction_hash(executor.params().suite, encoded);
-      if (Status s = executor.add(tx, tx_hash); !s) {
+      if (Status s = executor.add(candidate.tx, candidate.hash, candidate.bytes); !s) {
         built.dropped.emplace_back(i, s.error());
         continue;
       }
-      bytes += encoded.size();
-      built.block.transactions.push_back(tx);
+      bytes += size;
+      built.block.transactions.push_back(candidate.tx);
     }
     built.executed = executor.finish();
     built.block.header = make_header(executor.params(), tip, context, built.executed);
     return built;
   });
+}
+
+Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
+                               const BlockContext& context,
+                               std::span<const Transaction> candidates,
+                               const BlockLimits& limits, const SignatureChecker& checker) {
+  auto params = guard_state_reads([&] { return read_chain_params(state); });
+  if (!params) return params.error();
+  std::vector<AdmittedTxPtr> admitted;
+  admitted.reserve(candidates.size());
+  for (const Transaction& tx : candidates) {
+    admitted.push_back(AdmittedTx::from_transaction(tx, params->suite));
+  }
+  return build_block(state, tip, context, admitted, limits, checker);
+}
+
+Result<AdmittedTxPtr> AdmittedTx::from_bytes(Bytes encoded, crypto::Suite suite) {
+  if (encoded.size() > kMaxTransactionSize) {
+    return Error(ErrorCode::kInvalidInput, "transaction of " + std::to_string(encoded.size()) +
+                                               " bytes is larger than the " +
+                                               std::to_string(kMaxTransactionSize) + " allowed");
+  }
+  auto tx = decode<Transaction>(encoded);
+  if (!tx) return tx.error();
+  Digest hash = transaction_hash(suite, encoded);
+  return std::make_shared<const AdmittedTx>(
+      AdmittedTx{std::move(*tx), std::make_shared<const Bytes>(std::move(encoded)), hash});
+}
+
+AdmittedTxPtr AdmittedTx::from_transaction(Transaction tx, crypto::Suite suite) {
+  auto bytes = std::make_shared<const Bytes>(encode(tx));
+  Digest hash = transaction_hash(suite, *bytes);
+  return std::make_shared<const AdmittedTx>(AdmittedTx{std::move(tx), std::move(bytes), hash});
 }
 
 }  // namespace tracechain::ledger

@@ -25,6 +25,7 @@
 // The functions are thread-safe given thread-safe StateView reads.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -67,10 +68,40 @@ class SignatureChecker {
 
 const SignatureChecker& default_signature_checker();
 
+// A transaction on its way into a block: decoded once, its canonical bytes
+// shared rather than copied (the mempool, block building, the executed block
+// and the store's batch all hold the same bytes) and hashed once. The
+// mempool holds these for transactions that passed authentication.
+struct AdmittedTx {
+  Transaction tx;
+  std::shared_ptr<const Bytes> bytes;
+  Digest hash{};
+
+  // Decodes `encoded` (kInvalidInput above kMaxTransactionSize or when it
+  // does not decode) and hashes it.
+  static Result<std::shared_ptr<const AdmittedTx>> from_bytes(Bytes encoded, crypto::Suite suite);
+  // Encodes and hashes a transaction built in memory.
+  static std::shared_ptr<const AdmittedTx> from_transaction(Transaction tx, crypto::Suite suite);
+};
+using AdmittedTxPtr = std::shared_ptr<const AdmittedTx>;
+
+// A node of the ledger-wide log that a block's leaves complete.
+struct LogNode {
+  std::uint32_t level = 0;
+  std::uint64_t index = 0;
+  Digest hash{};
+  bool operator==(const LogNode&) const = default;
+};
+
+// What executing a block gives: everything the store writes, already
+// encoded and hashed, and every root its header commits to.
 struct ExecutedBlock {
   std::vector<Digest> tx_hashes;
+  std::vector<std::shared_ptr<const Bytes>> tx_bytes;  // canonical encodings
   std::vector<Receipt> receipts;
+  std::vector<Bytes> receipt_bytes;  // canonical encodings
   std::vector<LogLeaf> leaves;
+  std::vector<LogNode> log_nodes;  // the log nodes the leaves complete, in order
   StateDelta delta;
   Digest transactions_root{};
   Digest receipts_root{};
@@ -120,6 +151,12 @@ struct BuiltBlock {
 
 // A proposer's block: candidates in order, dropping any that fail
 // authentication, until a limit is reached; the header is filled in.
+Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
+                               const BlockContext& context,
+                               std::span<const AdmittedTxPtr> candidates,
+                               const BlockLimits& limits = {},
+                               const SignatureChecker& checker = default_signature_checker());
+// The same from transactions built in memory (tests, the demo).
 Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
                                const BlockContext& context,
                                std::span<const Transaction> candidates,

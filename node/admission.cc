@@ -7,7 +7,7 @@ namespace tracechain::node {
 // One submit() call on its way through the verification pool.
 struct Admission::Batch {
   std::vector<Bytes> encoded;
-  std::vector<Result<PooledTransaction>> checked;  // per entry; set by its slice
+  std::vector<Result<ledger::AdmittedTxPtr>> checked;  // per entry; set by its slice
   std::atomic<std::size_t> slices_left{0};
   std::function<void(std::vector<Result<Digest>>)> done;
   std::string from_peer;
@@ -75,9 +75,9 @@ void Admission::submit(std::vector<Bytes> encoded,
         next_height = height_ + 1;
       }
       for (std::size_t i = first; i < last; ++i) {
-        batch->checked[i] = state ? mempool_.check(batch->encoded[i], *state, next_height,
-                                                   suite_, verified_)
-                                  : Result<PooledTransaction>(Error(
+        batch->checked[i] = state ? mempool_.check(std::move(batch->encoded[i]), *state,
+                                                   next_height, suite_, verified_)
+                                  : Result<ledger::AdmittedTxPtr>(Error(
                                         ErrorCode::kUnavailable, "the node is not ready"));
       }
       if (batch->slices_left.fetch_sub(1) == 1) finish(*batch);
@@ -98,18 +98,19 @@ void Admission::finish(Batch& batch) {
     relay_bytes = 0;
   };
   for (std::size_t i = 0; i < batch.checked.size(); ++i) {
-    Result<PooledTransaction>& checked = batch.checked[i];
+    Result<ledger::AdmittedTxPtr>& checked = batch.checked[i];
     if (!checked) {
       results.emplace_back(checked.error());
       continue;
     }
-    results.push_back(mempool_.insert(std::move(*checked)));
+    const Bytes& encoded = *(*checked)->bytes;  // kept alive by the mempool or `checked`
+    results.push_back(mempool_.insert(*checked));
     if (!results.back()) continue;
     admitted = true;
     // Half a frame leaves room for the framing around the transactions.
-    if (relay_bytes + batch.encoded[i].size() > max_frame_bytes_ / 2) flush();
-    relay_bytes += batch.encoded[i].size();
-    relay.transactions.push_back(std::move(batch.encoded[i]));
+    if (relay_bytes + encoded.size() > max_frame_bytes_ / 2) flush();
+    relay_bytes += encoded.size();
+    relay.transactions.push_back(encoded);
   }
   flush();
   if (admitted && hooks_.waiting) hooks_.waiting();

@@ -30,12 +30,6 @@
 
 namespace tracechain::node {
 
-struct PooledTransaction {
-  ledger::Transaction transaction;
-  Digest hash{};
-  std::size_t size = 0;  // encoded bytes
-};
-
 class Mempool {
  public:
   struct Limits {
@@ -50,7 +44,7 @@ class Mempool {
   // Returns its hash. kConflict for a transaction already waiting or a nonce
   // already claimed; kResourceExhausted when full; kInvalidInput with the
   // reason otherwise. The same as check() then insert().
-  Result<Digest> admit(ByteView encoded, const ledger::StateView& state,
+  Result<Digest> admit(Bytes encoded, const ledger::StateView& state,
                        std::uint64_t next_height, crypto::Suite suite,
                        ledger::VerifiedSignatures& verified);
 
@@ -58,17 +52,19 @@ class Mempool {
   // threads and then queued in its own order (which entry of two that claim
   // the same nonce wins then does not depend on thread timing).
   // check(): every check but the nonce claim, the expensive ones outside the
-  // lock; nothing is queued.
-  Result<PooledTransaction> check(ByteView encoded, const ledger::StateView& state,
-                                  std::uint64_t next_height, crypto::Suite suite,
-                                  ledger::VerifiedSignatures& verified) const;
+  // lock; nothing is queued. The transaction is decoded and hashed here,
+  // once: block building and the store use what this returns.
+  Result<ledger::AdmittedTxPtr> check(Bytes encoded, const ledger::StateView& state,
+                                      std::uint64_t next_height, crypto::Suite suite,
+                                      ledger::VerifiedSignatures& verified) const;
   // insert(): queues a checked transaction unless it is already waiting, its
   // nonce is claimed or the pool is full.
-  Result<Digest> insert(PooledTransaction checked);
+  Result<Digest> insert(ledger::AdmittedTxPtr checked);
 
-  // Up to `max_transactions` / `max_bytes` of the oldest waiting transactions.
-  std::vector<ledger::Transaction> take_candidates(std::size_t max_transactions,
-                                                   std::size_t max_bytes) const;
+  // Up to `max_transactions` / `max_bytes` of the oldest waiting
+  // transactions (shared, not copied).
+  std::vector<ledger::AdmittedTxPtr> take_candidates(std::size_t max_transactions,
+                                                     std::size_t max_bytes) const;
 
   // Forgets committed (or no longer valid) transactions.
   void remove(const std::vector<Digest>& hashes);
@@ -78,12 +74,12 @@ class Mempool {
   std::size_t bytes() const;
 
  private:
-  using Entry = std::list<PooledTransaction>::iterator;
+  using Entry = std::list<ledger::AdmittedTxPtr>::iterator;
   static std::string nonce_key(const ledger::Transaction& tx);
 
   Limits limits_;
   mutable std::mutex mutex_;
-  std::list<PooledTransaction> queue_;  // arrival order
+  std::list<ledger::AdmittedTxPtr> queue_;  // arrival order
   std::unordered_map<Digest, Entry, ledger::DigestHasher> by_hash_;
   std::unordered_set<std::string> nonces_;  // "sender/nonce" claimed by a waiting transaction
   std::size_t bytes_ = 0;

@@ -590,7 +590,7 @@ void Replica::propose_value(const consensus::GetValue& a) {
   if (!built->dropped.empty()) {
     std::vector<Digest> drop;
     for (const auto& [index, error] : built->dropped) {
-      drop.push_back(ledger::transaction_hash(candidates[index]));
+      drop.push_back(candidates[index]->hash);
       log::info("mempool", "dropping transaction {}: {}", short_hash(drop.back()),
                 error.message());
     }

@@ -86,12 +86,16 @@ class BlockStore {
   virtual std::uint64_t height() const = 0;
 
   // Commits `block`, certified by `certificate`, as executed by `executed`
-  // (ledger::execute_block / validate_block on state() and tip()). Refuses,
-  // changing nothing, a block that does not follow the tip (kConflict) or
-  // whose header, certificate or execution result disagree (kInvalidInput):
-  // every header root is re-derived from the block and its receipts. The
-  // certificate's signatures are not checked here (consensus and block sync
-  // do that). After a failed write the store refuses further commits until it
+  // (ledger::execute_block / validate_block / build_block on state() and
+  // tip()), writing the encodings, hashes and log nodes the execution result
+  // carries without deriving them again. Refuses, changing nothing, a block
+  // that does not follow the tip (kConflict), or whose certificate is for
+  // another block, whose header is not the one the execution result calls
+  // for (every root, the log size, the signing set), or whose result does not
+  // cover its transactions one for one (kInvalidInput). The certificate's
+  // signatures are not checked here (consensus and block sync do that); the
+  // roots are re-derived from the stored bytes at open (the tip block),
+  // by verify_chain and by the audit. After a failed write the store refuses further commits until it
   // is reopened, since what reached the disk is then unknown.
   virtual Status commit(const ledger::Block& block, const ledger::CommitCertificate& certificate,
                         const ledger::ExecutedBlock& executed) = 0;

@@ -603,8 +603,9 @@ Status KvBlockStore::commit(const Block& block, const CommitCertificate& certifi
   return {};
 }
 
-// Checks the block against the tip and re-derives every header root from the
-// block and its execution result, filling `batch` with the block's writes.
+// Checks the block's linkage to the tip and its certificate, and that its
+// header is the one its execution result calls for, filling `batch` with the
+// block's writes: the encodings, hashes and log nodes execution made.
 Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certificate,
                              const ExecutedBlock& executed, const ChainTip& tip,
                              const ledger::ValidatorSet& signers, KvBatch& batch,
@@ -638,12 +639,15 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
                    short_hex(hash) + ")");
   }
   const std::size_t n = block.transactions.size();
-  if (executed.tx_hashes.size() != n || executed.receipts.size() != n ||
+  if (executed.tx_hashes.size() != n || executed.tx_bytes.size() != n ||
+      executed.receipts.size() != n || executed.receipt_bytes.size() != n ||
       executed.leaves.size() != n) {
     return invalid("the execution result has " + std::to_string(executed.tx_hashes.size()) +
-                   " transaction hashes, " + std::to_string(executed.receipts.size()) +
-                   " receipts and " + std::to_string(executed.leaves.size()) +
-                   " log leaves for " + std::to_string(n) + " transactions");
+                   " transaction hashes, " + std::to_string(executed.tx_bytes.size()) +
+                   " encodings, " + std::to_string(executed.receipts.size()) + " receipts, " +
+                   std::to_string(executed.receipt_bytes.size()) + " receipt encodings and " +
+                   std::to_string(executed.leaves.size()) + " log leaves for " +
+                   std::to_string(n) + " transactions");
   }
   if (n > std::numeric_limits<std::uint32_t>::max()) return invalid("too many transactions");
   // The header must be the one the execution result calls for...
@@ -665,47 +669,30 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
     }
   }
 
-  // ...and each root must follow from what is actually being stored.
-  std::vector<Digest> receipt_hashes(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    Bytes tx_bytes = ledger::encode(block.transactions[i]);
-    Digest tx_hash = ledger::transaction_hash(params_.suite, tx_bytes);
-    if (tx_hash != executed.tx_hashes[i]) {
-      return invalid("transaction " + std::to_string(i) + " hashes to " + short_hex(tx_hash) +
-                     ", the execution result says " + short_hex(executed.tx_hashes[i]));
-    }
-    Bytes receipt_bytes = ledger::encode(executed.receipts[i]);
-    receipt_hashes[i] = crypto::hash(hasher_.algorithm(), receipt_bytes);
-    std::string key = tx_key(height, static_cast<std::uint32_t>(i));
-    batch.put(Column::kTransactions, key, std::move(tx_bytes));
-    batch.put(Column::kReceipts, key, std::move(receipt_bytes));
-    batch.put(Column::kTxIndex, hash_key(tx_hash),
-              ledger::encode(TxLocation{height, static_cast<std::uint32_t>(i)}));
+  // ...which execution derived from the encodings it hands over: they are
+  // written as given. (Re-deriving every root from the stored bytes is for
+  // the checks that do not trust the writer: open, verify_chain, the audit.)
+  if (header.log_size != tip.log.size() + n) {
+    return invalid("the header's log size does not follow from the tip's log and the block");
+  }
+  if (ledger::validator_set_hash(signers) != header.validator_set_hash) {
+    return invalid("the header's validator set hash is not the hash of the set that signs it");
   }
   if (Status s = ledger::check_receipt_positions(executed.tx_hashes, executed.receipts, height);
       !s) {
     return invalid(s.error().message());
   }
+  for (std::size_t i = 0; i < n; ++i) {
+    TC_ASSERT(executed.tx_bytes[i] != nullptr);
+    const auto index = static_cast<std::uint32_t>(i);
+    std::string key = tx_key(height, index);
+    batch.put(Column::kTransactions, key, *executed.tx_bytes[i]);
+    batch.put(Column::kReceipts, key, executed.receipt_bytes[i]);
+    batch.put(Column::kTxIndex, hash_key(executed.tx_hashes[i]),
+              ledger::encode(TxLocation{height, index}));
+  }
   LogNodeStore nodes(*kv_, &batch);
-  ledger::BlockRoots roots = ledger::derive_roots(
-      hasher_, executed.tx_hashes, receipt_hashes, height, tip.log,
-      [&](std::uint32_t level, std::uint64_t index, const Digest& node) {
-        nodes.put(level, index, node);
-      });
-  if (Status s = ledger::check_roots(header, roots); !s) {
-    return invalid("the header does not follow from the block and its receipts: " +
-                   s.error().message());
-  }
-  if (ledger::next_state_root(hasher_.algorithm(), tip.state_root, executed.delta) !=
-      header.state_root) {
-    return invalid("the header's state root does not follow from the execution result's writes");
-  }
-  if (ledger::validator_set_hash(signers) != header.validator_set_hash) {
-    return invalid("the header's validator set hash is not the hash of the set that signs it");
-  }
-  if (roots.leaves != executed.leaves || roots.log != executed.log) {
-    return invalid("the execution result's log does not follow from its transactions and receipts");
-  }
+  for (const ledger::LogNode& node : executed.log_nodes) nodes.put(node.level, node.index, node.hash);
 
   for (const ledger::StateWrite& write : executed.delta) {
     if (write.value) {
@@ -721,7 +708,7 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
   batch.put(Column::kHeaders, height_key(height), ledger::encode(header));
   batch.put(Column::kCertificates, height_key(height), ledger::encode(certificate));
   batch.put(Column::kMeta, meta::kLastHeight, encode_u64(height));
-  log_after = std::move(roots.log);
+  log_after = executed.log;
   return {};
 }
 

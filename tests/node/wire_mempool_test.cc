@@ -109,8 +109,10 @@ TEST_CASE("the mempool admits authenticated transactions in order, bounded", "[n
 
   auto candidates = pool.take_candidates(10, 1'000'000);
   REQUIRE(candidates.size() == 3);
-  CHECK(candidates[0] == a);
-  CHECK(candidates[1] == b);
+  CHECK(candidates[0]->tx == a);
+  CHECK(candidates[1]->tx == b);
+  CHECK(candidates[0]->hash == ledger::transaction_hash(a));
+  CHECK(*candidates[0]->bytes == ledger::encode(a));
   CHECK(pool.take_candidates(1, 1'000'000).size() == 1);
   CHECK(pool.take_candidates(10, 10).empty());
 
@@ -130,7 +132,8 @@ TEST_CASE("a verified signature is not verified again, unless the key changed", 
                                                     label_hash("s"), label_hash("l")});
   REQUIRE(pool.admit(ledger::encode(tx), chain.state(), 1, chain.params().suite, verified).ok());
   auto candidates = pool.take_candidates(10, 1'000'000);
-  auto executed = chain.commit(candidates);  // verifies itself, without the cache
+  REQUIRE(candidates.size() == 1);
+  auto executed = chain.commit({candidates[0]->tx});  // verifies itself, without the cache
   REQUIRE(executed.ok());
 
   Digest hash = ledger::transaction_hash(tx);

@@ -878,7 +878,7 @@ std::optional<ledger::Block> ReplicaWorld::template_block(std::uint64_t height,
   if (!template_ || template_->header.previous_hash != tip.header_hash ||
       template_->header.proposer != proposer) {
     ledger::BlockContext context{height, tip.time_ms + 1, proposer};
-    auto built = ledger::build_block(store->state(), tip, context, {}, {});
+    auto built = ledger::build_block(store->state(), tip, context, std::span<const ledger::AdmittedTxPtr>(), {});
     if (!built) return std::nullopt;
     template_ = std::move(built->block);
   }
