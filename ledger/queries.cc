@@ -90,9 +90,14 @@ Result<TradeTrail> trade_trail(const StateView& state, std::string_view trade_id
     auto asset = find_asset(state, trail.trade.asset);
     if (!asset) return asset.error().with_context("trade '" + std::string(trade_id) + "'");
     trail.asset = std::move(*asset);
-    for (const TrailEntry& entry : history(state, keys::asset_history_prefix(trail.asset.id))) {
-      if (entry.tx_hash == trail.asset.registration_tx) trail.registration = entry;
+    // The registration creates the asset's record, so it is the first entry
+    // of the asset's history: one read, however many trades the asset has.
+    auto first = detail::load_record<TrailEntry>(state, keys::asset_history(trail.asset.id, 0));
+    if (!first || first->tx_hash != trail.asset.registration_tx) {
+      throw StateReadError("asset '" + trail.asset.id +
+                           "': the first entry of its history is not its registration");
     }
+    trail.registration = std::move(*first);
 
     std::vector<Digest> reviews;
     std::vector<Digest> attestations;

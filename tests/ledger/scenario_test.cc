@@ -119,6 +119,24 @@ TEST_CASE("a trade runs its whole lifecycle and its trail shows every step",
   CHECK(trail->asset.id == "weather-2026");
   CHECK(trail->registration.kind == TxKind::kAssetRegister);
   CHECK(trail->registration.tx_hash == trail->asset.registration_tx);
+  {
+    // The registration is read as the asset history's first entry; a state
+    // where it is not (corrupt) says so instead of showing another entry.
+    MemoryState damaged;
+    StateDelta copy;
+    chain.state().scan("", [&](std::string_view key, ByteView value) {
+      copy.push_back({std::string(key), Bytes(value.begin(), value.end())});
+      return true;
+    });
+    TrailEntry other = trail->steps[0];
+    copy.push_back({keys::asset_history("weather-2026", 0), encode(other)});
+    damaged.apply(copy);
+    auto refused = trade_trail(damaged, "trade-1");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code() == ErrorCode::kCorruption);
+    CHECK_THAT(refused.error().message(),
+               Catch::Contains("the first entry of its history is not its registration"));
+  }
   REQUIRE(trail->source_reviews.size() == 1);
   CHECK(trail->source_reviews[0].id == p.source_review);
   REQUIRE(trail->attestations.size() == 2);
