@@ -47,9 +47,18 @@ for name in "${targets[@]}"; do
   max_len=4096
   [[ $name == block || $name == replica ]] && max_len=65536
   started=$SECONDS
-  if "$binary" -seed="$seed" -max_total_time="$seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
-       -artifact_prefix="$keep/" -print_final_stats=1 "${corpora[@]}" >"$work/log" 2>&1; then
+  kept_before=$(find "$keep" -type f | wc -l)
+  status=0
+  "$binary" -seed="$seed" -max_total_time="$seconds" -max_len="$max_len" -timeout=25 -rss_limit_mb=2048 \
+    -artifact_prefix="$keep/" -print_final_stats=1 "${corpora[@]}" >"$work/log" 2>&1 || status=$?
+  if [[ $status -eq 0 ]]; then
     result="no finding"
+  elif [[ $(find "$keep" -type f | wc -l) -eq $kept_before ]] &&
+       { [[ $status -gt 128 ]] || grep -q 'libFuzzer: run interrupted' "$work/log"; }; then
+    # Stopped from outside (a campaign cut short): libFuzzer keeps the input
+    # of anything it catches, so no new input means nothing was found.
+    result="stopped before its time (exit $status), no input kept: not a finding"
+    findings=$((findings + 1))
   else
     result="FINDING (input in $keep/)"
     findings=$((findings + 1))
@@ -59,8 +68,8 @@ for name in "${targets[@]}"; do
   line="fuzz $name: ${runs:-?} executions in $((SECONDS - started)) s, coverage ${cov:-?}, $result"
   echo "$line"
   [[ -n $summary ]] && echo "$(date -u +%FT%TZ) $line" >>"$summary"
-  if [[ $result != "no finding" ]]; then
+  if [[ $result == FINDING* ]]; then
     grep -E 'ERROR|runtime error|SUMMARY|==[0-9]+==' "$work/log" | head -20 >&2 || tail -30 "$work/log" >&2
   fi
 done
-[[ $findings -eq 0 ]] || { echo "fuzzing: $findings target(s) found something" >&2; exit 1; }
+[[ $findings -eq 0 ]] || { echo "fuzzing: $findings target(s) found something or were stopped" >&2; exit 1; }
