@@ -119,9 +119,20 @@ class BlockExecutor {
 
   // Authenticates and executes `tx` as the next transaction. An error means
   // authentication failed and nothing was written.
-  Status add(const Transaction& tx, const Digest& tx_hash, std::shared_ptr<const Bytes> tx_bytes) {
-    auto payload = authenticate(state_, context_.height, tx, tx_hash, checker_);
-    if (!payload) return payload.error();
+  Status add(const Transaction& tx, const Digest& tx_hash, std::shared_ptr<const Bytes> tx_bytes,
+             const Payload* decoded = nullptr) {
+    std::optional<Payload> own;
+    const Payload* payload = decoded;
+    if (decoded != nullptr) {
+      if (Status s = authenticate(state_, context_.height, tx, tx_hash, checker_, *decoded); !s) {
+        return s;
+      }
+    } else {
+      auto fresh = authenticate(state_, context_.height, tx, tx_hash, checker_);
+      if (!fresh) return fresh.error();
+      own = std::move(*fresh);
+      payload = &*own;
+    }
     auto policy = read_policy(state_);
     if (!policy) return policy.error();
     auto sender_bytes = state_.get(keys::participant(tx.sender));
@@ -285,9 +296,16 @@ Result<ValidatorSet> read_validators(const StateView& state) {
   return read_record<ValidatorSet>(state, keys::kValidators);
 }
 
-Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
-                             const Digest& tx_hash, const SignatureChecker& checker) {
-  return guard_state_reads([&]() -> Result<Payload> {
+namespace {
+
+// Every check of authenticate(). Decodes the payload unless `decoded` is
+// given (the payload admission decoded and validated): then nothing is
+// returned in its place.
+Result<std::optional<Payload>> authenticate_with(const StateView& state, std::uint64_t height,
+                                                 const Transaction& tx, const Digest& tx_hash,
+                                                 const SignatureChecker& checker,
+                                                 const Payload* decoded) {
+  return guard_state_reads([&]() -> Result<std::optional<Payload>> {
     if (Status s = validate(tx); !s) return s.error();
     auto params = read_chain_params(state);
     if (!params) return params.error();
@@ -310,8 +328,14 @@ Result<Payload> authenticate(const StateView& state, std::uint64_t height, const
                      std::to_string(policy->max_transaction_lifetime) +
                      " blocks ahead of height " + std::to_string(height));
     }
-    auto payload = decode_payload(tx.kind, tx.payload, params->suite);
-    if (!payload) return payload.error();
+    std::optional<Payload> payload;
+    if (decoded == nullptr) {
+      auto fresh = decode_payload(tx.kind, tx.payload, params->suite);
+      if (!fresh) return fresh.error();
+      payload = std::move(*fresh);
+    } else {
+      TC_ASSERT(payload_matches_kind(*decoded, tx.kind));
+    }
     // Until the signature verifies, the answer says nothing about the sender
     // (whether it exists, its status or roles): anyone may submit.
     // (Not even why the signature failed: that would tell an unknown sender
@@ -342,6 +366,23 @@ Result<Payload> authenticate(const StateView& state, std::uint64_t height, const
     }
     return payload;
   });
+}
+
+}  // namespace
+
+Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
+                             const Digest& tx_hash, const SignatureChecker& checker) {
+  auto payload = authenticate_with(state, height, tx, tx_hash, checker, nullptr);
+  if (!payload) return payload.error();
+  return std::move(**payload);
+}
+
+Status authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
+                    const Digest& tx_hash, const SignatureChecker& checker,
+                    const Payload& decoded) {
+  auto checked = authenticate_with(state, height, tx, tx_hash, checker, &decoded);
+  if (!checked) return checked.error();
+  return {};
 }
 
 Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
@@ -441,7 +482,8 @@ Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
       const std::size_t size = candidate.bytes->size();
       if (bytes + size > limits.max_bytes) break;
       built.considered = i + 1;
-      if (Status s = executor.add(candidate.tx, candidate.hash, candidate.bytes); !s) {
+      const Payload* decoded = candidate.payload ? &*candidate.payload : nullptr;
+      if (Status s = executor.add(candidate.tx, candidate.hash, candidate.bytes, decoded); !s) {
         built.dropped.emplace_back(i, s.error());
         continue;
       }
@@ -468,7 +510,7 @@ Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
   return build_block(state, tip, context, admitted, limits, checker);
 }
 
-Result<AdmittedTxPtr> AdmittedTx::from_bytes(Bytes encoded, crypto::Suite suite) {
+Result<AdmittedTx> AdmittedTx::from_bytes(Bytes encoded, crypto::Suite suite) {
   if (encoded.size() > kMaxTransactionSize) {
     return Error(ErrorCode::kInvalidInput, "transaction of " + std::to_string(encoded.size()) +
                                                " bytes is larger than the " +
@@ -477,14 +519,13 @@ Result<AdmittedTxPtr> AdmittedTx::from_bytes(Bytes encoded, crypto::Suite suite)
   auto tx = decode<Transaction>(encoded);
   if (!tx) return tx.error();
   Digest hash = transaction_hash(suite, encoded);
-  return std::make_shared<const AdmittedTx>(
-      AdmittedTx{std::move(*tx), std::make_shared<const Bytes>(std::move(encoded)), hash});
+  return AdmittedTx{std::move(*tx), std::make_shared<const Bytes>(std::move(encoded)), hash, {}};
 }
 
 AdmittedTxPtr AdmittedTx::from_transaction(Transaction tx, crypto::Suite suite) {
   auto bytes = std::make_shared<const Bytes>(encode(tx));
   Digest hash = transaction_hash(suite, *bytes);
-  return std::make_shared<const AdmittedTx>(AdmittedTx{std::move(tx), std::move(bytes), hash});
+  return std::make_shared<const AdmittedTx>(AdmittedTx{std::move(tx), std::move(bytes), hash, {}});
 }
 
 }  // namespace tracechain::ledger

@@ -76,10 +76,14 @@ struct AdmittedTx {
   Transaction tx;
   std::shared_ptr<const Bytes> bytes;
   Digest hash{};
+  // The payload, decoded and validated when admission authenticated the
+  // transaction; block building then checks everything else again at the
+  // block's height without decoding it a second time.
+  std::optional<Payload> payload;
 
   // Decodes `encoded` (kInvalidInput above kMaxTransactionSize or when it
-  // does not decode) and hashes it.
-  static Result<std::shared_ptr<const AdmittedTx>> from_bytes(Bytes encoded, crypto::Suite suite);
+  // does not decode) and hashes it; the payload is left to authentication.
+  static Result<AdmittedTx> from_bytes(Bytes encoded, crypto::Suite suite);
   // Encodes and hashes a transaction built in memory.
   static std::shared_ptr<const AdmittedTx> from_transaction(Transaction tx, crypto::Suite suite);
 };
@@ -121,6 +125,11 @@ RoleSet roles_allowed(TxKind kind);
 // On success returns the decoded payload.
 Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
                              const Digest& tx_hash, const SignatureChecker& checker);
+// The same for a transaction whose payload `decoded` was decoded and
+// validated before (by decode_payload, for this chain's suite).
+Status authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,
+                    const Digest& tx_hash, const SignatureChecker& checker,
+                    const Payload& decoded);
 
 // Executes `transactions` as block `context.height` on top of `state`/`tip`.
 // Fails, naming the transaction, if any fails authentication, or if the height

@@ -22,7 +22,7 @@ Result<ledger::AdmittedTxPtr> Mempool::check(Bytes encoded, const ledger::StateV
   const std::size_t size = encoded.size();
   auto admitted = ledger::AdmittedTx::from_bytes(std::move(encoded), suite);
   if (!admitted) return admitted.error();
-  const Digest& hash = (*admitted)->hash;
+  const Digest& hash = admitted->hash;
   {
     std::lock_guard lock(mutex_);
     if (by_hash_.count(hash)) {
@@ -37,9 +37,10 @@ Result<ledger::AdmittedTxPtr> Mempool::check(Bytes encoded, const ledger::StateV
   // The expensive part, outside the lock: every authentication check, the
   // signature included.
   ledger::RememberingChecker checker(verified);
-  auto payload = ledger::authenticate(state, next_height, (*admitted)->tx, hash, checker);
+  auto payload = ledger::authenticate(state, next_height, admitted->tx, hash, checker);
   if (!payload) return payload.error();
-  return admitted;
+  admitted->payload = std::move(*payload);
+  return std::make_shared<const ledger::AdmittedTx>(std::move(*admitted));
 }
 
 Result<Digest> Mempool::insert(ledger::AdmittedTxPtr checked) {

@@ -251,6 +251,51 @@ TEST_CASE("a proposer drops transactions that fail authentication and respects l
   CHECK(small->block.transactions.size() == 1);
 }
 
+TEST_CASE("admitted transactions build the same block without being decoded or hashed again",
+          "[ledger][execution]") {
+  TestChain chain;
+  Transaction good = chain.make("provider-acme", TxKind::kAssetRegister, asset_payload("a"));
+  Transaction wrong_role = chain.make("buyer-bank", TxKind::kAssetRegister, asset_payload("b"));
+  Transaction create =
+      chain.make("buyer-bank", TxKind::kTradeCreate, TradeCreatePayload{"t", "a", label_hash("x")});
+  std::vector<Transaction> txs = {good, wrong_role, create};
+  const crypto::Suite suite = chain.params().suite;
+  std::vector<AdmittedTxPtr> admitted;
+  for (const Transaction& tx : txs) {
+    auto one = AdmittedTx::from_bytes(encode(tx), suite);
+    REQUIRE(one.ok());
+    CHECK(one->hash == transaction_hash(tx));
+    CHECK(*one->bytes == encode(tx));
+    // As admission does: the payload authentication decoded comes along.
+    auto payload = decode_payload(tx.kind, tx.payload, suite);
+    REQUIRE(payload.ok());
+    one->payload = std::move(*payload);
+    admitted.push_back(std::make_shared<const AdmittedTx>(std::move(*one)));
+  }
+  BlockContext context{chain.height() + 1, chain.next_time_ms(), "validator-0"};
+  auto from_admitted = build_block(chain.state(), chain.tip(), context, admitted);
+  auto from_transactions = build_block(chain.state(), chain.tip(), context, txs);
+  REQUIRE(from_admitted.ok());
+  REQUIRE(from_transactions.ok());
+  CHECK(from_admitted->block == from_transactions->block);
+  CHECK(from_admitted->executed.receipts == from_transactions->executed.receipts);
+  CHECK(from_admitted->executed.log_nodes == from_transactions->executed.log_nodes);
+  // A pre-decoded payload skips only the decoding: the role is still checked.
+  REQUIRE(from_admitted->dropped.size() == 1);
+  CHECK(from_admitted->dropped[0].first == 1);
+  CHECK_THAT(from_admitted->dropped[0].second.message(), Catch::Contains("has no role"));
+  // The executed block shares the admitted bytes instead of copying them.
+  REQUIRE(from_admitted->executed.tx_bytes.size() == 2);
+  CHECK(from_admitted->executed.tx_bytes[0] == admitted[0]->bytes);
+  CHECK(from_admitted->executed.tx_bytes[1] == admitted[2]->bytes);
+  CHECK(validate_block(chain.state(), chain.tip(), from_admitted->block).ok());
+
+  auto too_big = AdmittedTx::from_bytes(Bytes(kMaxTransactionSize + 1, 0), suite);
+  REQUIRE_FALSE(too_big.ok());
+  CHECK_THAT(too_big.error().message(), Catch::Contains("larger than"));
+  CHECK_FALSE(AdmittedTx::from_bytes(Bytes{1, 2, 3}, suite).ok());
+}
+
 TEST_CASE("a signature checker can skip transactions already verified", "[ledger][execution]") {
   // A node verifies at admission and tells execution so; execution then relies
   // on the checker for the signature but still checks everything else.
