@@ -5,7 +5,6 @@
 
 #include <iostream>
 #include <memory>
-#include <set>
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
@@ -15,21 +14,6 @@
 namespace tracechain::cli {
 
 namespace {
-
-struct Arg {
-  const char* name;
-  const char* help;
-  bool required = true;
-};
-
-// The arguments that are digests: their help says how to give one.
-bool is_digest(std::string_view name) {
-  static const std::set<std::string_view> names = {
-      "content", "metadata", "source-declaration", "licence", "report",
-      "terms", "evidence", "reason", "delivery", "payment-reference",
-      "ruling", "security-assessment"};
-  return names.count(name) != 0;
-}
 
 void add_submit_options(CLI::App& command, SubmitOptions& options) {
   add_remote_options(command, options.remote);
@@ -45,18 +29,17 @@ void add_submit_options(CLI::App& command, SubmitOptions& options) {
 }
 
 // A subcommand of `parent` that submits a transaction of `kind` built from
-// `args`.
+// its payload type's fields.
 void add_tx(CLI::App& parent, int& exit_code, const std::string& name,
-            const std::string& description, ledger::TxKind kind, std::vector<Arg> args,
-            const std::string& example) {
+            const std::string& description, ledger::TxKind kind, const std::string& example) {
   auto submit = std::make_shared<SubmitOptions>();
   auto request = std::make_shared<TxRequest>();
   request->kind = kind;
   auto* command = parent.add_subcommand(name, description);
-  for (const Arg& arg : args) {
+  for (const TxOption& arg : tx_options(kind)) {
     std::string help = arg.help;
-    if (is_digest(arg.name)) help += " (64 hex digits, or @FILE: the hash of a file)";
-    auto* option = command->add_option("--" + std::string(arg.name), request->args[arg.name], help);
+    if (arg.digest) help += " (64 hex digits, or @FILE: the hash of a file)";
+    auto* option = command->add_option("--" + arg.name, request->args[arg.name], help);
     if (arg.required) option->required();
   }
   add_submit_options(*command, *submit);
@@ -89,42 +72,22 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
   governance->require_subcommand(1);
   add_tx(*governance, exit_code, "propose", "Propose a change (signed by a governor)",
          K::kGovernancePropose,
-         {{"proposal", "Proposal id (new, unique)"},
-          {"change",
-           "admit-participant, grant-roles, revoke-roles, suspend-participant, "
-           "reinstate-participant, add-validator, remove-validator or change-policy"},
-          {"subject", "Participant or validator id (all changes but change-policy)", false},
-          {"public-key", "Key file (PEM) of the participant or validator to add", false},
-          {"roles", "Comma-separated roles: governor, operator, attestor, provider, buyer, "
-                    "reviewer, arbitrator, auditor",
-           false},
-          {"jurisdiction", "Jurisdiction of an admitted participant, e.g. cn", false},
-          {"power", "Voting power of an added validator (default 1)", false},
-          {"policy", "JSON file with the new policy (genesis.json's policy form)", false},
-          {"proposal-expiry", "Height after which the proposal lapses unapproved"}},
          "tracectl governance propose --key keys/exchange.pem --proposal admit-acme2 \\\n"
          "    --change admit-participant --subject provider-acme2 --public-key acme2.pem \\\n"
          "    --roles provider --jurisdiction cn --proposal-expiry 5000");
   add_tx(*governance, exit_code, "approve", "Approve a proposal (signed by a governor)",
-         K::kGovernanceApprove, {{"proposal", "Proposal id"}},
+         K::kGovernanceApprove,
          "tracectl governance approve --key keys/regulator.pem --proposal admit-acme2");
 
   // identity
   add_tx(app, exit_code, "attest", "Attest an identity claim about a participant (attestors)",
          K::kIdentityAttest,
-         {{"subject", "Participant the claim is about"},
-          {"claim", "Claim type, e.g. legal-entity"},
-          {"evidence", "Salted hash of the evidence, never the evidence itself" },
-          {"valid-from", "Start of validity: Unix ms or 2026-01-01[T00:00:00Z]"},
-          {"valid-until", "End of validity, same forms"}},
          "tracectl attest --key keys/attestor-ca.pem --subject buyer-bank --claim legal-entity \\\n"
          "    --evidence @kyc-file.salted --valid-from 2026-01-01 --valid-until 2027-01-01");
   add_tx(app, exit_code, "revoke", "Revoke an attestation (its attestor)", K::kIdentityRevoke,
-         {{"attestation", "Attestation id (the attest transaction's hash)"},
-          {"reason", "Hash of the reason document"}},
          "tracectl revoke --key keys/attestor-ca.pem --attestation 3c4d… --reason @reason.txt");
   add_tx(app, exit_code, "rotate-key", "Replace the signer's key (signed by the current key)",
-         K::kIdentityRotateKey, {{"new-key", "The new private key file (its public key goes on chain)"}},
+         K::kIdentityRotateKey,
          "tracectl rotate-key --key keys/buyer-bank.pem --new-key buyer-bank-2027.pem");
 
   // assets
@@ -132,21 +95,11 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
   asset->footer("Examples:\n  tracectl asset register --key keys/provider-acme.pem --asset weather-2026 --content @data.csv ...\n  tracectl asset history weather-2026 --key keys/auditor-1.pem");
   asset->require_subcommand(1);
   add_tx(*asset, exit_code, "register", "Register a data asset (providers)", K::kAssetRegister,
-         {{"asset", "Asset id (new, unique)"},
-          {"content", "Content hash"},
-          {"metadata", "Metadata hash"},
-          {"level", "Classification level: 1 public … 4 core"},
-          {"source-declaration", "Hash of the data-source declaration"},
-          {"licence", "Hash of the licence terms"}},
          "tracectl asset register --key keys/provider-acme.pem --asset weather-2026 \\\n"
          "    --content @data.csv --metadata @meta.json --level 2 \\\n"
          "    --source-declaration @source.pdf --licence @licence.pdf");
   add_tx(*asset, exit_code, "review", "Record a source review of an asset (reviewers)",
          K::kAssetReview,
-         {{"asset", "Asset id"},
-          {"verdict", "approve, approve-with-conditions or reject"},
-          {"report", "Hash of the review report"},
-          {"rules", "Rule-set version applied, e.g. 2026.1"}},
          "tracectl asset review --key keys/reviewer-1.pem --asset weather-2026 \\\n"
          "    --verdict approve --report @review.pdf --rules 2026.1");
   {
@@ -163,57 +116,39 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
   auto* trade = app.add_subcommand("trade", "Run a trade through its lifecycle");
   trade->footer("Example:\n  tracectl trade create --key keys/buyer-bank.pem --trade trade-1 --asset weather-2026 --terms @terms.pdf\nEach subcommand's --help lists its options and who signs it.");
   trade->require_subcommand(1);
-  const Arg trade_id{"trade", "Trade id"};
   add_tx(*trade, exit_code, "create", "Request a trade of an asset (buyers)", K::kTradeCreate,
-         {{"trade", "Trade id (new, unique)"}, {"asset", "Asset id"}, {"terms", "Hash of the terms"}},
          "tracectl trade create --key keys/buyer-bank.pem --trade trade-1 --asset weather-2026 "
          "--terms @terms.pdf");
   add_tx(*trade, exit_code, "accept", "Accept a requested trade (its provider)", K::kTradeAccept,
-         {trade_id}, "tracectl trade accept --key keys/provider-acme.pem --trade trade-1");
+         "tracectl trade accept --key keys/provider-acme.pem --trade trade-1");
   add_tx(*trade, exit_code, "decline", "Decline a requested trade (its provider)",
-         K::kTradeDecline, {trade_id},
+         K::kTradeDecline,
          "tracectl trade decline --key keys/provider-acme.pem --trade trade-1");
   add_tx(*trade, exit_code, "review", "Compliance review of an agreed trade (reviewers)",
          K::kTradeReview,
-         {trade_id,
-          {"verdict", "approve or reject"},
-          {"report", "Hash of the review report"},
-          {"buyer-attestation", "Attestation id of the buyer relied on", false},
-          {"provider-attestation", "Attestation id of the provider relied on", false},
-          {"source-review", "Source review id of the asset relied on", false},
-          {"security-assessment", "Hash of the security assessment (cross-border)", false}},
          "tracectl trade review --key keys/reviewer-1.pem --trade trade-1 --verdict approve \\\n"
          "    --report @review.pdf --buyer-attestation 3c4d… --provider-attestation 9a8b… \\\n"
          "    --source-review 1a2b…");
   add_tx(*trade, exit_code, "deliver", "Record the delivery (its provider)", K::kTradeDeliver,
-         {trade_id, {"delivery", "Hash of the delivery manifest"},
-          {"method", "download, api or compute-in-place"}},
          "tracectl trade deliver --key keys/provider-acme.pem --trade trade-1 "
          "--delivery @manifest.json --method download");
   add_tx(*trade, exit_code, "confirm", "Confirm receipt of the delivery (its buyer)",
-         K::kTradeConfirm, {trade_id},
+         K::kTradeConfirm,
          "tracectl trade confirm --key keys/buyer-bank.pem --trade trade-1");
   add_tx(*trade, exit_code, "usage", "Report usage of delivered data (its buyer)",
          K::kTradeRecordUsage,
-         {trade_id, {"report", "Hash of the usage report"}, {"units", "Units used"}},
          "tracectl trade usage --key keys/buyer-bank.pem --trade trade-1 --report @usage.csv "
          "--units 1200");
   add_tx(*trade, exit_code, "settle", "Record the settlement (an operator)", K::kTradeSettle,
-         {trade_id, {"payment-reference", "Hash of the payment reference"},
-          {"amount", "Amount in the currency's minor unit"}, {"currency", "ISO 4217 code, e.g. CNY"}},
          "tracectl trade settle --key keys/exchange.pem --trade trade-1 "
          "--payment-reference @payment.txt --amount 120000 --currency CNY");
   add_tx(*trade, exit_code, "dispute", "Open a dispute (a party)", K::kTradeOpenDispute,
-         {trade_id, {"reason", "Hash of the complaint"}},
          "tracectl trade dispute --key keys/buyer-bank.pem --trade trade-1 --reason @complaint.pdf");
   add_tx(*trade, exit_code, "resolve", "Resolve a dispute (arbitrators)",
          K::kTradeResolveDispute,
-         {trade_id, {"ruling", "Hash of the ruling"},
-          {"outcome", "for-buyer, for-provider or split"}},
          "tracectl trade resolve --key keys/arbitrator-1.pem --trade trade-1 "
          "--ruling @ruling.pdf --outcome split");
   add_tx(*trade, exit_code, "cancel", "Cancel a trade before delivery (a party)", K::kTradeCancel,
-         {trade_id, {"reason", "Hash of the reason"}},
          "tracectl trade cancel --key keys/buyer-bank.pem --trade trade-1 --reason @why.txt");
 
   // reads

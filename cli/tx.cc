@@ -99,12 +99,6 @@ class Args {
     (target) = std::move(*value_);        \
   } while (false)
 
-template <typename P>
-Result<Bytes> finish(const P& payload) {
-  if (Status s = ledger::validate(payload); !s) return s.error();
-  return ledger::encode(payload);
-}
-
 Result<ledger::Change> build_change(const Args& a) {
   ledger::Change change;
   TC_TRY_ASSIGN(change.type, a.named("change", ledger::parse_change_type));
@@ -160,11 +154,88 @@ Result<ledger::Change> build_change(const Args& a) {
   return change;
 }
 
-Result<ledger::TradeVerdict> parse_trade_verdict(std::string_view name) {
-  if (name == "approve") return ledger::TradeVerdict::kApprove;
-  if (name == "reject") return ledger::TradeVerdict::kReject;
-  return Error(ErrorCode::kInvalidInput, "unknown verdict '" + std::string(name) +
-                                             "' (approve or reject)");
+// Reads one payload field from its option, by the field's type.
+Status read_field(const Args& a, const ledger::Field& f, std::string& out) {
+  TC_TRY_ASSIGN(out, a.text(f.option));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, Digest& out) {
+  TC_TRY_ASSIGN(out, a.digest(f.option));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, std::optional<Digest>& out) {
+  TC_TRY_ASSIGN(out, a.optional_digest(f.option));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, std::uint64_t& out) {
+  TC_TRY_ASSIGN(out, f.input == ledger::FieldInput::kTime ? a.time(f.option) : a.number(f.option));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, std::uint8_t& out) {
+  TC_ASSERT(f.input == ledger::FieldInput::kLevel);
+  std::uint64_t level = 0;
+  TC_TRY_ASSIGN(level, a.number(f.option));
+  if (level < ledger::kMinLevel || level > ledger::kMaxLevel) {
+    return invalid(f.option, "must be 1 (public) to 4 (core)");
+  }
+  out = static_cast<std::uint8_t>(level);
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, Bytes& out) {
+  TC_ASSERT(f.input == ledger::FieldInput::kKeyFile);
+  std::string file;
+  TC_TRY_ASSIGN(file, a.text(f.option));
+  auto key = crypto::PrivateKey::load(file);
+  if (!key) return invalid(f.option, key.error().message());
+  out = key->public_key().bytes();
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, ledger::SourceVerdict& out) {
+  TC_TRY_ASSIGN(out, a.named(f.option, ledger::parse_source_verdict));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, ledger::TradeVerdict& out) {
+  TC_TRY_ASSIGN(out, a.named(f.option, ledger::parse_trade_verdict));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, ledger::DeliveryMethod& out) {
+  TC_TRY_ASSIGN(out, a.named(f.option, ledger::parse_delivery_method));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field& f, ledger::DisputeOutcome& out) {
+  TC_TRY_ASSIGN(out, a.named(f.option, ledger::parse_dispute_outcome));
+  return {};
+}
+Status read_field(const Args& a, const ledger::Field&, ledger::Change& out) {
+  TC_TRY_ASSIGN(out, build_change(a));
+  return {};
+}
+
+// The options a field of this type takes.
+template <typename T>
+void add_options(const ledger::Field& f, const T&, std::vector<TxOption>& out) {
+  constexpr bool optional = std::is_same_v<T, std::optional<Digest>>;
+  constexpr bool digest = optional || std::is_same_v<T, Digest>;
+  out.push_back({std::string(f.option), std::string(f.help), !optional, digest});
+}
+// A change is given by several options; which are required depends on --change.
+void add_options(const ledger::Field&, const ledger::Change&, std::vector<TxOption>& out) {
+  out.push_back({"change",
+                 "admit-participant, grant-roles, revoke-roles, suspend-participant, "
+                 "reinstate-participant, add-validator, remove-validator or change-policy",
+                 true, false});
+  out.push_back(
+      {"subject", "Participant or validator id (all changes but change-policy)", false, false});
+  out.push_back({"public-key", "Key file (PEM) of the participant or validator to add", false,
+                 false});
+  out.push_back({"roles",
+                 "Comma-separated roles: governor, operator, attestor, provider, buyer, "
+                 "reviewer, arbitrator, auditor",
+                 false, false});
+  out.push_back({"jurisdiction", "Jurisdiction of an admitted participant, e.g. cn", false, false});
+  out.push_back({"power", "Voting power of an added validator (default 1)", false, false});
+  out.push_back({"policy", "JSON file with the new policy (genesis.json's policy form)", false,
+                 false});
 }
 
 std::uint64_t random_nonce() {
@@ -224,130 +295,34 @@ Result<std::uint64_t> parse_time_argument(std::string_view option, std::string_v
 
 Result<Bytes> build_payload(const TxRequest& request, crypto::Suite suite) {
   const Args a(request, suite);
-  using K = ledger::TxKind;
-  switch (request.kind) {
-    case K::kGovernancePropose: {
-      ledger::ProposePayload p;
-      TC_TRY_ASSIGN(p.proposal_id, a.text("proposal"));
-      TC_TRY_ASSIGN(p.change, build_change(a));
-      TC_TRY_ASSIGN(p.expiry_height, a.number("proposal-expiry"));
-      return finish(p);
+  std::optional<Result<Bytes>> out;
+  ledger::with_payload_type(request.kind, [&]<class P>(std::type_identity<P>) {
+    P payload;
+    Status read;
+    P::fields(payload, [&](const ledger::Field& field, auto& value) {
+      if (read) read = read_field(a, field, value);
+    });
+    if (!read) {
+      out.emplace(read.error());
+    } else if (Status s = ledger::validate(payload); !s) {
+      out.emplace(s.error());
+    } else {
+      out.emplace(ledger::encode(payload));
     }
-    case K::kGovernanceApprove: {
-      ledger::ApprovePayload p;
-      TC_TRY_ASSIGN(p.proposal_id, a.text("proposal"));
-      return finish(p);
-    }
-    case K::kIdentityAttest: {
-      ledger::AttestPayload p;
-      TC_TRY_ASSIGN(p.subject, a.text("subject"));
-      TC_TRY_ASSIGN(p.claim_type, a.text("claim"));
-      TC_TRY_ASSIGN(p.evidence_hash, a.digest("evidence"));
-      TC_TRY_ASSIGN(p.valid_from_ms, a.time("valid-from"));
-      TC_TRY_ASSIGN(p.valid_until_ms, a.time("valid-until"));
-      return finish(p);
-    }
-    case K::kIdentityRevoke: {
-      ledger::RevokePayload p;
-      TC_TRY_ASSIGN(p.attestation_id, a.digest("attestation"));
-      TC_TRY_ASSIGN(p.reason_hash, a.digest("reason"));
-      return finish(p);
-    }
-    case K::kIdentityRotateKey: {
-      ledger::RotateKeyPayload p;
-      std::string file;
-      TC_TRY_ASSIGN(file, a.text("new-key"));
-      auto key = crypto::PrivateKey::load(file);
-      if (!key) return invalid("new-key", key.error().message());
-      p.new_public_key = key->public_key().bytes();
-      return finish(p);
-    }
-    case K::kAssetRegister: {
-      ledger::AssetRegisterPayload p;
-      TC_TRY_ASSIGN(p.asset_id, a.text("asset"));
-      TC_TRY_ASSIGN(p.content_hash, a.digest("content"));
-      TC_TRY_ASSIGN(p.metadata_hash, a.digest("metadata"));
-      std::uint64_t level = 0;
-      TC_TRY_ASSIGN(level, a.number("level"));
-      if (level < ledger::kMinLevel || level > ledger::kMaxLevel) {
-        return invalid("level", "must be 1 (public) to 4 (core)");
-      }
-      p.level = static_cast<std::uint8_t>(level);
-      TC_TRY_ASSIGN(p.source_declaration_hash, a.digest("source-declaration"));
-      TC_TRY_ASSIGN(p.licence_terms_hash, a.digest("licence"));
-      return finish(p);
-    }
-    case K::kAssetReview: {
-      ledger::AssetReviewPayload p;
-      TC_TRY_ASSIGN(p.asset_id, a.text("asset"));
-      TC_TRY_ASSIGN(p.verdict, a.named("verdict", ledger::parse_source_verdict));
-      TC_TRY_ASSIGN(p.report_hash, a.digest("report"));
-      TC_TRY_ASSIGN(p.rule_set_version, a.text("rules"));
-      return finish(p);
-    }
-    case K::kTradeCreate: {
-      ledger::TradeCreatePayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.asset_id, a.text("asset"));
-      TC_TRY_ASSIGN(p.terms_hash, a.digest("terms"));
-      return finish(p);
-    }
-    case K::kTradeAccept:
-    case K::kTradeDecline:
-    case K::kTradeConfirm: {
-      ledger::TradeStepPayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      return finish(p);
-    }
-    case K::kTradeReview: {
-      ledger::TradeReviewPayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.verdict, a.named("verdict", parse_trade_verdict));
-      TC_TRY_ASSIGN(p.buyer_attestation, a.optional_digest("buyer-attestation"));
-      TC_TRY_ASSIGN(p.provider_attestation, a.optional_digest("provider-attestation"));
-      TC_TRY_ASSIGN(p.source_review, a.optional_digest("source-review"));
-      TC_TRY_ASSIGN(p.report_hash, a.digest("report"));
-      TC_TRY_ASSIGN(p.security_assessment_hash, a.optional_digest("security-assessment"));
-      return finish(p);
-    }
-    case K::kTradeDeliver: {
-      ledger::TradeDeliverPayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.delivery_hash, a.digest("delivery"));
-      TC_TRY_ASSIGN(p.method, a.named("method", ledger::parse_delivery_method));
-      return finish(p);
-    }
-    case K::kTradeRecordUsage: {
-      ledger::TradeUsagePayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.usage_report_hash, a.digest("report"));
-      TC_TRY_ASSIGN(p.units, a.number("units"));
-      return finish(p);
-    }
-    case K::kTradeSettle: {
-      ledger::TradeSettlePayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.payment_reference_hash, a.digest("payment-reference"));
-      TC_TRY_ASSIGN(p.amount, a.number("amount"));
-      TC_TRY_ASSIGN(p.currency, a.text("currency"));
-      return finish(p);
-    }
-    case K::kTradeOpenDispute:
-    case K::kTradeCancel: {
-      ledger::TradeReasonPayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.reason_hash, a.digest("reason"));
-      return finish(p);
-    }
-    case K::kTradeResolveDispute: {
-      ledger::TradeResolvePayload p;
-      TC_TRY_ASSIGN(p.trade_id, a.text("trade"));
-      TC_TRY_ASSIGN(p.ruling_hash, a.digest("ruling"));
-      TC_TRY_ASSIGN(p.outcome, a.named("outcome", ledger::parse_dispute_outcome));
-      return finish(p);
-    }
-  }
-  return Error(ErrorCode::kInvalidInput, "unknown transaction kind");
+  });
+  if (!out) return Error(ErrorCode::kInvalidInput, "unknown transaction kind");
+  return std::move(*out);
+}
+
+std::vector<TxOption> tx_options(ledger::TxKind kind) {
+  std::vector<TxOption> out;
+  ledger::with_payload_type(kind, [&]<class P>(std::type_identity<P>) {
+    const P payload{};
+    P::fields(payload, [&](const ledger::Field& field, const auto& value) {
+      add_options(field, value, out);
+    });
+  });
+  return out;
 }
 
 #undef TC_TRY_ASSIGN

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/remote.h"
 #include "ledger/transaction.h"
@@ -28,6 +29,17 @@ struct TxRequest {
 // The payload bytes of `request` for a chain of `suite`; kInvalidInput
 // naming the option for a missing or malformed argument.
 Result<Bytes> build_payload(const TxRequest& request, crypto::Suite suite);
+
+// One command-line option of a transaction kind (its name without "--").
+struct TxOption {
+  std::string name;
+  std::string help;
+  bool required = true;
+  bool digest = false;  // 64 hex digits or @FILE
+};
+
+// The options `kind` takes, from its payload type's fields.
+std::vector<TxOption> tx_options(ledger::TxKind kind);
 
 // 64 hex digits, or @FILE hashed with the suite's hash.
 Result<Digest> parse_digest_argument(std::string_view option, std::string_view value,

@@ -60,10 +60,9 @@ void record_trail(StateOverlay& state, const Transaction& tx, const Payload& pay
     }
   }
 
-  const std::string* asset_id = nullptr;
-  if (const auto* p = std::get_if<AssetRegisterPayload>(&payload); p && ok) asset_id = &p->asset_id;
-  if (const auto* p = std::get_if<AssetReviewPayload>(&payload)) asset_id = &p->asset_id;
-  if (asset_id != nullptr) {
+  // A failed asset.register names an asset that is not its own.
+  auto asset_id = payload_asset_id(payload);
+  if (asset_id && (tx.kind != TxKind::kAssetRegister || ok)) {
     std::string key = keys::asset(*asset_id);
     if (auto asset = detail::load_record<Asset>(state, key)) {
       append_history(state, *asset, key, keys::asset_history(*asset_id, asset->history_count),
@@ -230,40 +229,6 @@ auto guard_state_reads(F&& body) -> decltype(body()) {
 }
 
 }  // namespace
-
-RoleSet roles_allowed(TxKind kind) {
-  switch (kind) {
-    case TxKind::kGovernancePropose:
-    case TxKind::kGovernanceApprove:
-      return role_bit(Role::kGovernor);
-    case TxKind::kIdentityAttest:
-    case TxKind::kIdentityRevoke:
-      return role_bit(Role::kAttestor);
-    case TxKind::kIdentityRotateKey:
-      return kAllRoles;
-    case TxKind::kAssetRegister:
-      return role_bit(Role::kProvider);
-    case TxKind::kAssetReview:
-    case TxKind::kTradeReview:
-      return role_bit(Role::kReviewer);
-    case TxKind::kTradeCreate:
-    case TxKind::kTradeConfirm:
-    case TxKind::kTradeRecordUsage:
-      return role_bit(Role::kBuyer);
-    case TxKind::kTradeAccept:
-    case TxKind::kTradeDecline:
-    case TxKind::kTradeDeliver:
-      return role_bit(Role::kProvider);
-    case TxKind::kTradeSettle:
-      return role_bit(Role::kOperator);
-    case TxKind::kTradeOpenDispute:
-    case TxKind::kTradeCancel:
-      return role_bit(Role::kBuyer) | role_bit(Role::kProvider);
-    case TxKind::kTradeResolveDispute:
-      return role_bit(Role::kArbitrator);
-  }
-  return 0;
-}
 
 Status SignatureChecker::check(const Transaction& tx, const Digest&,
                                const crypto::PublicKey& key) const {

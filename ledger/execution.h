@@ -118,9 +118,6 @@ struct ExecutedBlock {
   std::optional<ValidatorSet> next_validators;
 };
 
-// The roles whose holders may send a kind (checked at authentication).
-RoleSet roles_allowed(TxKind kind);
-
 // Stage 1 for one transaction as the next one at `height` on top of `state`.
 // On success returns the decoded payload.
 Result<Payload> authenticate(const StateView& state, std::uint64_t height, const Transaction& tx,

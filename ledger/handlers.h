@@ -82,12 +82,15 @@ Outcome execute(TxContext& ctx, const AssetRegisterPayload& payload);
 Outcome execute(TxContext& ctx, const AssetReviewPayload& payload);
 // trades
 Outcome execute(TxContext& ctx, const TradeCreatePayload& payload);
-Outcome execute(TxContext& ctx, const TradeStepPayload& payload);
+Outcome execute(TxContext& ctx, const TradeAcceptPayload& payload);
+Outcome execute(TxContext& ctx, const TradeDeclinePayload& payload);
 Outcome execute(TxContext& ctx, const TradeReviewPayload& payload);
 Outcome execute(TxContext& ctx, const TradeDeliverPayload& payload);
+Outcome execute(TxContext& ctx, const TradeConfirmPayload& payload);
 Outcome execute(TxContext& ctx, const TradeUsagePayload& payload);
 Outcome execute(TxContext& ctx, const TradeSettlePayload& payload);
-Outcome execute(TxContext& ctx, const TradeReasonPayload& payload);
+Outcome execute(TxContext& ctx, const TradeOpenDisputePayload& payload);
 Outcome execute(TxContext& ctx, const TradeResolvePayload& payload);
+Outcome execute(TxContext& ctx, const TradeCancelPayload& payload);
 
 }  // namespace tracechain::ledger::detail

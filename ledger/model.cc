@@ -74,6 +74,11 @@ constexpr std::array<std::pair<TradeState, std::string_view>, 11> kTradeStateNam
     {TradeState::kDeclined, "declined"},
 }};
 
+constexpr std::array<std::pair<TradeVerdict, std::string_view>, 2> kTradeVerdictNames{{
+    {TradeVerdict::kApprove, "approve"},
+    {TradeVerdict::kReject, "reject"},
+}};
+
 constexpr std::array<std::pair<DeliveryMethod, std::string_view>, 3> kDeliveryMethodNames{{
     {DeliveryMethod::kDownload, "download"},
     {DeliveryMethod::kApi, "api"},
@@ -122,6 +127,13 @@ Result<SourceVerdict> parse_source_verdict(std::string_view name) {
 }
 
 std::string_view trade_state_name(TradeState state) { return name_of(kTradeStateNames, state); }
+
+std::string_view trade_verdict_name(TradeVerdict verdict) {
+  return name_of(kTradeVerdictNames, verdict);
+}
+Result<TradeVerdict> parse_trade_verdict(std::string_view name) {
+  return parse_name(kTradeVerdictNames, name, "trade review verdict");
+}
 
 std::string_view delivery_method_name(DeliveryMethod method) {
   return name_of(kDeliveryMethodNames, method);

@@ -358,6 +358,8 @@ enum class TradeVerdict : std::uint8_t {
   kApprove = 1,
   kReject = 2,
 };
+std::string_view trade_verdict_name(TradeVerdict verdict);
+Result<TradeVerdict> parse_trade_verdict(std::string_view name);
 
 enum class DeliveryMethod : std::uint8_t {
   kDownload = 1,

@@ -23,13 +23,37 @@ Status validate_text(const char* what, const std::string& text, std::size_t max)
   return {};
 }
 
-// Decodes a payload of type P from bytes, naming the kind on failure.
-template <typename P>
-Result<Payload> decode_as(ByteView bytes) {
-  auto payload = decode<P>(bytes);
-  if (!payload) return payload.error();
-  return Payload(std::move(*payload));
+Status validate_trade_id(const TradeId& id) { return validate_identifier("trade id", id); }
+
+// The checks that need the chain's suite, beyond validate().
+Status check_for_suite(const ProposePayload& p, crypto::Suite suite) {
+  if (Status s = validate(p.change, suite); !s) {
+    return s.error().with_context("governance.propose payload: change");
+  }
+  return {};
 }
+Status check_for_suite(const RotateKeyPayload& p, crypto::Suite suite) {
+  if (auto key = crypto::PublicKey::from_bytes(suite, p.new_public_key); !key) {
+    return key.error().with_context("identity.rotate-key payload: new public key");
+  }
+  return {};
+}
+template <typename P>
+Status check_for_suite(const P&, crypto::Suite) {
+  return {};
+}
+
+// Each TxKind has exactly one payload type.
+template <class... P>
+constexpr bool one_type_per_kind(std::type_identity<std::variant<P...>>) {
+  for (TxKind kind : kAllTxKinds) {
+    if (((P::kKind == kind ? 1 : 0) + ...) != 1) return false;
+  }
+  return sizeof...(P) == std::size(kAllTxKinds);
+}
+static_assert(one_type_per_kind(std::type_identity<Payload>{}),
+              "every TxKind needs exactly one payload type in Payload, and every payload type "
+              "a TxKind");
 
 }  // namespace
 
@@ -86,7 +110,9 @@ Status validate(const TradeCreatePayload& p) {
   return validate_identifier("asset id", p.asset_id);
 }
 
-Status validate(const TradeStepPayload& p) { return validate_identifier("trade id", p.trade_id); }
+Status validate(const TradeAcceptPayload& p) { return validate_trade_id(p.trade_id); }
+Status validate(const TradeDeclinePayload& p) { return validate_trade_id(p.trade_id); }
+Status validate(const TradeConfirmPayload& p) { return validate_trade_id(p.trade_id); }
 
 Status validate(const TradeReviewPayload& p) {
   if (Status s = validate_identifier("trade id", p.trade_id); !s) return s;
@@ -119,9 +145,8 @@ Status validate(const TradeSettlePayload& p) {
   return {};
 }
 
-Status validate(const TradeReasonPayload& p) {
-  return validate_identifier("trade id", p.trade_id);
-}
+Status validate(const TradeOpenDisputePayload& p) { return validate_trade_id(p.trade_id); }
+Status validate(const TradeCancelPayload& p) { return validate_trade_id(p.trade_id); }
 
 Status validate(const TradeResolvePayload& p) {
   if (Status s = validate_identifier("trade id", p.trade_id); !s) return s;
@@ -130,100 +155,52 @@ Status validate(const TradeResolvePayload& p) {
 }
 
 Result<Payload> decode_payload(TxKind kind, ByteView bytes, crypto::Suite suite) {
-  switch (kind) {
-    case TxKind::kGovernancePropose: {
-      auto payload = decode<ProposePayload>(bytes);
-      if (!payload) return payload.error();
-      if (Status s = validate(payload->change, suite); !s) {
-        return s.error().with_context("governance.propose payload: change");
-      }
-      return Payload(std::move(*payload));
+  std::optional<Result<Payload>> out;
+  with_payload_type(kind, [&]<class P>(std::type_identity<P>) {
+    auto payload = decode<P>(bytes);
+    if (!payload) {
+      out.emplace(payload.error());
+    } else if (Status s = check_for_suite(*payload, suite); !s) {
+      out.emplace(s.error());
+    } else {
+      out.emplace(Payload(std::move(*payload)));
     }
-    case TxKind::kGovernanceApprove:
-      return decode_as<ApprovePayload>(bytes);
-    case TxKind::kIdentityAttest:
-      return decode_as<AttestPayload>(bytes);
-    case TxKind::kIdentityRevoke:
-      return decode_as<RevokePayload>(bytes);
-    case TxKind::kIdentityRotateKey: {
-      auto payload = decode<RotateKeyPayload>(bytes);
-      if (!payload) return payload.error();
-      if (auto key = crypto::PublicKey::from_bytes(suite, payload->new_public_key); !key) {
-        return key.error().with_context("identity.rotate-key payload: new public key");
-      }
-      return Payload(std::move(*payload));
-    }
-    case TxKind::kAssetRegister:
-      return decode_as<AssetRegisterPayload>(bytes);
-    case TxKind::kAssetReview:
-      return decode_as<AssetReviewPayload>(bytes);
-    case TxKind::kTradeCreate:
-      return decode_as<TradeCreatePayload>(bytes);
-    case TxKind::kTradeAccept:
-    case TxKind::kTradeDecline:
-    case TxKind::kTradeConfirm:
-      return decode_as<TradeStepPayload>(bytes);
-    case TxKind::kTradeReview:
-      return decode_as<TradeReviewPayload>(bytes);
-    case TxKind::kTradeDeliver:
-      return decode_as<TradeDeliverPayload>(bytes);
-    case TxKind::kTradeRecordUsage:
-      return decode_as<TradeUsagePayload>(bytes);
-    case TxKind::kTradeSettle:
-      return decode_as<TradeSettlePayload>(bytes);
-    case TxKind::kTradeOpenDispute:
-    case TxKind::kTradeCancel:
-      return decode_as<TradeReasonPayload>(bytes);
-    case TxKind::kTradeResolveDispute:
-      return decode_as<TradeResolvePayload>(bytes);
+  });
+  if (!out) {
+    return invalid("unknown transaction kind " + std::to_string(static_cast<unsigned>(kind)));
   }
-  return invalid("unknown transaction kind " + std::to_string(static_cast<unsigned>(kind)));
+  return std::move(*out);
 }
 
-bool payload_matches_kind(const Payload& payload, TxKind kind) {
-  switch (kind) {
-    case TxKind::kGovernancePropose:
-      return std::holds_alternative<ProposePayload>(payload);
-    case TxKind::kGovernanceApprove:
-      return std::holds_alternative<ApprovePayload>(payload);
-    case TxKind::kIdentityAttest:
-      return std::holds_alternative<AttestPayload>(payload);
-    case TxKind::kIdentityRevoke:
-      return std::holds_alternative<RevokePayload>(payload);
-    case TxKind::kIdentityRotateKey:
-      return std::holds_alternative<RotateKeyPayload>(payload);
-    case TxKind::kAssetRegister:
-      return std::holds_alternative<AssetRegisterPayload>(payload);
-    case TxKind::kAssetReview:
-      return std::holds_alternative<AssetReviewPayload>(payload);
-    case TxKind::kTradeCreate:
-      return std::holds_alternative<TradeCreatePayload>(payload);
-    case TxKind::kTradeAccept:
-    case TxKind::kTradeDecline:
-    case TxKind::kTradeConfirm:
-      return std::holds_alternative<TradeStepPayload>(payload);
-    case TxKind::kTradeReview:
-      return std::holds_alternative<TradeReviewPayload>(payload);
-    case TxKind::kTradeDeliver:
-      return std::holds_alternative<TradeDeliverPayload>(payload);
-    case TxKind::kTradeRecordUsage:
-      return std::holds_alternative<TradeUsagePayload>(payload);
-    case TxKind::kTradeSettle:
-      return std::holds_alternative<TradeSettlePayload>(payload);
-    case TxKind::kTradeOpenDispute:
-    case TxKind::kTradeCancel:
-      return std::holds_alternative<TradeReasonPayload>(payload);
-    case TxKind::kTradeResolveDispute:
-      return std::holds_alternative<TradeResolvePayload>(payload);
-  }
-  return false;
+TxKind kind_of(const Payload& payload) {
+  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::kKind; }, payload);
+}
+
+bool payload_matches_kind(const Payload& payload, TxKind kind) { return kind_of(payload) == kind; }
+
+RoleSet roles_allowed(TxKind kind) {
+  RoleSet roles = 0;
+  with_payload_type(kind, [&]<class P>(std::type_identity<P>) { roles = P::kRoles; });
+  return roles;
 }
 
 std::optional<std::string_view> payload_trade_id(const Payload& payload) {
   return std::visit(
       [](const auto& p) -> std::optional<std::string_view> {
-        if constexpr (requires { p.trade_id; }) {
+        if constexpr (std::decay_t<decltype(p)>::kSubject == Subject::kTrade) {
           return std::string_view(p.trade_id);
+        } else {
+          return std::nullopt;
+        }
+      },
+      payload);
+}
+
+std::optional<std::string_view> payload_asset_id(const Payload& payload) {
+  return std::visit(
+      [](const auto& p) -> std::optional<std::string_view> {
+        if constexpr (std::decay_t<decltype(p)>::kSubject == Subject::kAsset) {
+          return std::string_view(p.asset_id);
         } else {
           return std::nullopt;
         }

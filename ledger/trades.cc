@@ -173,33 +173,43 @@ Outcome execute(TxContext& ctx, const TradeCreatePayload& payload) {
   return done({{"trade.requested", trade.id}});
 }
 
-Outcome execute(TxContext& ctx, const TradeStepPayload& payload) {
-  auto ref = load_trade(ctx, payload.trade_id);
+namespace {
+
+// One party moves a trade from one state to the next, with nothing else to
+// record: accept, decline and confirm.
+struct Step {
+  Party party;
+  TradeState from;
+  TradeState to;
+  const char* event;
+};
+
+Outcome take_step(TxContext& ctx, const TradeId& trade_id, const Step& step) {
+  auto ref = load_trade(ctx, trade_id);
   if (!ref.trade) return ref.failure;
   Trade& trade = *ref.trade;
-  struct Step {
-    Party party;
-    TradeState from;
-    TradeState to;
-    const char* event;
-  };
-  Step step{};
-  switch (ctx.tx.kind) {
-    case TxKind::kTradeAccept:
-      step = {Party::kProvider, TradeState::kRequested, TradeState::kAgreed, "trade.agreed"};
-      break;
-    case TxKind::kTradeDecline:
-      step = {Party::kProvider, TradeState::kRequested, TradeState::kDeclined, "trade.declined"};
-      break;
-    case TxKind::kTradeConfirm:
-      step = {Party::kBuyer, TradeState::kDelivered, TradeState::kAccepted, "trade.accepted"};
-      break;
-    default:
-      TC_ASSERT_MSG(false, "a trade step payload on a kind that takes another payload");
-  }
   if (Outcome o = require_party(ctx, trade, step.party); !o.ok()) return o;
   if (Outcome o = require_state(ctx, trade, {step.from}); !o.ok()) return o;
   return move_to(ctx, trade, step.to, step.event);
+}
+
+}  // namespace
+
+Outcome execute(TxContext& ctx, const TradeAcceptPayload& payload) {
+  return take_step(ctx, payload.trade_id,
+                   {Party::kProvider, TradeState::kRequested, TradeState::kAgreed, "trade.agreed"});
+}
+
+Outcome execute(TxContext& ctx, const TradeDeclinePayload& payload) {
+  return take_step(
+      ctx, payload.trade_id,
+      {Party::kProvider, TradeState::kRequested, TradeState::kDeclined, "trade.declined"});
+}
+
+Outcome execute(TxContext& ctx, const TradeConfirmPayload& payload) {
+  return take_step(
+      ctx, payload.trade_id,
+      {Party::kBuyer, TradeState::kDelivered, TradeState::kAccepted, "trade.accepted"});
 }
 
 Outcome execute(TxContext& ctx, const TradeReviewPayload& payload) {
@@ -305,19 +315,23 @@ Outcome execute(TxContext& ctx, const TradeSettlePayload& payload) {
   return move_to(ctx, trade, TradeState::kSettled, "trade.settled");
 }
 
-Outcome execute(TxContext& ctx, const TradeReasonPayload& payload) {
+Outcome execute(TxContext& ctx, const TradeCancelPayload& payload) {
   auto ref = load_trade(ctx, payload.trade_id);
   if (!ref.trade) return ref.failure;
   Trade& trade = *ref.trade;
   if (Outcome o = require_party(ctx, trade, Party::kEither); !o.ok()) return o;
-  if (ctx.tx.kind == TxKind::kTradeCancel) {
-    if (Outcome o = require_state(ctx, trade, {TradeState::kRequested, TradeState::kAgreed});
-        !o.ok()) {
-      return o;
-    }
-    return move_to(ctx, trade, TradeState::kCancelled, "trade.cancelled");
+  if (Outcome o = require_state(ctx, trade, {TradeState::kRequested, TradeState::kAgreed});
+      !o.ok()) {
+    return o;
   }
-  TC_ASSERT(ctx.tx.kind == TxKind::kTradeOpenDispute);
+  return move_to(ctx, trade, TradeState::kCancelled, "trade.cancelled");
+}
+
+Outcome execute(TxContext& ctx, const TradeOpenDisputePayload& payload) {
+  auto ref = load_trade(ctx, payload.trade_id);
+  if (!ref.trade) return ref.failure;
+  Trade& trade = *ref.trade;
+  if (Outcome o = require_party(ctx, trade, Party::kEither); !o.ok()) return o;
   if (Outcome o = require_state(ctx, trade, {TradeState::kDelivered, TradeState::kAccepted});
       !o.ok()) {
     return o;

@@ -1,46 +1,21 @@
 #include "ledger/transaction.h"
 
-#include <array>
-#include <utility>
+#include "ledger/payloads.h"
 
 namespace tracechain::ledger {
 
-namespace {
-
-constexpr std::array<std::pair<TxKind, std::string_view>, 18> kKindNames{{
-    {TxKind::kGovernancePropose, "governance.propose"},
-    {TxKind::kGovernanceApprove, "governance.approve"},
-    {TxKind::kIdentityAttest, "identity.attest"},
-    {TxKind::kIdentityRevoke, "identity.revoke"},
-    {TxKind::kIdentityRotateKey, "identity.rotate-key"},
-    {TxKind::kAssetRegister, "asset.register"},
-    {TxKind::kAssetReview, "asset.review"},
-    {TxKind::kTradeCreate, "trade.create"},
-    {TxKind::kTradeAccept, "trade.accept"},
-    {TxKind::kTradeDecline, "trade.decline"},
-    {TxKind::kTradeReview, "trade.review"},
-    {TxKind::kTradeDeliver, "trade.deliver"},
-    {TxKind::kTradeConfirm, "trade.confirm"},
-    {TxKind::kTradeRecordUsage, "trade.record-usage"},
-    {TxKind::kTradeSettle, "trade.settle"},
-    {TxKind::kTradeOpenDispute, "trade.open-dispute"},
-    {TxKind::kTradeResolveDispute, "trade.resolve-dispute"},
-    {TxKind::kTradeCancel, "trade.cancel"},
-}};
-
-}  // namespace
-
 std::optional<std::string_view> tx_kind_name(TxKind kind) {
-  for (const auto& [k, name] : kKindNames) {
-    if (k == kind) return name;
-  }
-  return std::nullopt;
+  std::optional<std::string_view> name;
+  with_payload_type(kind, [&]<class P>(std::type_identity<P>) { name = P::kName; });
+  return name;
 }
 
 Result<TxKind> parse_tx_kind(std::string_view name) {
-  for (const auto& [kind, n] : kKindNames) {
-    if (n == name) return kind;
-  }
+  std::optional<TxKind> kind;
+  for_each_payload_type([&]<class P>(std::type_identity<P>) {
+    if (P::kName == name) kind = P::kKind;
+  });
+  if (kind) return *kind;
   return Error(ErrorCode::kInvalidInput, "unknown transaction kind '" + std::string(name) + "'");
 }
 

@@ -47,32 +47,41 @@ Bytes signing_bytes_of(SigningDomain domain, const T& value) {
   return out;
 }
 
-enum class TxKind : std::uint16_t {
-  // governance: changes proposed by one governor, applied on M-of-N approval
-  kGovernancePropose = 0x0101,
-  kGovernanceApprove = 0x0102,
-  // identity
-  kIdentityAttest = 0x0201,
-  kIdentityRevoke = 0x0202,
-  kIdentityRotateKey = 0x0203,
-  // data assets
-  kAssetRegister = 0x0301,
-  kAssetReview = 0x0302,
-  // trades
-  kTradeCreate = 0x0401,
-  kTradeAccept = 0x0402,
-  kTradeDecline = 0x0403,
-  kTradeReview = 0x0404,
-  kTradeDeliver = 0x0405,
-  kTradeConfirm = 0x0406,
-  kTradeRecordUsage = 0x0407,
-  kTradeSettle = 0x0408,
-  kTradeOpenDispute = 0x0409,
-  kTradeResolveDispute = 0x040A,
-  kTradeCancel = 0x040B,
-};
+// Every transaction kind with its number on the wire, grouped by area:
+// governance (changes proposed by one governor, applied on M-of-N approval),
+// identity, data assets and trades. Each kind has exactly one payload type in
+// ledger/payloads.h, which also gives its name, roles and fields; a
+// static_assert there fails when a kind listed here has none.
+#define TRACECHAIN_TX_KINDS(X)     \
+  X(kGovernancePropose, 0x0101)    \
+  X(kGovernanceApprove, 0x0102)    \
+  X(kIdentityAttest, 0x0201)       \
+  X(kIdentityRevoke, 0x0202)       \
+  X(kIdentityRotateKey, 0x0203)    \
+  X(kAssetRegister, 0x0301)        \
+  X(kAssetReview, 0x0302)          \
+  X(kTradeCreate, 0x0401)          \
+  X(kTradeAccept, 0x0402)          \
+  X(kTradeDecline, 0x0403)         \
+  X(kTradeReview, 0x0404)          \
+  X(kTradeDeliver, 0x0405)         \
+  X(kTradeConfirm, 0x0406)         \
+  X(kTradeRecordUsage, 0x0407)     \
+  X(kTradeSettle, 0x0408)          \
+  X(kTradeOpenDispute, 0x0409)     \
+  X(kTradeResolveDispute, 0x040A)  \
+  X(kTradeCancel, 0x040B)
 
-// "trade.create", "identity.attest", ...; std::nullopt for an unknown number.
+#define TRACECHAIN_TX_KIND_ENUMERATOR(name, number) name = number,
+enum class TxKind : std::uint16_t { TRACECHAIN_TX_KINDS(TRACECHAIN_TX_KIND_ENUMERATOR) };
+#undef TRACECHAIN_TX_KIND_ENUMERATOR
+
+#define TRACECHAIN_TX_KIND_ENTRY(name, number) TxKind::name,
+inline constexpr TxKind kAllTxKinds[] = {TRACECHAIN_TX_KINDS(TRACECHAIN_TX_KIND_ENTRY)};
+#undef TRACECHAIN_TX_KIND_ENTRY
+
+// "trade.create", "identity.attest", ... (the name its payload type declares);
+// std::nullopt for an unknown number.
 std::optional<std::string_view> tx_kind_name(TxKind kind);
 Result<TxKind> parse_tx_kind(std::string_view name);
 

@@ -17,16 +17,6 @@ Json optional_hex(const std::optional<T>& value) {
   return value ? Json(to_hex(*value)) : Json(nullptr);
 }
 
-std::string_view trade_verdict_name(ledger::TradeVerdict verdict) {
-  switch (verdict) {
-    case ledger::TradeVerdict::kApprove:
-      return "approve";
-    case ledger::TradeVerdict::kReject:
-      return "reject";
-  }
-  return "unknown";
-}
-
 std::string kind_name(ledger::TxKind kind) {
   auto name = ledger::tx_kind_name(kind);
   return name ? std::string(*name) : "unknown";
@@ -44,75 +34,19 @@ Json change_json(const ledger::Change& change) {
   };
 }
 
-// One overload per payload type; std::visit picks it.
-Json fields(const ledger::ProposePayload& p) {
-  return {{"proposalId", p.proposal_id},
-          {"change", change_json(p.change)},
-          {"expiryHeight", u64_text(p.expiry_height)}};
-}
-Json fields(const ledger::ApprovePayload& p) { return {{"proposalId", p.proposal_id}}; }
-Json fields(const ledger::AttestPayload& p) {
-  return {{"subject", p.subject},
-          {"claimType", p.claim_type},
-          {"evidenceHash", hex(p.evidence_hash)},
-          {"validFromMs", u64_text(p.valid_from_ms)},
-          {"validUntilMs", u64_text(p.valid_until_ms)}};
-}
-Json fields(const ledger::RevokePayload& p) {
-  return {{"attestationId", hex(p.attestation_id)}, {"reasonHash", hex(p.reason_hash)}};
-}
-Json fields(const ledger::RotateKeyPayload& p) { return {{"newPublicKey", hex(p.new_public_key)}}; }
-Json fields(const ledger::AssetRegisterPayload& p) {
-  return {{"assetId", p.asset_id},
-          {"contentHash", hex(p.content_hash)},
-          {"metadataHash", hex(p.metadata_hash)},
-          {"level", p.level},
-          {"sourceDeclarationHash", hex(p.source_declaration_hash)},
-          {"licenceTermsHash", hex(p.licence_terms_hash)}};
-}
-Json fields(const ledger::AssetReviewPayload& p) {
-  return {{"assetId", p.asset_id},
-          {"verdict", ledger::source_verdict_name(p.verdict)},
-          {"reportHash", hex(p.report_hash)},
-          {"ruleSetVersion", p.rule_set_version}};
-}
-Json fields(const ledger::TradeCreatePayload& p) {
-  return {{"tradeId", p.trade_id}, {"assetId", p.asset_id}, {"termsHash", hex(p.terms_hash)}};
-}
-Json fields(const ledger::TradeStepPayload& p) { return {{"tradeId", p.trade_id}}; }
-Json fields(const ledger::TradeReviewPayload& p) {
-  return {{"tradeId", p.trade_id},
-          {"verdict", trade_verdict_name(p.verdict)},
-          {"buyerAttestation", optional_hex(p.buyer_attestation)},
-          {"providerAttestation", optional_hex(p.provider_attestation)},
-          {"sourceReview", optional_hex(p.source_review)},
-          {"reportHash", hex(p.report_hash)},
-          {"securityAssessmentHash", optional_hex(p.security_assessment_hash)}};
-}
-Json fields(const ledger::TradeDeliverPayload& p) {
-  return {{"tradeId", p.trade_id},
-          {"deliveryHash", hex(p.delivery_hash)},
-          {"method", ledger::delivery_method_name(p.method)}};
-}
-Json fields(const ledger::TradeUsagePayload& p) {
-  return {{"tradeId", p.trade_id},
-          {"usageReportHash", hex(p.usage_report_hash)},
-          {"units", u64_text(p.units)}};
-}
-Json fields(const ledger::TradeSettlePayload& p) {
-  return {{"tradeId", p.trade_id},
-          {"paymentReferenceHash", hex(p.payment_reference_hash)},
-          {"amount", u64_text(p.amount)},
-          {"currency", p.currency}};
-}
-Json fields(const ledger::TradeReasonPayload& p) {
-  return {{"tradeId", p.trade_id}, {"reasonHash", hex(p.reason_hash)}};
-}
-Json fields(const ledger::TradeResolvePayload& p) {
-  return {{"tradeId", p.trade_id},
-          {"rulingHash", hex(p.ruling_hash)},
-          {"outcome", ledger::dispute_outcome_name(p.outcome)}};
-}
+// A payload field's value in JSON, by its type: u64 as decimal text (JSON
+// numbers lose precision past 2^53), digests and keys as hex, enums by name.
+Json field_json(const std::string& text) { return text; }
+Json field_json(const Digest& digest) { return hex(digest); }
+Json field_json(const std::optional<Digest>& digest) { return optional_hex(digest); }
+Json field_json(const Bytes& bytes) { return hex(bytes); }
+Json field_json(std::uint64_t value) { return u64_text(value); }
+Json field_json(std::uint8_t level) { return level; }
+Json field_json(ledger::SourceVerdict verdict) { return ledger::source_verdict_name(verdict); }
+Json field_json(ledger::TradeVerdict verdict) { return ledger::trade_verdict_name(verdict); }
+Json field_json(ledger::DeliveryMethod method) { return ledger::delivery_method_name(method); }
+Json field_json(ledger::DisputeOutcome outcome) { return ledger::dispute_outcome_name(outcome); }
+Json field_json(const ledger::Change& change) { return change_json(change); }
 
 }  // namespace
 
@@ -129,7 +63,15 @@ Json roles_json(ledger::RoleSet roles) {
 Json payload_json(ledger::TxKind kind, ByteView payload, crypto::Suite suite) {
   auto decoded = ledger::decode_payload(kind, payload, suite);
   if (!decoded) return nullptr;
-  return std::visit([](const auto& p) { return fields(p); }, *decoded);
+  Json out = Json::object();
+  std::visit(
+      [&out](const auto& p) {
+        p.fields(p, [&out](const ledger::Field& field, const auto& value) {
+          out[std::string(field.json)] = field_json(value);
+        });
+      },
+      *decoded);
+  return out;
 }
 
 Json transaction_json(const ledger::Transaction& tx, const Digest& hash) {

@@ -93,20 +93,20 @@ std::vector<Tx> transactions_of_every_kind(test::TestChain& chain, std::uint64_t
       ledger::RotateKeyPayload{fuzz::derived_key("buyer-bank-rotated").public_key().bytes()});
   add("reviewer-1", TxKind::kAssetReview,
       ledger::AssetReviewPayload{"asset-1", ledger::SourceVerdict::kApprove, h, "rules-1"});
-  add("provider-acme", TxKind::kTradeAccept, ledger::TradeStepPayload{trade});
-  add("provider-acme", TxKind::kTradeDecline, ledger::TradeStepPayload{trade});
+  add("provider-acme", TxKind::kTradeAccept, ledger::TradeAcceptPayload{trade});
+  add("provider-acme", TxKind::kTradeDecline, ledger::TradeDeclinePayload{trade});
   add("reviewer-1", TxKind::kTradeReview,
       ledger::TradeReviewPayload{trade, ledger::TradeVerdict::kApprove, h, std::nullopt, h, h,
                                  std::nullopt});
   add("provider-acme", TxKind::kTradeDeliver,
       ledger::TradeDeliverPayload{trade, h, ledger::DeliveryMethod::kApi});
-  add("buyer-bank", TxKind::kTradeConfirm, ledger::TradeStepPayload{trade});
+  add("buyer-bank", TxKind::kTradeConfirm, ledger::TradeConfirmPayload{trade});
   add("provider-acme", TxKind::kTradeRecordUsage, ledger::TradeUsagePayload{trade, h, 42});
   add("buyer-bank", TxKind::kTradeSettle, ledger::TradeSettlePayload{trade, h, 1000, "CNY"});
-  add("buyer-bank", TxKind::kTradeOpenDispute, ledger::TradeReasonPayload{trade, h});
+  add("buyer-bank", TxKind::kTradeOpenDispute, ledger::TradeOpenDisputePayload{trade, h});
   add("arbitrator-1", TxKind::kTradeResolveDispute,
       ledger::TradeResolvePayload{trade, h, ledger::DisputeOutcome::kSplit});
-  add("buyer-bank", TxKind::kTradeCancel, ledger::TradeReasonPayload{trade, h});
+  add("buyer-bank", TxKind::kTradeCancel, ledger::TradeCancelPayload{trade, h});
   return out;
 }
 

@@ -67,10 +67,13 @@ class Generator {
         tx.kind = TxKind::kTradeCreate;
         tx.payload = encode(TradeCreatePayload{trade(), asset(), label_hash("t")});
         break;
-      case 5:
-        tx.kind = pick(2) ? TxKind::kTradeAccept : TxKind::kTradeDecline;
-        tx.payload = encode(TradeStepPayload{trade()});
+      case 5: {
+        const bool accept = pick(2) != 0;
+        tx.kind = accept ? TxKind::kTradeAccept : TxKind::kTradeDecline;
+        tx.payload =
+            accept ? encode(TradeAcceptPayload{trade()}) : encode(TradeDeclinePayload{trade()});
         break;
+      }
       case 6: {
         tx.kind = TxKind::kTradeReview;
         TradeReviewPayload p;
@@ -89,7 +92,7 @@ class Generator {
         break;
       case 8:
         tx.kind = TxKind::kTradeConfirm;
-        tx.payload = encode(TradeStepPayload{trade()});
+        tx.payload = encode(TradeConfirmPayload{trade()});
         break;
       case 9:
         tx.kind = TxKind::kTradeRecordUsage;
@@ -99,10 +102,13 @@ class Generator {
         tx.kind = TxKind::kTradeSettle;
         tx.payload = encode(TradeSettlePayload{trade(), label_hash("p"), pick(1000), "CNY"});
         break;
-      case 11:
-        tx.kind = pick(2) ? TxKind::kTradeOpenDispute : TxKind::kTradeCancel;
-        tx.payload = encode(TradeReasonPayload{trade(), label_hash("why")});
+      case 11: {
+        const bool dispute = pick(2) != 0;
+        tx.kind = dispute ? TxKind::kTradeOpenDispute : TxKind::kTradeCancel;
+        tx.payload = dispute ? encode(TradeOpenDisputePayload{trade(), label_hash("why")})
+                             : encode(TradeCancelPayload{trade(), label_hash("why")});
         break;
+      }
       case 12:
         tx.kind = TxKind::kTradeResolveDispute;
         tx.payload = encode(TradeResolvePayload{trade(), label_hash("ruling"),

@@ -80,7 +80,7 @@ TEST_CASE("a trade runs its whole lifecycle and its trail shows every step",
                               TradeCreatePayload{"trade-1", "weather-2026", label_hash("terms")});
   REQUIRE(created.ok());
   CHECK(created.events == std::vector<Event>{{"trade.requested", "trade-1"}});
-  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"trade-1"}).ok());
+  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeAcceptPayload{"trade-1"}).ok());
   Receipt approved = chain.run("reviewer-1", TxKind::kTradeReview, approval("trade-1", p));
   REQUIRE(approved.ok());
   CHECK(approved.events == std::vector<Event>{{"trade.approved", "trade-1"}});
@@ -90,7 +90,7 @@ TEST_CASE("a trade runs its whole lifecycle and its trail shows every step",
   REQUIRE(chain.run("buyer-bank", TxKind::kTradeRecordUsage,
                     TradeUsagePayload{"trade-1", label_hash("usage 1"), 40})
               .ok());
-  REQUIRE(chain.run("buyer-bank", TxKind::kTradeConfirm, TradeStepPayload{"trade-1"}).ok());
+  REQUIRE(chain.run("buyer-bank", TxKind::kTradeConfirm, TradeConfirmPayload{"trade-1"}).ok());
   REQUIRE(chain.run("exchange", TxKind::kTradeSettle,
                     TradeSettlePayload{"trade-1", label_hash("payment"), 125000, "CNY"})
               .ok());
@@ -162,7 +162,7 @@ TEST_CASE("a disputed trade is resolved by an arbitrator, failed attempts on rec
   REQUIRE(chain.run("buyer-bank", TxKind::kTradeCreate,
                     TradeCreatePayload{"trade-2", "traffic-feed", label_hash("terms")})
               .ok());
-  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"trade-2"}).ok());
+  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeAcceptPayload{"trade-2"}).ok());
   REQUIRE(chain.run("reviewer-1", TxKind::kTradeReview, approval("trade-2", p)).ok());
   REQUIRE(chain.run("provider-acme", TxKind::kTradeDeliver,
                     TradeDeliverPayload{"trade-2", label_hash("d"), DeliveryMethod::kDownload})
@@ -173,7 +173,7 @@ TEST_CASE("a disputed trade is resolved by an arbitrator, failed attempts on rec
                   .ok());
   // The buyer disputes; the provider's attempt to confirm on the buyer's behalf fails.
   REQUIRE(chain.run("buyer-bank", TxKind::kTradeOpenDispute,
-                    TradeReasonPayload{"trade-2", label_hash("incomplete data")})
+                    TradeOpenDisputePayload{"trade-2", label_hash("incomplete data")})
               .ok());
   Receipt premature = chain.run("exchange", TxKind::kTradeSettle,
                                 TradeSettlePayload{"trade-2", label_hash("pay"), 10, "CNY"});
@@ -203,7 +203,7 @@ TEST_CASE("a trade is refused at review when an attestation has been revoked",
   REQUIRE(chain.run("buyer-bank", TxKind::kTradeCreate,
                     TradeCreatePayload{"trade-3", "credit-scores", label_hash("terms")})
               .ok());
-  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"trade-3"}).ok());
+  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeAcceptPayload{"trade-3"}).ok());
   REQUIRE(chain.run("attestor-ca", TxKind::kIdentityRevoke,
                     RevokePayload{p.buyer_attestation, label_hash("licence withdrawn")})
               .ok());

@@ -91,13 +91,16 @@ class World {
     auto who = [&](const char* fallback) { return sender.empty() ? std::string(fallback) : sender; };
     switch (kind) {
       case TxKind::kTradeAccept:
+        return chain.run(who("provider-acme"), kind, TradeAcceptPayload{trade_id});
       case TxKind::kTradeDecline:
-        return chain.run(who("provider-acme"), kind, TradeStepPayload{trade_id});
+        return chain.run(who("provider-acme"), kind, TradeDeclinePayload{trade_id});
       case TxKind::kTradeConfirm:
-        return chain.run(who("buyer-bank"), kind, TradeStepPayload{trade_id});
+        return chain.run(who("buyer-bank"), kind, TradeConfirmPayload{trade_id});
       case TxKind::kTradeCancel:
+        return chain.run(who("buyer-bank"), kind, TradeCancelPayload{trade_id, label_hash("r")});
       case TxKind::kTradeOpenDispute:
-        return chain.run(who("buyer-bank"), kind, TradeReasonPayload{trade_id, label_hash("r")});
+        return chain.run(who("buyer-bank"), kind,
+                         TradeOpenDisputePayload{trade_id, label_hash("r")});
       case TxKind::kTradeReview:
         return chain.run(who("reviewer-1"), kind, approval(trade_id));
       case TxKind::kTradeDeliver:

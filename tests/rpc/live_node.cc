@@ -199,7 +199,7 @@ void LiveNode::trade_scenario() {
                                  ledger::TradeCreatePayload{"trade-1", "asset-1", {}}));
   commit(make("buyer-abroad", ledger::TxKind::kTradeCreate,
               ledger::TradeCreatePayload{"trade-2", "asset-1", {}}));
-  commit(make("provider-acme", ledger::TxKind::kTradeAccept, ledger::TradeStepPayload{"trade-1"}));
+  commit(make("provider-acme", ledger::TxKind::kTradeAccept, ledger::TradeAcceptPayload{"trade-1"}));
 }
 
 // ---------------------------------------------------------------- WsClient

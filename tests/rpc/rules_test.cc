@@ -95,7 +95,7 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
   }
 
   // Agreed: every reviewer, since any may review it.
-  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"t"}).ok());
+  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeAcceptPayload{"t"}).ok());
   CHECK(sees_trade(chain, "reviewer-1", "t"));
   CHECK(sees_trade(chain, "reviewer-2", "t"));
 
@@ -110,7 +110,7 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
                     TradeDeliverPayload{"t", label_hash("d"), DeliveryMethod::kApi})
               .ok());
   REQUIRE(chain.run("buyer-bank", TxKind::kTradeOpenDispute,
-                    TradeReasonPayload{"t", label_hash("why")})
+                    TradeOpenDisputePayload{"t", label_hash("why")})
               .ok());
   CHECK(sees_trade(chain, "arbitrator-1", "t"));
   CHECK(sees_trade(chain, "arbitrator-2", "t"));
@@ -143,13 +143,13 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
 TEST_CASE("an operator sees the trades it settles", "[rpc][access]") {
   TestChain chain;
   TradeReviewPayload review = trade_awaiting_review(chain);
-  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeStepPayload{"t"}).ok());
+  REQUIRE(chain.run("provider-acme", TxKind::kTradeAccept, TradeAcceptPayload{"t"}).ok());
   REQUIRE(chain.run("reviewer-1", TxKind::kTradeReview, review).ok());
   REQUIRE(chain.run("provider-acme", TxKind::kTradeDeliver,
                     TradeDeliverPayload{"t", label_hash("d"), DeliveryMethod::kApi})
               .ok());
   CHECK_FALSE(sees_trade(chain, "exchange", "t"));
-  REQUIRE(chain.run("buyer-bank", TxKind::kTradeConfirm, TradeStepPayload{"t"}).ok());
+  REQUIRE(chain.run("buyer-bank", TxKind::kTradeConfirm, TradeConfirmPayload{"t"}).ok());
   CHECK(sees_trade(chain, "exchange", "t"));
   auto asset = find_asset(chain.state(), "feed");
   REQUIRE(asset.ok());

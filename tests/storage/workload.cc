@@ -116,14 +116,14 @@ Transaction Workload::step(Trade& trade, bool& done) {
     return make(trade.buyer, TxKind::kTradeCreate,
                 TradeCreatePayload{id, asset.id, label_hash("terms " + id)});
   }
-  if (s == 1) return make(asset.provider, TxKind::kTradeAccept, TradeStepPayload{id});
+  if (s == 1) return make(asset.provider, TxKind::kTradeAccept, TradeAcceptPayload{id});
   if (s == 2 && options_.failed_attempt_every != 0 &&
       trade.n % options_.failed_attempt_every == options_.failed_attempt_every - 1 &&
       !trade.failed_attempt) {
     // Too early: the trade is not delivered yet, so this fails on the record.
     trade.failed_attempt = true;
     --trade.step;
-    return make(trade.buyer, TxKind::kTradeConfirm, TradeStepPayload{id});
+    return make(trade.buyer, TxKind::kTradeConfirm, TradeConfirmPayload{id});
   }
   if (s == 2) {
     TradeReviewPayload review;
@@ -144,7 +144,7 @@ Transaction Workload::step(Trade& trade, bool& done) {
                 TradeUsagePayload{id, label_hash("usage " + id + " " + std::to_string(s)),
                                   10 + s});
   }
-  if (s == 4 + k) return make(trade.buyer, TxKind::kTradeConfirm, TradeStepPayload{id});
+  if (s == 4 + k) return make(trade.buyer, TxKind::kTradeConfirm, TradeConfirmPayload{id});
   done = true;
   return make(operator_, TxKind::kTradeSettle,
               TradeSettlePayload{id, label_hash("payment " + id), 1000 * (trade.n + 1), "CNY"});
