@@ -88,13 +88,13 @@ void Admission::submit(std::vector<Bytes> encoded,
 void Admission::finish(Batch& batch) {
   std::vector<Result<Digest>> results;
   results.reserve(batch.checked.size());
-  TransactionsMessage relay;
+  std::vector<std::shared_ptr<const Bytes>> relay;
   std::size_t relay_bytes = 0;
   bool admitted = false;
   auto flush = [&] {
-    if (relay.transactions.empty()) return;
+    if (relay.empty()) return;
     if (hooks_.relay) hooks_.relay(relay, batch.from_peer);
-    relay.transactions.clear();
+    relay.clear();
     relay_bytes = 0;
   };
   for (std::size_t i = 0; i < batch.checked.size(); ++i) {
@@ -103,14 +103,14 @@ void Admission::finish(Batch& batch) {
       results.emplace_back(checked.error());
       continue;
     }
-    const Bytes& encoded = *(*checked)->bytes;  // kept alive by the mempool or `checked`
+    std::shared_ptr<const Bytes> encoded = (*checked)->bytes;
     results.push_back(mempool_.insert(*checked));
     if (!results.back()) continue;
     admitted = true;
     // Half a frame leaves room for the framing around the transactions.
-    if (relay_bytes + encoded.size() > max_frame_bytes_ / 2) flush();
-    relay_bytes += encoded.size();
-    relay.transactions.push_back(encoded);
+    if (relay_bytes + encoded->size() > max_frame_bytes_ / 2) flush();
+    relay_bytes += encoded->size();
+    relay.push_back(std::move(encoded));
   }
   flush();
   if (admitted && hooks_.waiting) hooks_.waiting();

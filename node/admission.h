@@ -35,8 +35,11 @@ class Admission {
   static constexpr std::size_t kMaxWaiting = 20'000;
 
   struct Hooks {
-    // Send what was admitted to every peer but `except` (the one it came from).
-    std::function<void(const TransactionsMessage& message, const std::string& except)> relay;
+    // Send what was admitted (the encodings the mempool holds, shared, not
+    // copied) to every peer but `except` (the one it came from).
+    std::function<void(const std::vector<std::shared_ptr<const Bytes>>& transactions,
+                       const std::string& except)>
+        relay;
     // At least one transaction entered the mempool.
     std::function<void()> waiting;
   };

@@ -246,8 +246,11 @@ class Node::Impl final : public ReplicaEffects {
  private:
   Admission::Hooks admission_hooks() {
     Admission::Hooks hooks;
-    hooks.relay = [this](const TransactionsMessage& message, const std::string& except) {
-      network_->broadcast(message, PeerNetwork::message_id(message), except);
+    hooks.relay = [this](const std::vector<std::shared_ptr<const Bytes>>& transactions,
+                         const std::string& except) {
+      // The one copy of the bytes: into the frame the connections send.
+      network_->broadcast_frame(
+          std::make_shared<const Bytes>(encode_transactions_frame(transactions)), except);
     };
     hooks.waiting = [this] {
       // One wake-up in flight is enough: a wake-up per admission queued

@@ -838,6 +838,11 @@ void PeerNetwork::broadcast(const WireMessage& message, const Digest& message_id
   impl_->broadcast(std::make_shared<const Bytes>(encode_frame(message)), message_id, except);
 }
 
+void PeerNetwork::broadcast_frame(std::shared_ptr<const Bytes> frame, const std::string& except) {
+  const Digest id = crypto::hash(crypto::HashAlgorithm::kSha256, *frame);
+  impl_->broadcast(std::move(frame), id, except);
+}
+
 bool PeerNetwork::send(const std::string& peer, const WireMessage& message) {
   Bytes frame = encode_frame(message);
   Digest id = crypto::hash(crypto::HashAlgorithm::kSha256, frame);

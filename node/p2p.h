@@ -97,6 +97,8 @@ class PeerNetwork {
   // Sends to every admitted peer not known to have `message_id`, except `except`.
   void broadcast(const WireMessage& message, const Digest& message_id,
                  const std::string& except = {});
+  // The same for a frame already encoded (its id is the frame's hash).
+  void broadcast_frame(std::shared_ptr<const Bytes> frame, const std::string& except = {});
   // Sends to one peer if connected; returns whether it was.
   bool send(const std::string& peer, const WireMessage& message);
 

@@ -116,6 +116,27 @@ Bytes encode_frame(const WireMessage& message) {
   return std::visit([&](const auto& m) { return frame_of(message_type(message), m); }, message);
 }
 
+Bytes encode_transactions_frame(const std::vector<std::shared_ptr<const Bytes>>& transactions) {
+  std::size_t size = kFrameHeaderSize + 1 + 4;
+  for (const auto& tx : transactions) size += 4 + tx->size();
+  Bytes frame;
+  frame.reserve(size);
+  frame.resize(kFrameHeaderSize + 1);
+  frame[kFrameHeaderSize] = static_cast<std::uint8_t>(MessageType::kTransactions);
+  {
+    ledger::CanonicalOutputArchive ar(frame);
+    ledger::write_length(ar, transactions.size());
+    for (const auto& tx : transactions) ar(*tx);
+  }
+  TC_ASSERT(frame.size() == size);
+  const std::size_t length = frame.size() - kFrameHeaderSize;
+  TC_ASSERT(length <= 0xffffffffu);
+  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
+    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
+  }
+  return frame;
+}
+
 Bytes encode_frame(const Keepalive& keepalive) {
   return frame_of(MessageType::kKeepalive, keepalive);
 }

@@ -9,6 +9,7 @@
 // Plain value types; pure functions.
 #pragma once
 
+#include <memory>
 #include <variant>
 #include <vector>
 
@@ -177,6 +178,10 @@ std::string_view message_type_name(MessageType type);
 
 // The whole frame: length, type, encoding.
 Bytes encode_frame(const WireMessage& message);
+// The frame of a TransactionsMessage of these encoded transactions, written
+// from the shared buffers in one pass: the same bytes as encode_frame of the
+// message, without first copying each transaction into one.
+Bytes encode_transactions_frame(const std::vector<std::shared_ptr<const Bytes>>& transactions);
 
 // The keepalive frame: 01 00 00 00 09.
 Bytes encode_frame(const Keepalive& keepalive);

@@ -9,10 +9,12 @@
 # Runs, each REPEAT times (default 3) on a fresh chain:
 #   single    one validator (the embedded default), closed loop
 #   testnet   four validators, closed loop, clients spread over the four
-#   paced     four validators, open loop at 70% of the testnet median
+#   paced     four validators, open loop at PACED_FRACTION (default 0.9) of
+#             the testnet median
 # Every node commits with fsync (not configurable). Environment: BIN (the
 # build directory, default ./build), REPEAT, SETS (default "single testnet
-# paced"), SINGLE_TX, TESTNET_TX, CLIENTS, BATCH, PORT (first port used,
+# paced"), SINGLE_TX, TESTNET_TX, CLIENTS, BATCH, PACED_RATE (tx/s, instead
+# of the fraction), PACED_FRACTION, PORT (first port used,
 # default 27600). Takes about 8 minutes.
 set -euo pipefail
 
@@ -111,10 +113,10 @@ for set in $sets; do
     single) for r in $(seq "$repeat"); do single "single-$r"; done ;;
     testnet) for r in $(seq "$repeat"); do testnet "testnet-$r"; done ;;
     paced)
-      # 70% of the closed-loop testnet median (of this run, else PACED_RATE).
+      # A fraction of the closed-loop testnet median of this run, else PACED_RATE.
       rate=${PACED_RATE:-}
       if [[ -z $rate ]]; then
-        rate=$(jq -n "$(median .committed_tx_per_s "$out"/testnet-*.json) * 0.7 | floor")
+        rate=$(jq -n "$(median .committed_tx_per_s "$out"/testnet-*.json) * ${PACED_FRACTION:-0.9} | floor")
       fi
       for r in $(seq "$repeat"); do testnet "paced-$r" "$rate"; done
       ;;

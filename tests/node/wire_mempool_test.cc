@@ -44,6 +44,22 @@ TEST_CASE("every wire message round-trips through a frame", "[node][wire]") {
   }
 }
 
+TEST_CASE("a relay frame written from shared buffers is the message's own frame",
+          "[node][wire]") {
+  std::vector<std::shared_ptr<const Bytes>> shared;
+  std::vector<Bytes> copies;
+  for (Bytes tx : {Bytes{1, 2, 3}, Bytes{}, Bytes(300, 7), Bytes{4}}) {
+    shared.push_back(std::make_shared<const Bytes>(tx));
+    copies.push_back(tx);
+    Bytes frame = encode_transactions_frame(shared);
+    CHECK(frame == encode_frame(TransactionsMessage{copies}));
+    auto decoded = decode_payload(ByteView(frame).subspan(kFrameHeaderSize));
+    REQUIRE(decoded.ok());
+    CHECK(std::get<TransactionsMessage>(*decoded).transactions == copies);
+  }
+  CHECK(encode_transactions_frame({}) == encode_frame(TransactionsMessage{}));
+}
+
 TEST_CASE("garbage payloads are refused with a reason, never a crash", "[node][wire]") {
   CHECK_THAT(decode_payload({}).error().message(), Catch::Contains("empty"));
   CHECK_THAT(decode_payload(Bytes{0x63}).error().message(), Catch::Contains("unknown message type 99"));
