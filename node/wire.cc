@@ -18,17 +18,22 @@ Result<WireMessage> decode_as(ByteView body) {
   return WireMessage(std::move(*message));
 }
 
+// Writes the length header of a frame whose type and body follow it.
+void write_frame_length(Bytes& frame) {
+  const std::size_t length = frame.size() - kFrameHeaderSize;
+  TC_ASSERT(length <= 0xffffffffu);
+  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
+    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
+  }
+}
+
 // length | type | the canonical encoding of `message`.
 template <typename M>
 Bytes frame_of(MessageType type, const M& message) {
   Bytes frame(kFrameHeaderSize + 1, 0);
   frame[kFrameHeaderSize] = static_cast<std::uint8_t>(type);
   ledger::encode_to(frame, message);
-  std::size_t length = frame.size() - kFrameHeaderSize;
-  TC_ASSERT(length <= 0xffffffffu);
-  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
-    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
-  }
+  write_frame_length(frame);
   return frame;
 }
 
@@ -129,11 +134,7 @@ Bytes encode_transactions_frame(const std::vector<std::shared_ptr<const Bytes>>&
     for (const auto& tx : transactions) ar(*tx);
   }
   TC_ASSERT(frame.size() == size);
-  const std::size_t length = frame.size() - kFrameHeaderSize;
-  TC_ASSERT(length <= 0xffffffffu);
-  for (std::size_t i = 0; i < kFrameHeaderSize; ++i) {
-    frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
-  }
+  write_frame_length(frame);
   return frame;
 }
 
