@@ -352,22 +352,48 @@ Status authenticate(const StateView& state, std::uint64_t height, const Transact
 
 Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
                                     const BlockContext& context,
-                                    std::span<const Transaction> transactions,
+                                    std::span<const AdmittedTxPtr> transactions,
                                     const SignatureChecker& checker) {
   return guard_state_reads([&]() -> Result<ExecutedBlock> {
     BlockExecutor executor(state, tip, context, checker);
     if (Status s = executor.start(); !s) return s.error();
     for (std::size_t i = 0; i < transactions.size(); ++i) {
-      const Transaction& tx = transactions[i];
-      auto bytes = std::make_shared<const Bytes>(encode(tx));
-      Digest tx_hash = transaction_hash(executor.params().suite, *bytes);
-      if (Status s = executor.add(tx, tx_hash, std::move(bytes)); !s) {
+      const AdmittedTx& tx = *transactions[i];
+      const Payload* decoded = tx.payload ? &*tx.payload : nullptr;
+      if (Status s = executor.add(tx.tx, tx.hash, tx.bytes, decoded); !s) {
         return s.error().with_context("transaction " + std::to_string(i) + " (" +
-                                      to_hex(tx_hash) + ")");
+                                      to_hex(tx.hash) + ")");
       }
     }
     return executor.finish();
   });
+}
+
+namespace {
+
+// Each of `transactions` as an AdmittedTx, encoded and hashed for the suite
+// `state` records.
+Result<std::vector<AdmittedTxPtr>> admit_built(const StateView& state,
+                                               std::span<const Transaction> transactions) {
+  auto params = guard_state_reads([&] { return read_chain_params(state); });
+  if (!params) return params.error();
+  std::vector<AdmittedTxPtr> admitted;
+  admitted.reserve(transactions.size());
+  for (const Transaction& tx : transactions) {
+    admitted.push_back(AdmittedTx::from_transaction(tx, params->suite));
+  }
+  return admitted;
+}
+
+}  // namespace
+
+Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
+                                    const BlockContext& context,
+                                    std::span<const Transaction> transactions,
+                                    const SignatureChecker& checker) {
+  auto admitted = admit_built(state, transactions);
+  if (!admitted) return admitted.error();
+  return execute_block(state, tip, context, *admitted, checker);
 }
 
 BlockHeader make_header(const ChainParams& params, const ChainTip& tip,
@@ -400,7 +426,7 @@ ChainTip next_tip(const ChainParams& params, const BlockHeader& header,
 }
 
 Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip,
-                                     const Block& block, const SignatureChecker& checker) {
+                                     const AdmittedBlock& block, const SignatureChecker& checker) {
   const BlockHeader& header = block.header;
   BlockContext context{header.height, header.time_ms, header.proposer};
   auto executed = execute_block(state, tip, context, block.transactions, checker);
@@ -432,6 +458,13 @@ Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip
   return executed;
 }
 
+Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip,
+                                     const Block& block, const SignatureChecker& checker) {
+  auto admitted = admit_built(state, block.transactions);
+  if (!admitted) return admitted.error();
+  return validate_block(state, tip, AdmittedBlock{block.header, std::move(*admitted)}, checker);
+}
+
 Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
                                const BlockContext& context,
                                std::span<const AdmittedTxPtr> candidates,
@@ -453,7 +486,7 @@ Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
         continue;
       }
       bytes += size;
-      built.block.transactions.push_back(candidate.tx);
+      built.block.transactions.push_back(candidates[i]);
     }
     built.executed = executor.finish();
     built.block.header = make_header(executor.params(), tip, context, built.executed);
@@ -465,14 +498,9 @@ Result<BuiltBlock> build_block(const StateView& state, const ChainTip& tip,
                                const BlockContext& context,
                                std::span<const Transaction> candidates,
                                const BlockLimits& limits, const SignatureChecker& checker) {
-  auto params = guard_state_reads([&] { return read_chain_params(state); });
-  if (!params) return params.error();
-  std::vector<AdmittedTxPtr> admitted;
-  admitted.reserve(candidates.size());
-  for (const Transaction& tx : candidates) {
-    admitted.push_back(AdmittedTx::from_transaction(tx, params->suite));
-  }
-  return build_block(state, tip, context, admitted, limits, checker);
+  auto admitted = admit_built(state, candidates);
+  if (!admitted) return admitted.error();
+  return build_block(state, tip, context, *admitted, limits, checker);
 }
 
 Result<AdmittedTx> AdmittedTx::from_bytes(Bytes encoded, crypto::Suite suite) {
@@ -491,6 +519,80 @@ AdmittedTxPtr AdmittedTx::from_transaction(Transaction tx, crypto::Suite suite) 
   auto bytes = std::make_shared<const Bytes>(encode(tx));
   Digest hash = transaction_hash(suite, *bytes);
   return std::make_shared<const AdmittedTx>(AdmittedTx{std::move(tx), std::move(bytes), hash, {}});
+}
+
+std::vector<Digest> AdmittedBlock::tx_hashes() const {
+  std::vector<Digest> hashes;
+  hashes.reserve(transactions.size());
+  for (const AdmittedTxPtr& tx : transactions) hashes.push_back(tx->hash);
+  return hashes;
+}
+
+Block AdmittedBlock::to_block() const {
+  Block block{header, {}};
+  block.transactions.reserve(transactions.size());
+  for (const AdmittedTxPtr& tx : transactions) block.transactions.push_back(tx->tx);
+  return block;
+}
+
+AdmittedBlock AdmittedBlock::from_block(const Block& block, crypto::Suite suite) {
+  AdmittedBlock admitted{block.header, {}};
+  admitted.transactions.reserve(block.transactions.size());
+  for (const Transaction& tx : block.transactions) {
+    admitted.transactions.push_back(AdmittedTx::from_transaction(tx, suite));
+  }
+  return admitted;
+}
+
+Result<AdmittedBlock> decode_block(ByteView encoded, crypto::Suite suite) {
+  const std::string type_name(Block::kTypeName);
+  AdmittedBlock block;
+  try {
+    CanonicalInputArchive ar(encoded);
+    FormatVersion version{Block::kFormatVersion, Block::kTypeName.data()};
+    ar(version, block.header);
+    const std::size_t count = ar.read_length("list count");
+    // As decode<Block>: growth follows the transactions actually decoded.
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t start = encoded.size() - ar.remaining();
+      Transaction tx;
+      ar(tx);
+      ByteView bytes = encoded.subspan(start, encoded.size() - ar.remaining() - start);
+      Digest hash = transaction_hash(suite, bytes);
+      block.transactions.push_back(std::make_shared<const AdmittedTx>(AdmittedTx{
+          std::move(tx), std::make_shared<const Bytes>(bytes.begin(), bytes.end()), hash, {}}));
+    }
+    if (ar.remaining() != 0) {
+      return Error(ErrorCode::kInvalidInput, type_name + ": " + std::to_string(ar.remaining()) +
+                                                 " trailing bytes after the encoding");
+    }
+  } catch (const cereal::Exception& e) {
+    return Error(ErrorCode::kInvalidInput, type_name + ": " + e.what());
+  }
+  auto valid = [&]() -> Status {
+    if (Status s = validate(block.header); !s) return s;
+    for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+      if (Status s = validate(block.transactions[i]->tx); !s) {
+        return s.error().with_context("transaction " + std::to_string(i));
+      }
+    }
+    return {};
+  };
+  if (Status s = valid(); !s) return s.error().with_context(type_name);
+  return block;
+}
+
+Bytes encode_block(const AdmittedBlock& block) {
+  std::size_t size = 0;
+  for (const AdmittedTxPtr& tx : block.transactions) size += tx->bytes->size();
+  Bytes out;
+  out.reserve(size + 512);
+  CanonicalOutputArchive ar(out);
+  FormatVersion version{Block::kFormatVersion, Block::kTypeName.data()};
+  ar(version, block.header);
+  write_length(ar, block.transactions.size());
+  for (const AdmittedTxPtr& tx : block.transactions) ar.write(tx->bytes->data(), tx->bytes->size());
+  return out;
 }
 
 }  // namespace tracechain::ledger

@@ -89,6 +89,29 @@ struct AdmittedTx {
 };
 using AdmittedTxPtr = std::shared_ptr<const AdmittedTx>;
 
+// A block whose transactions are AdmittedTx values: each keeps the canonical
+// bytes it travels in and its hash, so a block is decoded and its
+// transactions hashed once, when it arrives, and written out again from the
+// same buffers. Its encoding is a Block's (receipt.h), byte for byte.
+struct AdmittedBlock {
+  BlockHeader header;
+  std::vector<AdmittedTxPtr> transactions;
+
+  // The transactions' hashes, in order.
+  std::vector<Digest> tx_hashes() const;
+  // The decoded form; copies every transaction.
+  Block to_block() const;
+  // Encodes and hashes each transaction of a block built in memory.
+  static AdmittedBlock from_block(const Block& block, crypto::Suite suite);
+};
+
+// Decodes an untrusted block as decode<Block> does (the same errors, no
+// trailing bytes, every field valid), slicing each transaction's bytes out of
+// `encoded` and hashing them for `suite`. Payloads are left to authentication.
+Result<AdmittedBlock> decode_block(ByteView encoded, crypto::Suite suite);
+// The block's canonical encoding, written from the transactions' buffers.
+Bytes encode_block(const AdmittedBlock& block);
+
 // A node of the ledger-wide log that a block's leaves complete.
 struct LogNode {
   std::uint32_t level = 0;
@@ -133,11 +156,21 @@ Status authenticate(const StateView& state, std::uint64_t height, const Transact
 // or time does not follow the tip.
 Result<ExecutedBlock> execute_block(
     const StateView& state, const ChainTip& tip, const BlockContext& context,
+    std::span<const AdmittedTxPtr> transactions,
+    const SignatureChecker& checker = default_signature_checker());
+// The same for transactions built in memory: each is encoded and hashed.
+Result<ExecutedBlock> execute_block(
+    const StateView& state, const ChainTip& tip, const BlockContext& context,
     std::span<const Transaction> transactions,
     const SignatureChecker& checker = default_signature_checker());
 
 // Executes a received block and checks every field of its header against the
 // result: what a validator does before voting for it.
+// A transaction that carries a decoded payload (one the mempool admitted) is
+// not decoded again.
+Result<ExecutedBlock> validate_block(
+    const StateView& state, const ChainTip& tip, const AdmittedBlock& block,
+    const SignatureChecker& checker = default_signature_checker());
 Result<ExecutedBlock> validate_block(
     const StateView& state, const ChainTip& tip, const Block& block,
     const SignatureChecker& checker = default_signature_checker());
@@ -148,7 +181,7 @@ struct BlockLimits {
 };
 
 struct BuiltBlock {
-  Block block;
+  AdmittedBlock block;  // shares the candidates' values
   ExecutedBlock executed;
   // Candidates refused by authentication, by index into the candidates.
   std::vector<std::pair<std::size_t, Error>> dropped;

@@ -10,7 +10,9 @@ Error disagrees(const std::string& message) {
 
 std::string brief(const Digest& d) { return to_hex(d).substr(0, 16); }
 
-Result<ExecutedBlock> apply_checked(const StateView& state, const ChainTip& tip, const Block& block,
+template <typename AnyBlock>  // Block or AdmittedBlock
+Result<ExecutedBlock> apply_checked(const StateView& state, const ChainTip& tip,
+                                    const AnyBlock& block,
                                     const CommitCertificate& certificate,
                                     const SignatureChecker& checker, CertificateCheck check) {
   const BlockHeader& header = block.header;
@@ -104,11 +106,12 @@ Status check_same_receipts(crypto::HashAlgorithm algorithm, std::span<const Rece
   return {};
 }
 
-Result<ExecutedBlock> apply_certified_block(const StateView& state, const ChainTip& tip,
-                                            const Block& block,
-                                            const CommitCertificate& certificate,
-                                            const SignatureChecker& checker,
-                                            CertificateCheck check) {
+namespace {
+
+template <typename AnyBlock>
+Result<ExecutedBlock> apply_guarded(const StateView& state, const ChainTip& tip,
+                                    const AnyBlock& block, const CommitCertificate& certificate,
+                                    const SignatureChecker& checker, CertificateCheck check) {
   try {
     return apply_checked(state, tip, block, certificate, checker, check);
   } catch (const StateReadError& e) {
@@ -116,12 +119,30 @@ Result<ExecutedBlock> apply_certified_block(const StateView& state, const ChainT
   }
 }
 
+}  // namespace
+
+Result<ExecutedBlock> apply_certified_block(const StateView& state, const ChainTip& tip,
+                                            const AdmittedBlock& block,
+                                            const CommitCertificate& certificate,
+                                            const SignatureChecker& checker,
+                                            CertificateCheck check) {
+  return apply_guarded(state, tip, block, certificate, checker, check);
+}
+
+Result<ExecutedBlock> apply_certified_block(const StateView& state, const ChainTip& tip,
+                                            const Block& block,
+                                            const CommitCertificate& certificate,
+                                            const SignatureChecker& checker,
+                                            CertificateCheck check) {
+  return apply_guarded(state, tip, block, certificate, checker, check);
+}
+
 ChainFollower::ChainFollower(const Genesis& genesis)
     : params_{genesis.chain_id, genesis.suite, genesis_hash(genesis)}, tip_(genesis_tip(genesis)) {
   state_.apply(genesis_delta(genesis));
 }
 
-Result<ExecutedBlock> ChainFollower::apply(const Block& block,
+Result<ExecutedBlock> ChainFollower::apply(const AdmittedBlock& block,
                                            const CommitCertificate& certificate,
                                            const SignatureChecker& checker,
                                            CertificateCheck check) {
@@ -130,6 +151,13 @@ Result<ExecutedBlock> ChainFollower::apply(const Block& block,
   state_.apply(executed->delta);
   tip_ = next_tip(params_, block.header, *executed);
   return executed;
+}
+
+Result<ExecutedBlock> ChainFollower::apply(const Block& block,
+                                           const CommitCertificate& certificate,
+                                           const SignatureChecker& checker,
+                                           CertificateCheck check) {
+  return apply(AdmittedBlock::from_block(block, params_.suite), certificate, checker, check);
 }
 
 }  // namespace tracechain::ledger

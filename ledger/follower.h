@@ -70,6 +70,12 @@ enum class CertificateCheck {
 // field (validate_block). kConflict when the block does not follow the tip,
 // kVerificationFailed for anything else that disagrees.
 Result<ExecutedBlock> apply_certified_block(
+    const StateView& state, const ChainTip& tip, const AdmittedBlock& block,
+    const CommitCertificate& certificate,
+    const SignatureChecker& checker = default_signature_checker(),
+    CertificateCheck check = CertificateCheck::kSignatures);
+// The same for a decoded block: each transaction is encoded and hashed.
+Result<ExecutedBlock> apply_certified_block(
     const StateView& state, const ChainTip& tip, const Block& block,
     const CommitCertificate& certificate,
     const SignatureChecker& checker = default_signature_checker(),
@@ -84,6 +90,9 @@ class ChainFollower {
   // apply_certified_block() on the follower's state and tip; on success the
   // block's writes are applied and the tip moves to it. On failure nothing
   // changes.
+  Result<ExecutedBlock> apply(const AdmittedBlock& block, const CommitCertificate& certificate,
+                              const SignatureChecker& checker = default_signature_checker(),
+                              CertificateCheck check = CertificateCheck::kSignatures);
   Result<ExecutedBlock> apply(const Block& block, const CommitCertificate& certificate,
                               const SignatureChecker& checker = default_signature_checker(),
                               CertificateCheck check = CertificateCheck::kSignatures);

@@ -92,6 +92,18 @@ void Mempool::remove(const std::vector<Digest>& hashes) {
   }
 }
 
+std::size_t Mempool::reuse_admitted(std::span<ledger::AdmittedTxPtr> transactions) const {
+  std::lock_guard lock(mutex_);
+  std::size_t replaced = 0;
+  for (ledger::AdmittedTxPtr& tx : transactions) {
+    auto it = by_hash_.find(tx->hash);
+    if (it == by_hash_.end()) continue;
+    tx = *it->second;
+    ++replaced;
+  }
+  return replaced;
+}
+
 bool Mempool::contains(const Digest& hash) const {
   std::lock_guard lock(mutex_);
   return by_hash_.count(hash) > 0;

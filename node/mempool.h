@@ -21,6 +21,7 @@
 #include <deque>
 #include <list>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -68,6 +69,11 @@ class Mempool {
 
   // Forgets committed (or no longer valid) transactions.
   void remove(const std::vector<Digest>& hashes);
+
+  // Replaces each of `transactions` that is waiting here (the same hash, so
+  // the same bytes) by the pool's own value, which carries the payload
+  // admission decoded; returns how many it replaced.
+  std::size_t reuse_admitted(std::span<ledger::AdmittedTxPtr> transactions) const;
 
   bool contains(const Digest& hash) const;
   std::size_t size() const;

@@ -217,7 +217,7 @@ class Node::Impl final : public ReplicaEffects {
     });
   }
 
-  void committed(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+  void committed(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
                  const ledger::ExecutedBlock& executed, const char* how) override {
     refresh_state();
     if (commit_listeners_.empty()) return;
@@ -225,9 +225,9 @@ class Node::Impl final : public ReplicaEffects {
     notice.header = block.header;
     notice.block_hash = certificate.block_hash;
     notice.tx_hashes = executed.tx_hashes;
-    for (const ledger::Transaction& tx : block.transactions) {
-      notice.tx_kinds.push_back(tx.kind);
-      notice.tx_senders.push_back(tx.sender);
+    for (const ledger::AdmittedTxPtr& tx : block.transactions) {
+      notice.tx_kinds.push_back(tx->tx.kind);
+      notice.tx_senders.push_back(tx->tx.sender);
     }
     notice.receipts = executed.receipts;
     notice.how = how;

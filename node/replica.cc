@@ -285,7 +285,7 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
   // anyone's: it must decode, hash to what the proposal names and carry the
   // transactions its header commits to. If it does not, the engine fetches
   // the block by its hash.
-  auto block = ledger::decode<ledger::Block>(m.block);
+  auto block = ledger::decode_block(m.block, store_.params().suite);
   if (!block) {
     log::warn("consensus", "height={} peer={} proposal with an undecodable block: {}", height,
               peer, block.error().message());
@@ -298,16 +298,14 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
     return;
   }
   crypto::MerkleHasher hasher(store_.params().hash_algorithm());
-  std::vector<Digest> tx_hashes;
-  tx_hashes.reserve(block->transactions.size());
-  for (const ledger::Transaction& tx : block->transactions) {
-    tx_hashes.push_back(ledger::transaction_hash(tx));
-  }
-  if (ledger::digest_list_root(hasher, tx_hashes) != block->header.transactions_root) {
+  if (ledger::digest_list_root(hasher, block->tx_hashes()) != block->header.transactions_root) {
     log::warn("consensus", "height={} peer={} block {} does not hold the transactions its "
               "header names", height, peer, short_hash(hash));
     return;
   }
+  // Transactions relayed here before were decoded and verified at admission:
+  // validation takes the mempool's values and does not decode them again.
+  stats_.block_txs_reused += mempool_.reuse_admitted(block->transactions);
   PendingBlock pending{std::move(*block), m.block, m.proposal, std::nullopt, false,
                        m.proposal.round};
   if (!hold(hash, std::move(pending))) return;
@@ -597,7 +595,7 @@ void Replica::propose_value(const consensus::GetValue& a) {
     mempool_.remove(drop);
   }
   Digest hash = ledger::header_hash(store_.params().hash_algorithm(), built->block.header);
-  Bytes encoded = ledger::encode(built->block);
+  Bytes encoded = ledger::encode_block(built->block);
   pending_.erase(hash);
   // Our own block is never refused room: evict if we must.
   if (!hold(hash, PendingBlock{std::move(built->block), std::move(encoded), std::nullopt,
@@ -624,7 +622,7 @@ void Replica::commit_decided(const consensus::CommitBlock& a) {
   commit(decided.block, a.certificate, *decided.executed, "consensus");
 }
 
-bool Replica::commit(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+bool Replica::commit(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
                      const ledger::ExecutedBlock& executed, const char* how) {
   if (Status s = store_.commit(block, certificate, executed); !s) {
     stopped_ = true;
@@ -678,8 +676,9 @@ void Replica::start_height_now() {
   // candidate again.
   for (const auto& [hash, held] : held_) {
     if (held.height != height) continue;
-    auto block = ledger::decode<ledger::Block>(held.encoded);
+    auto block = ledger::decode_block(held.encoded, store_.params().suite);
     if (!block) continue;
+    stats_.block_txs_reused += mempool_.reuse_admitted(block->transactions);
     hold(hash, PendingBlock{std::move(*block), held.encoded, std::nullopt, std::nullopt, false, 0});
   }
   log::debug("consensus", "height={} round=0 starting", height);
@@ -812,7 +811,7 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
   bool refused = false;
   for (std::size_t i = 0; i < m.blocks.size() && i < kSyncBatch && !stopped_; ++i) {
     const CommittedBlock& entry = m.blocks[i];
-    auto block = ledger::decode<ledger::Block>(entry.block);
+    auto block = ledger::decode_block(entry.block, store_.params().suite);
     if (!block) {
       log::warn("sync", "peer={} sent an undecodable block: {}", peer, block.error().message());
       refused = true;
@@ -826,6 +825,7 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
       refused = true;
       break;
     }
+    stats_.block_txs_reused += mempool_.reuse_admitted(block->transactions);
     auto executed = ledger::apply_certified_block(store_.state(), store_.tip(), *block,
                                                   entry.certificate, verified_);
     if (!executed) {

@@ -12,6 +12,54 @@ Status verify_inclusion_proof(const crypto::MerkleHasher& hasher, const Inclusio
                                   ledger::log_leaf_hash(hasher, proof.leaf), proof.path, log_root);
 }
 
+namespace {
+
+// kInvalidInput unless `executed` is the result of executing transactions
+// with exactly the hashes `hash_of(0..count-1)`, in order.
+template <typename HashOf>
+Status check_covers(std::uint64_t height, std::size_t count, HashOf&& hash_of,
+                    const ledger::ExecutedBlock& executed) {
+  auto invalid = [&](const std::string& message) {
+    return Error(ErrorCode::kInvalidInput, "block " + std::to_string(height) + ": " + message);
+  };
+  if (executed.tx_hashes.size() != count) {
+    return invalid("the execution result has " + std::to_string(executed.tx_hashes.size()) +
+                   " transaction hashes for " + std::to_string(count) + " transactions");
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (hash_of(i) != executed.tx_hashes[i]) {
+      return invalid("the execution result's transaction " + std::to_string(i) +
+                     " is not the block's");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status BlockStore::commit(const ledger::AdmittedBlock& block,
+                          const ledger::CommitCertificate& certificate,
+                          const ledger::ExecutedBlock& executed) {
+  auto hash_of = [&](std::size_t i) { return block.transactions[i]->hash; };
+  if (Status s = check_covers(block.header.height, block.transactions.size(), hash_of, executed);
+      !s) {
+    return s;
+  }
+  return commit(block.header, certificate, executed);
+}
+
+Status BlockStore::commit(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+                          const ledger::ExecutedBlock& executed) {
+  auto hash_of = [&](std::size_t i) {
+    return ledger::transaction_hash(params().suite, ledger::encode(block.transactions[i]));
+  };
+  if (Status s = check_covers(block.header.height, block.transactions.size(), hash_of, executed);
+      !s) {
+    return s;
+  }
+  return commit(block.header, certificate, executed);
+}
+
 Result<TradeTrailReceipts> BlockStore::trade_trail(std::string_view trade_id) const {
   // One snapshot for every state read, so the trail belongs to one height;
   // receipts never change once committed, so they are read directly.

@@ -97,14 +97,24 @@ class BlockStore {
   // roots are re-derived from the stored bytes at open (the tip block),
   // by verify_chain and by the audit. After a failed write the store refuses further commits until it
   // is reopened, since what reached the disk is then unknown.
-  virtual Status commit(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+  virtual Status commit(const ledger::BlockHeader& header,
+                        const ledger::CommitCertificate& certificate,
                         const ledger::ExecutedBlock& executed) = 0;
+  // The same, refusing first (kInvalidInput) an execution result that is not
+  // of `block`'s transactions, one for one, by hash.
+  Status commit(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
+                const ledger::ExecutedBlock& executed);
+  Status commit(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+                const ledger::ExecutedBlock& executed);
 
   // ------------------------------------------------------------- blocks
 
   // kNotFound above the tip (and at height 0: genesis has no header).
   virtual Result<ledger::BlockHeader> header(std::uint64_t height) const = 0;
   virtual Result<ledger::Block> block(std::uint64_t height) const = 0;
+  // The same block with each transaction's stored bytes and hash, read and
+  // decoded once (what a replay executes).
+  virtual Result<ledger::AdmittedBlock> admitted_block(std::uint64_t height) const = 0;
   virtual Result<ledger::CommitCertificate> certificate(std::uint64_t height) const = 0;
   virtual Result<std::vector<ledger::Receipt>> receipts(std::uint64_t height) const = 0;
 

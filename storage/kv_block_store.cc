@@ -57,7 +57,8 @@ class KvBlockStore final : public BlockStore {
     return tip_.height;
   }
 
-  Status commit(const Block& block, const CommitCertificate& certificate,
+  using BlockStore::commit;
+  Status commit(const BlockHeader& header, const CommitCertificate& certificate,
                 const ExecutedBlock& executed) override;
 
   Result<BlockHeader> header(std::uint64_t height) const override {
@@ -71,7 +72,23 @@ class KvBlockStore final : public BlockStore {
     block.header = std::move(*header);
     Status s = scan_block<ledger::Transaction>(
         *kv_, Column::kTransactions, height,
-        [&](ledger::Transaction tx) { block.transactions.push_back(std::move(tx)); });
+        [&](ledger::Transaction tx, ByteView) { block.transactions.push_back(std::move(tx)); });
+    if (!s) return s.error();
+    return block;
+  }
+
+  Result<ledger::AdmittedBlock> admitted_block(std::uint64_t height) const override {
+    auto header = read_header(*kv_, height);
+    if (!header) return header.error();
+    ledger::AdmittedBlock block;
+    block.header = std::move(*header);
+    Status s = scan_block<ledger::Transaction>(
+        *kv_, Column::kTransactions, height, [&](ledger::Transaction tx, ByteView bytes) {
+          Digest hash = ledger::transaction_hash(params_.suite, bytes);
+          block.transactions.push_back(std::make_shared<const ledger::AdmittedTx>(
+              ledger::AdmittedTx{std::move(tx), std::make_shared<const Bytes>(bytes.begin(), bytes.end()),
+                                 hash, {}}));
+        });
     if (!s) return s.error();
     return block;
   }
@@ -84,7 +101,7 @@ class KvBlockStore final : public BlockStore {
   Result<std::vector<Receipt>> receipts(std::uint64_t height) const override {
     if (auto header = read_header(*kv_, height); !header) return header.error();
     std::vector<Receipt> receipts;
-    Status s = scan_block<Receipt>(*kv_, Column::kReceipts, height, [&](Receipt receipt) {
+    Status s = scan_block<Receipt>(*kv_, Column::kReceipts, height, [&](Receipt receipt, ByteView) {
       receipts.push_back(std::move(receipt));
     });
     if (!s) return s.error();
@@ -234,7 +251,7 @@ class KvBlockStore final : public BlockStore {
   Status check_nothing_above(std::uint64_t last, std::uint64_t log_size) const;
   Status check_block_contents(const BlockHeader& header) const;
   Status check_state_agrees(std::uint64_t last);
-  Status prepare(const Block& block, const CommitCertificate& certificate,
+  Status prepare(const BlockHeader& header, const CommitCertificate& certificate,
                  const ExecutedBlock& executed, const ChainTip& tip,
                  const ledger::ValidatorSet& signers, KvBatch& batch,
                  crypto::MerkleFrontier& log_after) const;
@@ -305,7 +322,7 @@ class KvBlockStore final : public BlockStore {
                                       failure = item.error();
                                       return false;
                                     }
-                                    sink(std::move(*item));
+                                    sink(std::move(*item), value);
                                     ++expected;
                                     return true;
                                   });
@@ -518,15 +535,12 @@ Status KvBlockStore::check_nothing_above(std::uint64_t last, std::uint64_t log_s
 // roots its header commits to, on top of the stored log before it.
 Status KvBlockStore::check_block_contents(const BlockHeader& header) const {
   std::string where = "block " + std::to_string(header.height) + " (the tip)";
-  auto block = this->block(header.height);
+  auto block = admitted_block(header.height);
   if (!block) return block.error();
   auto receipts = this->receipts(header.height);
   if (!receipts) return receipts.error();
-  std::vector<Digest> tx_hashes;
+  std::vector<Digest> tx_hashes = block->tx_hashes();
   std::vector<Digest> receipt_hashes;
-  for (const ledger::Transaction& tx : block->transactions) {
-    tx_hashes.push_back(ledger::transaction_hash(tx));
-  }
   for (const Receipt& receipt : *receipts) {
     receipt_hashes.push_back(ledger::receipt_hash(hasher_.algorithm(), receipt));
   }
@@ -570,10 +584,10 @@ Status KvBlockStore::check_state_agrees(std::uint64_t last) {
 
 // ----------------------------------------------------------------- commit
 
-Status KvBlockStore::commit(const Block& block, const CommitCertificate& certificate,
+Status KvBlockStore::commit(const BlockHeader& header, const CommitCertificate& certificate,
                             const ExecutedBlock& executed) {
   std::lock_guard commit_lock(commit_mutex_);
-  std::string where = "block " + std::to_string(block.header.height);
+  std::string where = "block " + std::to_string(header.height);
   if (write_failure_) {
     return Error(ErrorCode::kIo, where + ": refused, because an earlier commit failed to write (" +
                                      write_failure_->message() +
@@ -588,7 +602,7 @@ Status KvBlockStore::commit(const Block& block, const CommitCertificate& certifi
   }
   KvBatch batch;
   crypto::MerkleFrontier log_after;
-  if (Status s = prepare(block, certificate, executed, tip, signers, batch, log_after); !s) {
+  if (Status s = prepare(header, certificate, executed, tip, signers, batch, log_after); !s) {
     return s.error().with_context(where);
   }
   if (Status s = kv_->write(batch, true); !s) {
@@ -597,8 +611,8 @@ Status KvBlockStore::commit(const Block& block, const CommitCertificate& certifi
                                           "further commits until it is reopened");
   }
   std::lock_guard lock(tip_mutex_);
-  tip_ = ChainTip{block.header.height, certificate.block_hash, block.header.time_ms,
-                  block.header.state_root, std::move(log_after)};
+  tip_ = ChainTip{header.height, certificate.block_hash, header.time_ms, header.state_root,
+                  std::move(log_after)};
   if (executed.next_validators) next_signers_ = *executed.next_validators;
   return {};
 }
@@ -606,11 +620,10 @@ Status KvBlockStore::commit(const Block& block, const CommitCertificate& certifi
 // Checks the block's linkage to the tip and its certificate, and that its
 // header is the one its execution result calls for, filling `batch` with the
 // block's writes: the encodings, hashes and log nodes execution made.
-Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certificate,
+Status KvBlockStore::prepare(const BlockHeader& header, const CommitCertificate& certificate,
                              const ExecutedBlock& executed, const ChainTip& tip,
                              const ledger::ValidatorSet& signers, KvBatch& batch,
                              crypto::MerkleFrontier& log_after) const {
-  const BlockHeader& header = block.header;
   const std::uint64_t height = header.height;
   auto invalid = [](const std::string& message) {
     return Error(ErrorCode::kInvalidInput, message);
@@ -638,16 +651,15 @@ Status KvBlockStore::prepare(const Block& block, const CommitCertificate& certif
                    ", block " + short_hex(certificate.block_hash) + ", not for this block (" +
                    short_hex(hash) + ")");
   }
-  const std::size_t n = block.transactions.size();
-  if (executed.tx_hashes.size() != n || executed.tx_bytes.size() != n ||
+  const std::size_t n = executed.tx_hashes.size();
+  if (executed.tx_bytes.size() != n ||
       executed.receipts.size() != n || executed.receipt_bytes.size() != n ||
       executed.leaves.size() != n) {
     return invalid("the execution result has " + std::to_string(executed.tx_hashes.size()) +
                    " transaction hashes, " + std::to_string(executed.tx_bytes.size()) +
                    " encodings, " + std::to_string(executed.receipts.size()) + " receipts, " +
                    std::to_string(executed.receipt_bytes.size()) + " receipt encodings and " +
-                   std::to_string(executed.leaves.size()) + " log leaves for " +
-                   std::to_string(n) + " transactions");
+                   std::to_string(executed.leaves.size()) + " log leaves");
   }
   if (n > std::numeric_limits<std::uint32_t>::max()) return invalid("too many transactions");
   // The header must be the one the execution result calls for...

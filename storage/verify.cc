@@ -48,7 +48,7 @@ class ChainWalker {
     }
     if (Status s = check_certificate(height, *header, hash); !s) return s;
 
-    auto block = store_.block(height);
+    auto block = store_.admitted_block(height);
     if (!block) return block.error();
     auto receipts = store_.receipts(height);
     if (!receipts) return receipts.error();
@@ -56,7 +56,7 @@ class ChainWalker {
     std::vector<Digest> tx_hashes;
     std::vector<Digest> receipt_hashes;
     for (std::size_t i = 0; i < n; ++i) {
-      Digest tx_hash = ledger::transaction_hash(block->transactions[i]);
+      const Digest& tx_hash = block->transactions[i]->hash;
       auto location = store_.locate(tx_hash);
       if (!location) return location.error().with_context("block " + std::to_string(height));
       if (location->height != height || location->index != i) {
@@ -216,7 +216,7 @@ Result<VerifyReport> replay_chain(const BlockStore& store, const ledger::Genesis
     if (hooks.before && !hooks.before(height)) {
       return Error(ErrorCode::kConflict, "replay stopped before block " + std::to_string(height));
     }
-    auto block = store.block(height);
+    auto block = store.admitted_block(height);
     if (!block) return block.error().with_context("block " + std::to_string(height));
     auto certificate = store.certificate(height);
     if (!certificate) return certificate.error().with_context("block " + std::to_string(height));

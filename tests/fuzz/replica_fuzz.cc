@@ -58,7 +58,7 @@ class RecordingEffects final : public node::ReplicaEffects {
     return std::vector<std::string>(connected.begin(), connected.end());
   }
   void set_timer(std::uint64_t, const node::ReplicaTimer& timer) override { timers.push_back(timer); }
-  void committed(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+  void committed(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
                  const ledger::ExecutedBlock&, const char*) override {
     fuzz::check(block.header.height == certificate.height,
                 "a block was committed with another height's certificate");

@@ -241,7 +241,7 @@ void chain_seeds() {
   ledger::BuiltBlock built = must(ledger::build_block(
       store->state(), store->tip(), ledger::BlockContext{1, genesis.time_ms + 1000, proposer},
       std::span<const ledger::Transaction>(candidates).first(3)));
-  const ledger::Block& block = built.block;
+  const ledger::Block block = built.block.to_block();
   const Digest block_hash = ledger::header_hash(algorithm, block.header);
   write_with_malformed("block", "block-1", ledger::encode(block));
   write_with_malformed("block", "header-1", ledger::encode(block.header));

@@ -171,13 +171,13 @@ TEST_CASE("blocks follow their tip in height and time", "[ledger][execution]") {
   TestChain chain;
   REQUIRE(chain.commit({}).ok());
   BlockContext skip{chain.height() + 2, chain.next_time_ms(), "validator-0"};
-  CHECK_THAT(execute_block(chain.state(), chain.tip(), skip, {}).error().message(),
+  CHECK_THAT(execute_block(chain.state(), chain.tip(), skip, std::span<const Transaction>()).error().message(),
              Catch::Contains("does not follow the last committed height"));
   BlockContext past{chain.height() + 1, chain.tip().time_ms - 1, "validator-0"};
-  CHECK_THAT(execute_block(chain.state(), chain.tip(), past, {}).error().message(),
+  CHECK_THAT(execute_block(chain.state(), chain.tip(), past, std::span<const Transaction>()).error().message(),
              Catch::Contains("is before the previous block's time"));
   BlockContext nobody{chain.height() + 1, chain.next_time_ms(), "Not An Id"};
-  CHECK_FALSE(execute_block(chain.state(), chain.tip(), nobody, {}).ok());
+  CHECK_FALSE(execute_block(chain.state(), chain.tip(), nobody, std::span<const Transaction>()).ok());
 }
 
 TEST_CASE("validate_block re-executes and refuses any header that disagrees",
@@ -208,7 +208,7 @@ TEST_CASE("validate_block re-executes and refuses any header that disagrees",
       {"chain id", [](BlockHeader& h) { h.chain_id = "other-chain"; }},
   };
   for (const auto& [field, tamper] : tamperings) {
-    Block tampered = built->block;
+    Block tampered = built->block.to_block();
     tamper(tampered.header);
     auto refused = validate_block(chain.state(), chain.tip(), tampered);
     INFO(field);
@@ -216,7 +216,7 @@ TEST_CASE("validate_block re-executes and refuses any header that disagrees",
     CHECK_THAT(refused.error().message(), Catch::Contains(field));
   }
   // Reordering the transactions changes the roots (and here the outcome).
-  Block reordered = built->block;
+  Block reordered = built->block.to_block();
   std::swap(reordered.transactions[0], reordered.transactions[1]);
   CHECK_FALSE(validate_block(chain.state(), chain.tip(), reordered).ok());
 }
@@ -277,7 +277,7 @@ TEST_CASE("admitted transactions build the same block without being decoded or h
   auto from_transactions = build_block(chain.state(), chain.tip(), context, txs);
   REQUIRE(from_admitted.ok());
   REQUIRE(from_transactions.ok());
-  CHECK(from_admitted->block == from_transactions->block);
+  CHECK(from_admitted->block.to_block() == from_transactions->block.to_block());
   CHECK(from_admitted->executed.receipts == from_transactions->executed.receipts);
   CHECK(from_admitted->executed.log_nodes == from_transactions->executed.log_nodes);
   // A pre-decoded payload skips only the decoding: the role is still checked.
@@ -294,6 +294,69 @@ TEST_CASE("admitted transactions build the same block without being decoded or h
   REQUIRE_FALSE(too_big.ok());
   CHECK_THAT(too_big.error().message(), Catch::Contains("larger than"));
   CHECK_FALSE(AdmittedTx::from_bytes(Bytes{1, 2, 3}, suite).ok());
+}
+
+TEST_CASE("a block decoded from its bytes keeps each transaction's bytes and hash",
+          "[ledger][execution]") {
+  TestChain chain;
+  std::vector<Transaction> txs = {
+      chain.make("provider-acme", TxKind::kAssetRegister, asset_payload("a")),
+      chain.make("buyer-bank", TxKind::kTradeCreate, TradeCreatePayload{"t", "a", label_hash("x")}),
+  };
+  const crypto::Suite suite = chain.params().suite;
+  BlockContext context{chain.height() + 1, chain.next_time_ms(), "validator-0"};
+  auto built = build_block(chain.state(), chain.tip(), context, txs);
+  REQUIRE(built.ok());
+  const Block block = built->block.to_block();
+  const Bytes encoded = encode(block);
+  // Written from the shared buffers, the bytes are the Block's encoding.
+  CHECK(encode_block(built->block) == encoded);
+
+  auto decoded = decode_block(encoded, suite);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->to_block() == block);
+  REQUIRE(decoded->transactions.size() == txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    CHECK(*decoded->transactions[i]->bytes == encode(txs[i]));
+    CHECK(decoded->transactions[i]->hash == transaction_hash(txs[i]));
+    CHECK_FALSE(decoded->transactions[i]->payload.has_value());
+  }
+  CHECK(decoded->tx_hashes() == built->executed.tx_hashes);
+  CHECK(encode_block(*decoded) == encoded);
+  // Validation decodes each payload, or takes the one admission decoded.
+  auto validated = validate_block(chain.state(), chain.tip(), *decoded);
+  REQUIRE(validated.ok());
+  CHECK(validated->receipts == built->executed.receipts);
+  CHECK(validated->tx_bytes[0] == decoded->transactions[0]->bytes);
+  AdmittedBlock with_payloads = *decoded;
+  for (AdmittedTxPtr& tx : with_payloads.transactions) {
+    AdmittedTx copy = *tx;
+    auto payload = decode_payload(copy.tx.kind, copy.tx.payload, suite);
+    REQUIRE(payload.ok());
+    copy.payload = std::move(*payload);
+    tx = std::make_shared<const AdmittedTx>(std::move(copy));
+  }
+  auto validated_again = validate_block(chain.state(), chain.tip(), with_payloads);
+  REQUIRE(validated_again.ok());
+  CHECK(validated_again->state_root == validated->state_root);
+
+  // Untrusted bytes get decode<Block>'s answer, word for word.
+  Bytes trailing = encoded;
+  trailing.push_back(0);
+  Bytes wrong_version = encoded;
+  wrong_version[0] = 9;
+  Block bad_block = block;
+  bad_block.transactions[1].sender = "";
+  const Bytes bad_field = encode(bad_block);
+  for (const Bytes& bytes :
+       {Bytes{}, Bytes(encoded.begin(), encoded.end() - 1), trailing, wrong_version, bad_field}) {
+    auto as_block = decode<Block>(bytes);
+    auto as_admitted = decode_block(bytes, suite);
+    REQUIRE_FALSE(as_block.ok());
+    REQUIRE_FALSE(as_admitted.ok());
+    CHECK(as_admitted.error().message() == as_block.error().message());
+  }
+  CHECK(decode_block(encode(Block{block.header, {}}), suite)->transactions.empty());
 }
 
 TEST_CASE("a signature checker can skip transactions already verified", "[ledger][execution]") {

@@ -139,6 +139,34 @@ TEST_CASE("the mempool admits authenticated transactions in order, bounded", "[n
   CHECK(admit(same_nonce).ok());
 }
 
+TEST_CASE("a block's transactions that wait in the mempool are taken with their decoded payload",
+          "[node][mempool]") {
+  test::TestChain chain;
+  ledger::VerifiedSignatures verified;
+  Mempool pool({10, 1'000'000});
+  const crypto::Suite suite = chain.params().suite;
+  auto asset = [&](const std::string& id) {
+    return chain.make("provider-acme", ledger::TxKind::kAssetRegister,
+                      ledger::AssetRegisterPayload{id, label_hash("c"), label_hash("m"), 1,
+                                                   label_hash("s"), label_hash("l")});
+  };
+  auto waiting = asset("a");
+  auto unseen = asset("b");
+  REQUIRE(pool.admit(ledger::encode(waiting), chain.state(), chain.height() + 1, suite, verified)
+              .ok());
+  // A proposed block, as a follower decodes it from the proposal's bytes.
+  ledger::AdmittedBlock block{{}, {ledger::AdmittedTx::from_transaction(waiting, suite),
+                                   ledger::AdmittedTx::from_transaction(unseen, suite)}};
+  const ledger::AdmittedTxPtr decoded_unseen = block.transactions[1];
+  CHECK(pool.reuse_admitted(block.transactions) == 1);
+  auto held = pool.take_candidates(10, 1'000'000);
+  REQUIRE(held.size() == 1);
+  CHECK(block.transactions[0] == held[0]);  // the pool's own value, shared
+  CHECK(block.transactions[0]->payload.has_value());
+  CHECK(block.transactions[1] == decoded_unseen);  // not waiting: left as it was
+  CHECK_FALSE(block.transactions[1]->payload.has_value());
+}
+
 TEST_CASE("a verified signature is not verified again, unless the key changed", "[node][mempool]") {
   test::TestChain chain;
   ledger::VerifiedSignatures verified;

@@ -29,6 +29,9 @@ constexpr std::uint64_t kStableMaxDelayMs = 40;
 constexpr std::uint64_t kMaxEvents = 2'000'000;
 constexpr std::uint64_t kAdversaryTickMs = 100;
 constexpr std::uint64_t kMaxHeight = std::numeric_limits<std::uint64_t>::max();
+// The workload's expiry height: within the genesis policy's longest lifetime
+// (1000 blocks) of every height a run reaches.
+constexpr std::uint64_t kWorkloadExpiry = 1000;
 
 // Keys are made once per process, suite and name: generating them is not
 // part of what a seed decides.
@@ -207,7 +210,7 @@ class ReplicaWorld {
   void effect_timer(SimNode& node, std::uint64_t delay_ms, const ReplicaTimer& timer) {
     push(now_ + delay_ms, TimerAt{node.index, node.incarnation, timer});
   }
-  void effect_committed(SimNode& node, const ledger::Block& block,
+  void effect_committed(SimNode& node, const ledger::AdmittedBlock& block,
                         const ledger::CommitCertificate& certificate,
                         const ledger::ExecutedBlock& executed);
   void effect_fatal(SimNode& node, const std::string& reason) {
@@ -316,7 +319,7 @@ class NodeEffects final : public node::ReplicaEffects {
   void set_timer(std::uint64_t delay_ms, const ReplicaTimer& timer) override {
     world_.effect_timer(node_, delay_ms, timer);
   }
-  void committed(const ledger::Block& block, const ledger::CommitCertificate& certificate,
+  void committed(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
                  const ledger::ExecutedBlock& executed, const char*) override {
     world_.effect_committed(node_, block, certificate, executed);
     world_.maybe_crash(node_);
@@ -355,7 +358,7 @@ void ReplicaWorld::setup() {
                                        test::label_hash("source"),
                                        test::label_hash("licence")};
     transactions_.push_back(ledger::encode(
-        builder.make("provider-acme", ledger::TxKind::kAssetRegister, asset, 10'000)));
+        builder.make("provider-acme", ledger::TxKind::kAssetRegister, asset, kWorkloadExpiry)));
   }
 }
 
@@ -468,6 +471,7 @@ RunResult ReplicaWorld::run() {
   for (const SimNode& node : nodes_) {
     if (!node.honest() || !node.up()) continue;
     min_height = std::min(min_height, node.store->height());
+    result_.block_txs_reused += node.replica->stats().block_txs_reused;
     result_.max_round = std::max(result_.max_round, node.replica->engine().round());
   }
   result_.min_height = min_height == kMaxHeight ? 0 : min_height;
@@ -590,6 +594,7 @@ void ReplicaWorld::crash(SimNode& node) {
   hash_.add(now_);
   hash_.add(std::string_view("crash"));
   node.crash_countdown = 0;
+  if (node.honest()) result_.block_txs_reused += node.replica->stats().block_txs_reused;
   node.replica.reset();
   node.effects.reset();
   node.mempool.reset();
@@ -741,7 +746,15 @@ void ReplicaWorld::admit(SimNode& node, const std::vector<Bytes>& transactions,
   for (const Bytes& encoded : transactions) {
     auto checked = node.mempool->check(encoded, node.store->state(), node.store->height() + 1,
                                        suite_, *node.verified);
-    if (!checked) continue;
+    if (!checked) {
+      // A client submits each transaction once, to an honest replica that
+      // is up: refusing it is a fault of the replica (or of the workload).
+      if (from.empty() && node.honest()) {
+        fail("workload", node.id + " refused a client's transaction: " +
+                             checked.error().message());
+      }
+      continue;
+    }
     auto hash = node.mempool->insert(std::move(*checked));
     if (!hash) continue;
     if (node.honest()) {
@@ -759,7 +772,7 @@ void ReplicaWorld::admit(SimNode& node, const std::vector<Bytes>& transactions,
 
 // ------------------------------------------------------------------ checking
 
-void ReplicaWorld::effect_committed(SimNode& node, const ledger::Block& block,
+void ReplicaWorld::effect_committed(SimNode& node, const ledger::AdmittedBlock& block,
                                     const ledger::CommitCertificate& certificate,
                                     const ledger::ExecutedBlock& executed) {
   const std::uint64_t height = block.header.height;
@@ -880,7 +893,7 @@ std::optional<ledger::Block> ReplicaWorld::template_block(std::uint64_t height,
     ledger::BlockContext context{height, tip.time_ms + 1, proposer};
     auto built = ledger::build_block(store->state(), tip, context, std::span<const ledger::AdmittedTxPtr>(), {});
     if (!built) return std::nullopt;
-    template_ = std::move(built->block);
+    template_ = built->block.to_block();
   }
   ledger::Block block = *template_;
   block.header.time_ms += time_offset_ms;

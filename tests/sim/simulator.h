@@ -104,6 +104,9 @@ struct RunResult {
   std::uint64_t evidence = 0;    // evidence reports by honest nodes
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_dropped = 0;
+  // Real replicas only: transactions of received blocks that honest replicas
+  // took from their mempools instead of decoding them again.
+  std::uint64_t block_txs_reused = 0;
 
   // One paragraph: seed, mix, faults, outcome, and how to replay.
   std::string describe() const;
