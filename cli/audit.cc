@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -777,9 +778,30 @@ class RemoteAuditor {
   KeyCache keys_;
 };
 
+// Blocks [from, to] with chain_getBlock, in one batch (which the client
+// splits and waits for when the node's rate limit refuses it).
+Result<std::vector<Json>> fetch_blocks(node::rpc::Client& client, std::uint64_t from,
+                                       std::uint64_t to) {
+  std::vector<std::pair<std::string, Json>> calls;
+  for (std::uint64_t h = from; h <= to; ++h) calls.push_back({"chain_getBlock", {{"height", h}}});
+  auto replies = client.batch(calls);
+  if (!replies) return replies.error();
+  std::vector<Json> blocks;
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    if (auto* error = std::get_if<node::rpc::RpcError>(&(*replies)[i])) {
+      return node::rpc::to_error(*error).with_context("chain_getBlock " + std::to_string(from + i));
+    }
+    blocks.push_back(std::get<Json>(std::move((*replies)[i])));
+  }
+  if (blocks.size() != to - from + 1) {
+    return Error(ErrorCode::kInvalidInput, "the node answered a batch with too few blocks");
+  }
+  return blocks;
+}
+
 }  // namespace
 
-Result<AuditOutcome> audit_node(const AuditVerifyOptions& options, std::ostream&) {
+Result<AuditOutcome> audit_node(const AuditVerifyOptions& options, std::ostream& err) {
   auto start = std::chrono::steady_clock::now();
   auto anchor = load_trust_anchor(options.genesis, {});
   if (!anchor) return anchor.error();
@@ -800,28 +822,30 @@ Result<AuditOutcome> audit_node(const AuditVerifyOptions& options, std::ostream&
   RemoteAuditor auditor(anchor->genesis);
   AuditOutcome outcome;
   auto progress = Progress::on_stderr("audit", tip, "blocks");
-  std::uint64_t batch = std::clamp<std::uint64_t>(options.batch, 1, 100);
+  const std::uint64_t batch = std::clamp<std::uint64_t>(options.batch, 1, 100);
+  // Side by side: the next batch is fetched while this one is checked.
+  auto fetch = [&](std::uint64_t from) {
+    return std::async(std::launch::async, [&client, from, tip, batch] {
+      return fetch_blocks(*client, from, std::min(tip, from + batch - 1));
+    });
+  };
+  std::optional<std::future<Result<std::vector<Json>>>> next;
+  if (tip > 0) next = fetch(1);
   for (std::uint64_t from = 1; from <= tip; from += batch) {
-    std::uint64_t to = std::min(tip, from + batch - 1);
-    std::vector<std::pair<std::string, Json>> calls;
-    for (std::uint64_t h = from; h <= to; ++h) calls.push_back({"chain_getBlock", {{"height", h}}});
-    auto replies = client->batch(calls);
-    if (!replies) return replies.error();
-    std::vector<Json> blocks;
-    for (std::size_t i = 0; i < replies->size(); ++i) {
-      if (auto* error = std::get_if<node::rpc::RpcError>(&(*replies)[i])) {
-        return node::rpc::to_error(*error).with_context("chain_getBlock " + std::to_string(from + i));
-      }
-      blocks.push_back(std::get<Json>(std::move((*replies)[i])));
-    }
-    if (blocks.size() != to - from + 1) {
-      return Error(ErrorCode::kInvalidInput, "the node answered a batch with too few blocks");
-    }
-    if (!auditor.check_batch(blocks, from, worker_count(options.threads), progress, outcome)) {
+    auto blocks = next->get();
+    next.reset();
+    if (!blocks) return blocks.error();
+    if (from + batch <= tip) next = fetch(from + batch);
+    if (!auditor.check_batch(*blocks, from, worker_count(options.threads), progress, outcome)) {
       break;
     }
   }
+  if (next) next->wait();  // an audit that stopped early: the fetch in flight ends first
   progress.finish();
+  if (const auto& waits = client->rate_limit_waits(); waits.count > 0) {
+    err << "waited " << waits.count << " times, " << waits.total.count()
+        << " ms in all, for the node's rate limit (rpc.rate_per_second)\n";
+  }
   if (outcome.ok() && tip > 0) {
     outcome.height = tip;
     outcome.header_hash = to_hex(auditor.tip().header_hash);

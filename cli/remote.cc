@@ -27,7 +27,11 @@ Result<crypto::PrivateKey> require_key(const RemoteOptions& options, std::string
 Result<node::rpc::Client> connect(const RemoteOptions& options) {
   auto url = node::rpc::parse_url(node_url(options));
   if (!url) return url.error();
-  node::rpc::Client client(*url);
+  node::rpc::Client::Options client_options;
+  // Long reads (an audit, a report) outrun a node's default rate limit:
+  // they wait for it rather than fail.
+  client_options.rate_limit_patience = kRateLimitPatience;
+  node::rpc::Client client(*url, client_options);
   if (!options.key.empty()) {
     auto key = crypto::PrivateKey::load(options.key);
     if (!key) return key.error();

@@ -11,6 +11,7 @@
 //   --output FORMAT  table (for people) or json (stable, for programs)
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ struct RemoteOptions {
 };
 
 inline constexpr std::string_view kDefaultNodeUrl = "http://127.0.0.1:26657";
+// How long a command waits, in a row, while the node's rate limit refuses it.
+inline constexpr std::chrono::milliseconds kRateLimitPatience{60'000};
 
 // The node URL the options name (flag, then environment, then default).
 std::string node_url(const RemoteOptions& options);

@@ -243,10 +243,84 @@ Result<Json> Client::status() {
   return *status_;
 }
 
+// Waiting for the node's rate limit: 250 ms, doubling up to 2 s, until
+// the client's patience is spent without an answer in between.
+class Client::Patience {
+ public:
+  explicit Patience(Client& client) : client_(client) {}
+
+  // Sleeps before the next attempt; false once patience is spent.
+  bool wait() {
+    const auto limit = client_.options_.rate_limit_patience;
+    if (waited_ + delay_ > limit) return false;
+    std::this_thread::sleep_for(delay_);
+    waited_ += delay_;
+    ++client_.waits_.count;
+    client_.waits_.total += delay_;
+    delay_ = std::min(delay_ * 2, std::chrono::milliseconds(2'000));
+    return true;
+  }
+
+  // An answer came: the next refusal starts afresh.
+  void answered() {
+    waited_ = std::chrono::milliseconds(0);
+    delay_ = std::chrono::milliseconds(250);
+  }
+
+  Error spent() const {
+    return Error(ErrorCode::kUnavailable,
+                 "node " + client_.url_.to_string() + " kept refusing requests for its rate limit "
+                 "(rpc.rate_per_second) for " + std::to_string(waited_.count()) +
+                 " ms: " + (client_.last_rpc_error_ ? client_.last_rpc_error_->message : ""));
+  }
+
+ private:
+  Client& client_;
+  std::chrono::milliseconds waited_{0};
+  std::chrono::milliseconds delay_{250};
+};
+
+bool Client::refused_for_rate() const {
+  return last_rpc_error_ && last_rpc_error_->code == rpc_error::kRateLimited;
+}
+
 Result<Json> Client::call(std::string_view method, Json params) {
+  Patience patience(*this);
+  for (;;) {
+    auto answer = call_once(method, params);
+    if (answer || !refused_for_rate()) return answer;
+    if (!patience.wait()) return patience.spent();
+  }
+}
+
+Result<std::vector<CallOutcome>> Client::batch(
+    const std::vector<std::pair<std::string, Json>>& calls) {
+  Patience patience(*this);
+  return batch_patiently(calls, patience);
+}
+
+Result<std::vector<CallOutcome>> Client::batch_patiently(
+    const std::vector<std::pair<std::string, Json>>& calls, Patience& patience) {
+  auto answers = batch_once(calls);
+  if (answers) patience.answered();
+  if (answers || !refused_for_rate()) return answers;
+  if (!patience.wait()) return patience.spent();
+  if (calls.size() == 1) return batch_patiently(calls, patience);
+  // In halves: a batch may hold more requests than the node's whole burst.
+  const auto middle = calls.begin() + static_cast<std::ptrdiff_t>(calls.size() / 2);
+  auto first = batch_patiently({calls.begin(), middle}, patience);
+  if (!first) return first.error();
+  auto second = batch_patiently({middle, calls.end()}, patience);
+  if (!second) return second.error();
+  first->insert(first->end(), std::make_move_iterator(second->begin()),
+                std::make_move_iterator(second->end()));
+  return first;
+}
+
+Result<Json> Client::call_once(std::string_view method, const Json& params) {
   last_rpc_error_.reset();
   Json request = {{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method},
-                  {"params", std::move(params)}};
+                  {"params", params}};
   auto reply = post(request.dump());
   if (!reply) return reply.error();
   Json parsed = Json::parse(*reply, nullptr, false);
@@ -262,8 +336,9 @@ Result<Json> Client::call(std::string_view method, Json params) {
   return std::get<Json>(std::move(*outcome));
 }
 
-Result<std::vector<CallOutcome>> Client::batch(
+Result<std::vector<CallOutcome>> Client::batch_once(
     const std::vector<std::pair<std::string, Json>>& calls) {
+  last_rpc_error_.reset();
   if (calls.empty()) return std::vector<CallOutcome>();
   const std::uint64_t first_id = next_id_;
   Json request = Json::array();
@@ -278,7 +353,10 @@ Result<std::vector<CallOutcome>> Client::batch(
     // The whole batch was refused (too large, rate limited, authentication).
     auto outcome = outcome_of(parsed);
     if (outcome) {
-      if (auto* error = std::get_if<RpcError>(&*outcome)) return to_error(*error);
+      if (auto* error = std::get_if<RpcError>(&*outcome)) {
+        last_rpc_error_ = *error;
+        return to_error(*error);
+      }
     }
   }
   if (!parsed.is_array()) {

@@ -56,6 +56,17 @@ class Client {
  public:
   struct Options {
     std::chrono::milliseconds timeout{30'000};  // per HTTP exchange, connecting included
+    // When the node's rate limit (rpc.rate_per_second) refuses a call or a
+    // batch, wait and ask again, a batch in halves (so that one larger than
+    // the node's burst still gets through), for up to this long in a row
+    // without an answer; then kUnavailable. Zero: fail at once.
+    std::chrono::milliseconds rate_limit_patience{0};
+  };
+
+  // How often and how long this client waited for the node's rate limit.
+  struct RateLimitWaits {
+    std::uint64_t count = 0;
+    std::chrono::milliseconds total{0};
   };
 
   explicit Client(Url url);
@@ -79,6 +90,8 @@ class Client {
   Result<std::vector<CallOutcome>> batch(
       const std::vector<std::pair<std::string, Json>>& calls);
 
+  const RateLimitWaits& rate_limit_waits() const { return waits_; }
+
   // chain_getStatus, cached after the first successful call.
   Result<Json> status();
 
@@ -95,6 +108,14 @@ class Client {
   Result<std::vector<std::pair<std::string, std::string>>> signed_headers(
       const std::string& request_line, const std::string& body);
 
+  class Patience;
+  Result<Json> call_once(std::string_view method, const Json& params);
+  Result<std::vector<CallOutcome>> batch_once(
+      const std::vector<std::pair<std::string, Json>>& calls);
+  Result<std::vector<CallOutcome>> batch_patiently(
+      const std::vector<std::pair<std::string, Json>>& calls, Patience& patience);
+  bool refused_for_rate() const;
+
   Result<std::string> post(const std::string& body);
   Result<std::string> exchange(const std::string& body, bool fresh);
 
@@ -104,6 +125,7 @@ class Client {
   std::optional<std::pair<std::string, crypto::PrivateKey>> signer_;
   std::optional<Json> status_;
   std::optional<RpcError> last_rpc_error_;
+  RateLimitWaits waits_;
   std::uint64_t next_id_ = 1;
 };
 
