@@ -272,6 +272,21 @@ Result<Json> fetch_validator_changes(node::rpc::Client& client) {
   return merged;
 }
 
+Result<TrustAnchor> load_trust_anchor(node::rpc::Client& client, const fs::path& genesis,
+                                      const fs::path& changes) {
+  auto anchor = load_trust_anchor(genesis, changes);
+  if (!anchor || !changes.empty()) return anchor;
+  auto fetched = fetch_validator_changes(client);
+  if (!fetched) {
+    return fetched.error().with_context(
+        "reading the node's validator-set changes (or give them with --changes)");
+  }
+  if (Status s = anchor->validators.follow(*fetched); !s) {
+    return s.error().with_context("the node's validator-set changes");
+  }
+  return anchor;
+}
+
 int validator_changes_get(const ValidatorChangesOptions& options, std::ostream& out,
                           std::ostream& err) {
   auto client = connect(options.remote);

@@ -45,6 +45,12 @@ struct ValidatorChangesOptions {
 // chain_getValidatorSetChanges from height 1 to the tip, every page followed
 // and merged into one document.
 Result<Json> fetch_validator_changes(node::rpc::Client& client);
+// load_trust_anchor(genesis, changes); without a changes file, the node's
+// changes instead. Either way each change is checked against the set before
+// it (ValidatorHistory::follow), so the node is not trusted for them.
+Result<TrustAnchor> load_trust_anchor(node::rpc::Client& client,
+                                      const std::filesystem::path& genesis,
+                                      const std::filesystem::path& changes);
 int validator_changes_get(const ValidatorChangesOptions& options, std::ostream& out,
                           std::ostream& err);
 

@@ -110,13 +110,8 @@ int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
   if (!client) return report_error(err, client.error());
   std::optional<TrustAnchor> anchor;
   if (!options.genesis.empty()) {
-    auto loaded = load_trust_anchor(options.genesis, {});
+    auto loaded = load_trust_anchor(*client, options.genesis, {});
     if (!loaded) return report_error(err, loaded.error());
-    auto changes = fetch_validator_changes(*client);
-    if (!changes) return report_error(err, changes.error());
-    if (Status s = loaded->validators.follow(*changes); !s) {
-      return report_error(err, s.error().with_context("the node's validator-set changes"));
-    }
     anchor = std::move(*loaded);
   }
   auto trail = client->call("trade_getTrail", {{"tradeId", options.trade}});
