@@ -327,6 +327,22 @@ std::vector<TxOption> tx_options(ledger::TxKind kind) {
 
 #undef TC_TRY_ASSIGN
 
+namespace {
+
+// The option of P's field read from a private key file.
+template <class P>
+std::string key_file_option() {
+  std::string option;
+  const P payload{};
+  P::fields(payload, [&](const ledger::Field& field, const auto&) {
+    if (field.input == ledger::FieldInput::kKeyFile) option = field.option;
+  });
+  TC_ASSERT(!option.empty());
+  return option;
+}
+
+}  // namespace
+
 int submit_transaction(const SubmitOptions& options, const TxRequest& request, std::ostream& out,
                        std::ostream& err) {
   auto key = require_key(options.remote, "signing a transaction");
@@ -350,6 +366,14 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
   }
   auto payload = build_payload(request, *suite);
   if (!payload) return report_error(err, payload.error());
+  // Once a rotation commits, the old key signs no read: the receipt of one
+  // is read with the new key (build_payload has loaded it once already).
+  std::optional<crypto::PrivateKey> rotated_to;
+  if (request.kind == ledger::TxKind::kIdentityRotateKey) {
+    auto new_key = crypto::PrivateKey::load(request.args.at(key_file_option<ledger::RotateKeyPayload>()));
+    if (!new_key) return report_error(err, new_key.error());
+    rotated_to = std::move(*new_key);
+  }
 
   ledger::Transaction tx;
   tx.chain_id = status->value("chainId", "");
@@ -375,6 +399,7 @@ int submit_transaction(const SubmitOptions& options, const TxRequest& request, s
   }
   auto submitted = client->call("tx_submit", {{"tx", to_hex(encoded)}});
   if (!submitted) return report_error(err, submitted.error().with_context("submitting " + hash));
+  if (rotated_to) client->authenticate(tx.sender, std::move(*rotated_to));
   if (!options.wait) {
     if (options.remote.output == OutputFormat::kJson) {
       out << Json{{"hash", hash}, {"receipt", nullptr}}.dump(2) << "\n";

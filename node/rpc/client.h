@@ -84,6 +84,9 @@ class Client {
   // the node's; rpc_error() then holds the original object.
   Result<Json> call(std::string_view method, Json params = Json::object());
   const std::optional<RpcError>& rpc_error() const { return last_rpc_error_; }
+  // The same, never signed (for the anonymous methods: no key is needed and
+  // the node verifies no signature).
+  Result<Json> call_unsigned(std::string_view method, Json params = Json::object());
 
   // Many calls in one HTTP request; entry i answers calls[i]. Fails as a
   // whole only when the exchange itself fails.

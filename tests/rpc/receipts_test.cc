@@ -2,6 +2,10 @@
 // auditor checks them: from the canonical hex alone.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/tx.h"
 #include "ledger/genesis.h"
 #include "ledger/payloads.h"
 #include "tests/rpc/live_node.h"
@@ -325,4 +329,41 @@ TEST_CASE("a batch of submissions is answered entry by entry, in its order", "[r
   live.wait_committed(ledger::transaction_hash(a));
   live.wait_committed(ledger::transaction_hash(b));
   live.wait_committed(ledger::transaction_hash(c));
+}
+
+TEST_CASE("tracectl rotate-key reads its receipt with the new key and reports success",
+          "[rpc][cli]") {
+  // The old key signs no read once the rotation commits: waiting with it
+  // made a committed rotation look failed.
+  LiveNode live;
+  const crypto::Suite suite = live.key("buyer-bank").suite();
+  auto new_key = crypto::PrivateKey::generate(suite);
+  REQUIRE(new_key.ok());
+  const auto new_key_file = live.home() / "buyer-bank-2027.pem";
+  REQUIRE(new_key->save(new_key_file).ok());
+
+  cli::SubmitOptions options;
+  options.remote.node = "http://127.0.0.1:" + std::to_string(live.rpc_port());
+  options.remote.key = live.home() / "keys" / "buyer-bank.pem";
+  options.timeout = std::chrono::seconds(30);
+  const cli::TxRequest rotate{ledger::TxKind::kIdentityRotateKey,
+                              {{"new-key", new_key_file.string()}}};
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(cli::submit_transaction(options, rotate, out, err) == cli::kExitOk);
+  INFO(out.str() << err.str());
+  CHECK_THAT(out.str(), Catch::Contains("status      ok"));
+
+  // The new key is in force: it signs the next rotation, which succeeds too.
+  auto third = crypto::PrivateKey::generate(suite);
+  REQUIRE(third.ok());
+  const auto third_file = live.home() / "buyer-bank-2028.pem";
+  REQUIRE(third->save(third_file).ok());
+  options.remote.key = new_key_file;
+  options.remote.as = "buyer-bank";
+  std::ostringstream out2;
+  CHECK(cli::submit_transaction(options,
+                                {ledger::TxKind::kIdentityRotateKey, {{"new-key", third_file.string()}}},
+                                out2, err) == cli::kExitOk);
+  CHECK_THAT(out2.str(), Catch::Contains("status      ok"));
 }
