@@ -6,9 +6,25 @@
 #include <sys/stat.h>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+
+namespace {
+
+// The arguments no option of the parsed (sub)commands took.
+std::vector<std::string> unexpected_arguments(const CLI::App& app) {
+  std::vector<std::string> out = app.remaining();
+  for (const CLI::App* sub : app.get_subcommands()) {
+    std::vector<std::string> more = unexpected_arguments(*sub);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   namespace cli = tracechain::cli;
@@ -16,6 +32,7 @@ int main(int argc, char** argv) {
   // alone (directories 0700, files 0600).
   ::umask(077);
   CLI::App app{"tracectl: keys, transactions, verification and audit tools for a tracechain ledger"};
+  app.set_version_flag("--version", "tracectl " TRACECHAIN_VERSION);
   app.require_subcommand(1);
   app.footer("Examples:\n"
              "  tracectl init --home ~/.tracechain\n"
@@ -35,6 +52,14 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 checks required options before unexpected ones: a mistyped
+    // option (--trad) would be reported as the missing one it meant.
+    if (std::vector<std::string> extras = unexpected_arguments(app); !extras.empty()) {
+      std::cerr << "tracectl: unknown option " << extras.front() << " (see --help)\n";
+      return cli::kExitUsage;
+    }
+    return app.exit(e) == 0 ? 0 : cli::kExitUsage;
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : cli::kExitUsage;

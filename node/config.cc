@@ -442,14 +442,33 @@ std::filesystem::path NodeConfig::log_file() const {
   return path.is_absolute() ? path : home / path;
 }
 
-Overrides overrides_from_environment(const std::vector<std::string>& environment) {
+Result<Overrides> overrides_from_environment(const std::vector<std::string>& environment) {
   Overrides out;
   for (const std::string& entry : environment) {
     std::size_t equals = entry.find('=');
     if (equals == std::string::npos) continue;
     std::string name = entry.substr(0, equals);
+    const Field* named = nullptr;
+    // The section a TRACECHAIN_<SECTION>_<KEY> name belongs to, if any.
+    std::string section;
     for (const Field& f : fields()) {
-      if (environment_name(f.key) == name) out[f.key] = entry.substr(equals + 1);
+      if (environment_name(f.key) == name) named = &f;
+      std::string prefix = environment_name(f.key.substr(0, f.key.find('.'))) + "_";
+      if (name.size() > prefix.size() && name.starts_with(prefix)) {
+        section = f.key.substr(0, f.key.find('.'));
+      }
+    }
+    if (named != nullptr) {
+      out[named->key] = entry.substr(equals + 1);
+    } else if (!section.empty()) {
+      // A setting's name, misspelt: as in node.toml, an unknown setting is an
+      // error, not a silently ignored one.
+      std::string known;
+      for (const Field& f : fields()) {
+        if (f.key.starts_with(section + ".")) known += (known.empty() ? "" : ", ") + environment_name(f.key);
+      }
+      return invalid("environment variable " + name + " names no setting of [" + section +
+                     "]; those are " + known);
     }
   }
   return out;

@@ -153,8 +153,10 @@ using Overrides = std::map<std::string, std::string>;
 
 // TRACECHAIN_<SECTION>_<KEY> variables from `environment` (entries as in
 // `environ`, "NAME=value"), e.g. TRACECHAIN_P2P_LISTEN=0.0.0.0:26656.
-// TRACECHAIN_HOME is not a setting and is skipped.
-Overrides overrides_from_environment(const std::vector<std::string>& environment);
+// kInvalidInput for a variable that starts with a section's prefix but names
+// none of its settings (TRACECHAIN_P2P_LISEN). Other names are not settings
+// and are skipped (TRACECHAIN_HOME, and TRACECHAIN_NODE, tracectl's URL).
+Result<Overrides> overrides_from_environment(const std::vector<std::string>& environment);
 
 // Reads <home>/config/node.toml (which must exist) and applies the overrides,
 // environment first and command line last.

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   // process creates is its owner's alone.
   ::umask(077);
   CLI::App app{"tracechaind: a tracechain node"};
+  app.set_version_flag("--version", "tracechaind " TRACECHAIN_VERSION);
   std::filesystem::path home = default_home();
   std::vector<std::string> settings;
   app.add_option("--home", home, "Node home directory (config/, data/, logs/)")
@@ -66,7 +67,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
 
-  auto config = node::load_config(home, node::overrides_from_environment(environment), command_line);
+  auto from_environment = node::overrides_from_environment(environment);
+  if (!from_environment) {
+    std::cerr << "tracechaind: " << from_environment.error().message() << "\n";
+    return 2;
+  }
+  auto config = node::load_config(home, *from_environment, command_line);
   if (!config) {
     std::cerr << "tracechaind: " << config.error().message() << "\n";
     return 2;

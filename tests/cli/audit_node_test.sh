@@ -16,6 +16,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f $work/node.log ]] && tail -20 "$work/node.log" >&2; exit 1; }
 export TRACECHAIN_NODE=http://127.0.0.1:$port
+"$tracechaind" --version | grep -q '^tracechaind [0-9]' || fail "tracechaind --version"
 home=$work/home
 "$tracectl" init --home "$home" --chain-id audit-node-test >/dev/null
 

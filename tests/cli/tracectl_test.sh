@@ -61,6 +61,11 @@ expect 0 "$tracectl" --help
 expect_in out "Exit codes"
 expect 0 "$tracectl" keys generate --help
 expect_in out "Example"
+expect 0 "$tracectl" --version
+expect_in out "tracectl 0."
+# A mistyped option is named as unknown, not reported as the missing one.
+expect 2 "$tracectl" trade accept --key "$work/none.pem" --trad t1
+expect_in err "unknown option --trad"
 
 # Homes: a single node, a testnet with an observer, a node joining it.
 expect 0 "$tracectl" init --home "$work/single" --chain-id demo-chain

@@ -33,9 +33,12 @@ TEST_CASE("a configuration round-trips through TOML", "[node][config]") {
 
 TEST_CASE("command line beats environment beats file beats defaults", "[node][config]") {
   std::string file = "[node]\nid = 'n1'\n[p2p]\nlisten = '127.0.0.1:1000'\nmax_peers = 7\n";
-  Overrides environment = overrides_from_environment(
+  auto from_environment = overrides_from_environment(
       {"TRACECHAIN_P2P_LISTEN=127.0.0.1:2000", "TRACECHAIN_MEMPOOL_MAX_TRANSACTIONS=42",
-       "TRACECHAIN_HOME=/ignored", "PATH=/usr/bin", "TRACECHAIN_NO_SUCH=1"});
+       "TRACECHAIN_HOME=/ignored", "PATH=/usr/bin", "TRACECHAIN_NO_SUCH=1",
+       "TRACECHAIN_NODE=http://127.0.0.1:26657"});
+  REQUIRE(from_environment.ok());
+  const Overrides& environment = *from_environment;
   CHECK(environment.size() == 2);
   Overrides command_line = {{"p2p.listen", "127.0.0.1:3000"}};
   auto config = parse_config(file, "node.toml", "/h", environment, command_line);
@@ -44,6 +47,17 @@ TEST_CASE("command line beats environment beats file beats defaults", "[node][co
   CHECK(config->mempool.max_transactions == 42);       // environment
   CHECK(config->p2p.max_peers == 7);                   // file
   CHECK(config->consensus.timeout_propose_ms == 1000);  // default
+}
+
+TEST_CASE("a misspelt setting in the environment is an error, as in the file", "[node][config]") {
+  auto misspelt = overrides_from_environment({"TRACECHAIN_P2P_LISEN=0.0.0.0:26656"});
+  REQUIRE_FALSE(misspelt.ok());
+  CHECK_THAT(misspelt.error().message(),
+             Catch::StartsWith("environment variable TRACECHAIN_P2P_LISEN names no setting of "
+                               "[p2p]; those are TRACECHAIN_P2P_LISTEN, "));
+  auto mempool = overrides_from_environment({"TRACECHAIN_MEMPOOL_MAX_TX=5"});
+  REQUIRE_FALSE(mempool.ok());
+  CHECK_THAT(mempool.error().message(), Catch::Contains("TRACECHAIN_MEMPOOL_MAX_TRANSACTIONS"));
 }
 
 TEST_CASE("configuration errors name the file, line and key", "[node][config]") {
