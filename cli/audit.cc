@@ -201,11 +201,7 @@ fs::path database_of(const fs::path& dir) {
 Result<Json> read_json_file(const fs::path& path, std::size_t max_bytes) {
   auto text = read_file(path, max_bytes);
   if (!text) return text.error();
-  Json json = Json::parse(*text, nullptr, false);
-  if (json.is_discarded()) {
-    return Error(ErrorCode::kInvalidInput, path.string() + ": not valid JSON");
-  }
-  return json;
+  return ledger::parse_json(*text, path.string());
 }
 
 Result<TrustAnchor> load_trust_anchor(const fs::path& genesis_path, const fs::path& changes) {
@@ -233,6 +229,13 @@ int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out,
   if (!anchor) return report_error(err, anchor.error());
   auto receipt = read_json_file(options.receipt, kMaxJsonFileBytes);
   if (!receipt) return report_error(err, receipt.error());
+  // A file that is not a receipt at all is unreadable input, not a receipt
+  // that failed verification.
+  if (!receipt->is_object() || !receipt->contains("format")) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   options.receipt.string() + ": not a receipt file (no \"format\": \"" +
+                                       std::string(kReceiptFormat) + "\")"));
+  }
   ReceiptVerification v = verify_receipt(*receipt, anchor->genesis, anchor->validators);
   if (options.output == OutputFormat::kJson) {
     out << verification_json(v).dump(2) << "\n";

@@ -163,10 +163,9 @@ Digest genesis_state_root(const Genesis& genesis) {
 
 Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source) {
   auto fail = [&](const Error& error) { return error.with_context(std::string(source)); };
-  json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return fail(invalid("not valid JSON"));
-  }
+  auto parsed = parse_json(text, source);
+  if (!parsed) return parsed.error();
+  const json& document = *parsed;
   auto r = JsonFields::of(document, "");
   if (!r) return fail(invalid("expected a JSON object"));
 
@@ -265,8 +264,9 @@ Result<Genesis> load_genesis(const std::filesystem::path& path) {
 }
 
 Result<Policy> parse_policy_json(std::string_view text, std::string_view source) {
-  json node = json::parse(text, nullptr, false);
-  if (node.is_discarded()) return invalid(std::string(source) + ": not valid JSON");
+  auto parsed = parse_json(text, source);
+  if (!parsed) return parsed.error();
+  const json& node = *parsed;
   return parse_policy(node, std::string(source));
 }
 

@@ -1,5 +1,7 @@
 #include "ledger/json_fields.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 #include "ledger/identifiers.h"
@@ -18,6 +20,24 @@ std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return out;
+}
+
+Result<Json> parse_json(std::string_view text, std::string_view source) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann counts bytes from 1; people look for a line and a column.
+    const std::size_t offset = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    const auto before = text.substr(0, offset);
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t newline = before.rfind('\n');
+    const std::size_t column = newline == std::string_view::npos ? offset + 1 : offset - newline;
+    // "[json.exception.parse_error.101] parse error at line 2, column 7: syntax error ..."
+    std::string what = e.what();
+    if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    return Error(ErrorCode::kInvalidInput, std::string(source) + ":" + std::to_string(line) + ":" +
+                                               std::to_string(column) + ": not valid JSON: " + what);
+  }
 }
 
 Result<std::string> read_text(const Json& value, std::size_t max_size) {

@@ -38,6 +38,11 @@ inline constexpr std::uint64_t kAnyWholeNumber = ~std::uint64_t{0};
 // Decimal digits only, 0 to 2^64-1.
 std::optional<std::uint64_t> parse_whole_number(std::string_view text);
 
+// A JSON document read from `source` (a file name); kInvalidInput
+// "SOURCE:LINE:COLUMN: not valid JSON: what was expected" when it does not
+// parse.
+Result<Json> parse_json(std::string_view text, std::string_view source);
+
 Result<std::string> read_text(const Json& value, std::size_t max_size);
 Result<std::uint64_t> read_whole_number(const Json& value, std::uint64_t max = kAnyWholeNumber);
 Result<bool> read_boolean(const Json& value);

@@ -129,6 +129,15 @@ expect_in err "--from: height 99999999999999999999999 is above 2^64-1"
 expect 2 "$tracectl" inspect --home "$work/net/node0"
 expect_in err "data directory"
 
+# A file that is not a receipt is unreadable input (2), not a failed
+# verification (1); broken JSON is named by line and column.
+echo '{}' >"$work/empty.json"
+expect 2 "$tracectl" verify "$work/empty.json" --genesis "$work/net/genesis.json"
+expect_in err "not a receipt file"
+printf '{"format": 1,\n "header": }\n' >"$work/broken.json"
+expect 2 "$tracectl" verify "$work/broken.json" --genesis "$work/net/genesis.json"
+expect_in err "broken.json:2:12: not valid JSON"
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed" >&2
   exit 1
