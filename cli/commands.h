@@ -52,7 +52,9 @@ struct TestnetOptions {
   std::uint32_t validators = 4;
   std::string chain_id = "tracechain-testnet";
   crypto::Suite suite = crypto::kDefaultSuite;
-  std::uint16_t base_port = 26600;  // node i uses base + 10 i (p2p), +1 (rpc), +2 (metrics)
+  // Node i uses base + 10 i (p2p), +1 (rpc), +2 (metrics): node0 answers on
+  // 26657, tracectl's default.
+  std::uint16_t base_port = 26656;
   std::uint32_t observers = 0;      // non-validator nodes, after the validators
   // The address each node listens on and is dialled at: none (127.0.0.1 for
   // every node), one for every node, or one per node in order.

@@ -99,6 +99,25 @@ class Args {
     (target) = std::move(*value_);        \
   } while (false)
 
+// A public key as given on the command line: its hex (what `tracectl keys
+// show` and `tracectl join` print), a PEM public key file, or a private key
+// file, whose public half is taken.
+Result<crypto::PublicKey> read_public_key(const std::string& text, crypto::Suite suite) {
+  const bool hex = !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (hex && !std::filesystem::exists(text)) {
+    auto bytes = from_hex(text);
+    if (!bytes) return bytes.error();
+    return crypto::PublicKey::from_bytes(suite, *bytes);
+  }
+  auto pem = read_file(text, 64 * 1024);
+  if (!pem) return pem.error();
+  auto key = crypto::PublicKey::from_pem(*pem);
+  if (key) return key;
+  auto private_key = crypto::PrivateKey::from_pem(*pem, text);
+  if (!private_key) return key.error();
+  return private_key->public_key();
+}
+
 Result<ledger::Change> build_change(const Args& a) {
   ledger::Change change;
   TC_TRY_ASSIGN(change.type, a.named("change", ledger::parse_change_type));
@@ -106,17 +125,10 @@ Result<ledger::Change> build_change(const Args& a) {
   switch (change.type) {
     case ledger::ChangeType::kAdmitParticipant:
     case ledger::ChangeType::kAddValidator: {
-      std::string file;
-      TC_TRY_ASSIGN(file, a.text("public-key"));
-      auto pem = read_file(file, 64 * 1024);
-      if (!pem) return invalid("public-key", pem.error().message());
-      auto key = crypto::PublicKey::from_pem(*pem);
-      if (!key) {
-        // A private key file serves too: its public half is what goes on chain.
-        auto private_key = crypto::PrivateKey::from_pem(*pem, file);
-        if (!private_key) return invalid("public-key", key.error().message());
-        key = private_key->public_key();
-      }
+      std::string text;
+      TC_TRY_ASSIGN(text, a.text("public-key"));
+      auto key = read_public_key(text, a.suite());
+      if (!key) return invalid("public-key", key.error().message());
       if (key->suite() != a.suite()) {
         return invalid("public-key", "a " + std::string(crypto::suite_name(key->suite())) +
                                          " key on a " + std::string(crypto::suite_name(a.suite())) +
@@ -226,7 +238,7 @@ void add_options(const ledger::Field&, const ledger::Change&, std::vector<TxOpti
                  true, false});
   out.push_back(
       {"subject", "Participant or validator id (all changes but change-policy)", false, false});
-  out.push_back({"public-key", "Key file (PEM) of the participant or validator to add", false,
+  out.push_back({"public-key", "Public key of the participant or validator to add: its hex (tracectl keys show), or a PEM file", false,
                  false});
   out.push_back({"roles",
                  "Comma-separated roles: governor, operator, attestor, provider, buyer, "

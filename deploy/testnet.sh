@@ -41,7 +41,7 @@ last_height() {  # the last height a node's log says it committed
 command=$1 dir=$2; shift 2
 case $command in
   init)
-    "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26600}" "${@:3}"
+    "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26656}" "${@:3}"
     ;;
   start)
     for node in $(nodes_of "$dir" "$@"); do

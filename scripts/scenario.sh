@@ -59,8 +59,10 @@ done
 
 step "a governor admits a new buyer, buyer-coop (this chain's policy: one approval suffices)"
 "$tracectl" keys generate --out keys/buyer-coop.pem >/dev/null
+# The buyer hands the governor its public key, never its private key file.
+buyer_coop_key=$("$tracectl" keys show --key keys/buyer-coop.pem | awk '$1 == "public" { print $3 }')
 tx governance propose --key keys/exchange.pem --proposal admit-buyer-coop \
-  --change admit-participant --subject buyer-coop --public-key keys/buyer-coop.pem \
+  --change admit-participant --subject buyer-coop --public-key "$buyer_coop_key" \
   --roles buyer --jurisdiction cn --proposal-expiry 1000
 
 step "an attestor attests the provider and the buyer"

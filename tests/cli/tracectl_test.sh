@@ -105,7 +105,7 @@ grep -q "peers = \['validator-1@node-b.example:40110'\]" "$work/hosts/node0/conf
 grep -q "listen = '10.9.0.1:40100'" "$work/hosts/node0/config/node.toml" ||
   fail "node0 does not listen on its host"
 expect 0 "$tracectl" testnet init --out "$work/hosts1" --validators 2 --host ::1
-expect_in out "p2p [::1]:26610"
+expect_in out "p2p [::1]:26666"
 expect 2 "$tracectl" testnet init --out "$work/hosts2" --validators 3 --host 10.9.0.1 --host 10.9.0.2
 expect_in err "--host is given 2 times"
 expect 2 "$tracectl" testnet init --out "$work/hosts3" --validators 1 --host 'a b'

@@ -97,6 +97,24 @@ TEST_CASE("keys and policies for governance come from files", "[cli][tx]") {
        {"public-key", (dir.path() / "new.pem").string()}, {"roles", "buyer"},
        {"jurisdiction", "cn"}, {"proposal-expiry", "100"}});
   CHECK(admit.change.public_key == key->public_key().bytes());
+  // What keys show and join print (the key's hex), or a public key PEM file,
+  // serve as well: a governor needs no one's private key.
+  const std::string hex = to_hex(key->public_key().bytes());
+  auto by_hex = built<ledger::ProposePayload>(
+      TxKind::kGovernancePropose,
+      {{"proposal", "p-2"}, {"change", "add-validator"}, {"subject", "validator-9"},
+       {"public-key", hex}, {"proposal-expiry", "100"}});
+  CHECK(by_hex.change.public_key == key->public_key().bytes());
+  std::ofstream(dir.path() / "new.pub.pem") << key->public_key().to_pem();
+  auto by_public_pem = built<ledger::ProposePayload>(
+      TxKind::kGovernancePropose,
+      {{"proposal", "p-2"}, {"change", "add-validator"}, {"subject", "validator-9"},
+       {"public-key", (dir.path() / "new.pub.pem").string()}, {"proposal-expiry", "100"}});
+  CHECK(by_public_pem.change.public_key == key->public_key().bytes());
+  CHECK_THAT(error_of(TxKind::kGovernancePropose,
+                      {{"proposal", "p-2"}, {"change", "add-validator"}, {"subject", "v-9"},
+                       {"public-key", hex.substr(0, 20)}, {"proposal-expiry", "100"}}),
+             Catch::Contains("--public-key"));
 
   auto other_suite = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256);
   REQUIRE(other_suite->save(dir.path() / "ed.pem").ok());
