@@ -44,15 +44,36 @@ std::string text(const Json& object, const std::string& key, const std::string& 
 }
 
 std::uint64_t number(const Json& object, const std::string& key, const std::string& where) {
-  return must(fields(object, where).whole_number(key));
+  std::uint64_t n = must(fields(object, where).whole_number(key));
+  // A node writes heights, indexes and sizes as JSON integers, never as
+  // decimal strings (which the RPC accepts as input).
+  if (!object.at(key).is_number_integer()) {
+    throw BadInput(where + "." + key + ": not a JSON integer, as a node writes it");
+  }
+  return n;
+}
+
+// A node writes hex in lower case without 0x (docs/rpc.md); a file that
+// differs was not written by a node, and is refused rather than read
+// leniently.
+void require_node_hex(const Json& value, const std::string& path) {
+  if (!value.is_string()) return;  // the reader says what is wrong with it
+  const std::string& text = value.get_ref<const std::string&>();
+  if (text.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw BadInput(path + ": not lower-case hex without 0x, as a node writes it");
+  }
 }
 
 Bytes hex_bytes(const Json& object, const std::string& key, const std::string& where) {
-  return must(fields(object, where).hex(key, kMaxHexBytes));
+  Bytes bytes = must(fields(object, where).hex(key, kMaxHexBytes));
+  require_node_hex(object.at(key), where + "." + key);
+  return bytes;
 }
 
 Digest digest(const Json& object, const std::string& key, const std::string& where) {
-  return must(fields(object, where).digest(key));
+  Digest d = must(fields(object, where).digest(key));
+  require_node_hex(object.at(key), where + "." + key);
+  return d;
 }
 
 // A list of at most `max` hashes (a proof's path).
@@ -68,6 +89,7 @@ std::vector<Digest> digests(const Json& object, const std::string& key, const st
   for (std::size_t i = 0; i < list.size(); ++i) {
     auto d = ledger::read_digest(list[i]);
     if (!d) throw BadInput(d.error().with_context(path + "[" + std::to_string(i) + "]").message());
+    require_node_hex(list[i], path + "[" + std::to_string(i) + "]");
     out.push_back(*d);
   }
   return out;
@@ -362,6 +384,15 @@ class ReceiptChecker {
                      brief(tx_hash_));
     }
     expect_same(shapes::receipt_json(r, algorithm_), part("receipt"), "receipt");
+    // The key in force at the transaction's height took effect at or below it.
+    if (file_.contains("senderKey") && !file_["senderKey"].is_null()) {
+      const std::uint64_t from = number(file_["senderKey"], "fromHeight", "senderKey");
+      if (from > r.height) {
+        throw BadInput("senderKey.fromHeight: " + std::to_string(from) +
+                       " is above the transaction's height " + std::to_string(r.height) +
+                       "; the key in force then took effect at or below it");
+      }
+    }
     result_.status = r.ok() ? "ok" : "failed";
     result_.height = r.height;
     result_.index = r.index;

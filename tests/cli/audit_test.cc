@@ -198,6 +198,48 @@ TEST_CASE("every byte of every hex field of a receipt is covered", "[cli][verify
   CHECK(flips > 1000);
 }
 
+TEST_CASE("a receipt is read exactly as a node writes it", "[cli][verify]") {
+  CertifiedChain c;
+  Digest tx = c.register_asset("a-1");
+  c.commit({});
+  const Json good = c.receipt(tx);
+  REQUIRE(verify(good, c.chain.genesis()).ok());
+  // Every hex field in upper case, or with 0x: the same bytes, but not what a
+  // node writes, so not read.
+  std::vector<std::string> fields;
+  hex_fields(good, "", fields);
+  for (const std::string& pointer : fields) {
+    Json::json_pointer p(pointer);
+    const std::string lower = good[p].get<std::string>();
+    std::string upper = lower;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (upper == lower) continue;
+    for (const std::string& variant : {upper, "0x" + lower}) {
+      Json bad = good;
+      bad[p] = variant;
+      auto v = verify(bad, c.chain.genesis());
+      INFO(pointer << " as " << variant.substr(0, 12));
+      REQUIRE_FALSE(v.ok());
+    }
+  }
+  // A height written as a float is not a whole number.
+  Json floated = good;
+  floated["inclusionProof"]["logSize"] = 2.0;
+  CHECK_FALSE(verify(floated, c.chain.genesis()).ok());
+  Json quoted = good;
+  quoted["inclusionProof"]["logSize"] = std::to_string(good["inclusionProof"]["logSize"].get<std::uint64_t>());
+  auto as_text = verify(quoted, c.chain.genesis());
+  REQUIRE_FALSE(as_text.ok());
+  CHECK_THAT(failure_of(as_text), Catch::Contains("not a JSON integer"));
+  // The sender's key cannot have taken effect after the transaction.
+  Json later_key = good;
+  later_key["senderKey"] = {{"publicKey", to_hex(c.chain.key("provider-acme").public_key().bytes())},
+                            {"fromHeight", 5}};
+  auto v = verify(later_key, c.chain.genesis());
+  REQUIRE_FALSE(v.ok());
+  CHECK_THAT(failure_of(v), Catch::Contains("senderKey.fromHeight: 5 is above the transaction's height 1"));
+}
+
 TEST_CASE("a decoded field that contradicts the hex is named", "[cli][verify]") {
   CertifiedChain c;
   Digest tx = c.register_asset("weather-2026");
