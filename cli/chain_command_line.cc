@@ -52,6 +52,32 @@ void add_tx(CLI::App& parent, int& exit_code, const std::string& name,
   });
 }
 
+// `parent NAME ID`: one record read with `method`, the id as `param`.
+void add_show(CLI::App& parent, int& exit_code, const std::string& name,
+              const std::string& description, const std::string& method,
+              const std::string& param, const std::string& id_name, const std::string& example) {
+  auto options = std::make_shared<ShowOptions>();
+  options->method = method;
+  options->param = param;
+  auto* command = parent.add_subcommand(name, description);
+  command->add_option(id_name, options->id, id_name == "HASH" ? "Transaction hash" : "Id")
+      ->required();
+  add_remote_options(*command, options->remote);
+  command->footer("Example:\n  " + example);
+  command->callback([&exit_code, options] { exit_code = show(*options, std::cout, std::cerr); });
+}
+
+// `parent list`: every record of a kind the caller may read.
+CLI::App* add_list(CLI::App& parent, int& exit_code, const std::string& description,
+                   ListKind kind, const std::string& example, std::shared_ptr<ListOptions> options) {
+  options->kind = kind;
+  auto* command = parent.add_subcommand("list", description);
+  add_remote_options(*command, options->remote);
+  command->footer("Example:\n  " + example);
+  command->callback([&exit_code, options] { exit_code = list(*options, std::cout, std::cerr); });
+  return command;
+}
+
 }  // namespace
 
 void add_chain_commands(CLI::App& app, int& exit_code) {
@@ -78,6 +104,17 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
   add_tx(*governance, exit_code, "approve", "Approve a proposal (signed by a governor)",
          K::kGovernanceApprove,
          "tracectl governance approve --key keys/regulator.pem --proposal admit-acme2");
+  {
+    auto options = std::make_shared<ListOptions>();
+    auto* list_cmd = add_list(*governance, exit_code,
+                              "Governance proposals, their approvals and expiry (governors, auditors)",
+                              ListKind::kProposals,
+                              "tracectl governance list --open --key keys/member-bank.pem", options);
+    list_cmd->add_flag("--open", options->open, "Only those that can still be approved");
+  }
+  add_show(*governance, exit_code, "show", "One governance proposal (governors, auditors)",
+           "governance_getProposal", "proposalId", "PROPOSAL",
+           "tracectl governance show admit-acme2 --key keys/regulator.pem");
 
   // identity
   add_tx(app, exit_code, "attest", "Attest an identity claim about a participant (attestors)",
@@ -102,6 +139,10 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
          K::kAssetReview,
          "tracectl asset review --key keys/reviewer-1.pem --asset weather-2026 \\\n"
          "    --verdict approve --report @review.pdf --rules 2026.1");
+  add_list(*asset, exit_code, "Every asset the caller may read", ListKind::kAssets,
+           "tracectl asset list --key keys/reviewer-1.pem", std::make_shared<ListOptions>());
+  add_show(*asset, exit_code, "show", "One asset", "asset_get", "assetId", "ASSET",
+           "tracectl asset show weather-2026 --key keys/buyer-bank.pem");
   {
     auto options = std::make_shared<AssetOptions>();
     auto* history = asset->add_subcommand("history", "An asset's registration, reviews and trades");
@@ -150,6 +191,30 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
          "--ruling @ruling.pdf --outcome split");
   add_tx(*trade, exit_code, "cancel", "Cancel a trade before delivery (a party)", K::kTradeCancel,
          "tracectl trade cancel --key keys/buyer-bank.pem --trade trade-1 --reason @why.txt");
+  add_show(*trade, exit_code, "show", "One trade: its state, parties, reviews and steps",
+           "trade_get", "tradeId", "TRADE", "tracectl trade show trade-1 --key keys/buyer-bank.pem");
+  {
+    auto options = std::make_shared<ListOptions>();
+    auto* list_cmd = add_list(
+        *trade, exit_code,
+        "Trades the caller may read, in one state with --state: a work queue (reviewers: agreed, "
+        "arbitrators: disputed, operators: accepted)",
+        ListKind::kTrades, "tracectl trade list --state agreed --key keys/reviewer-1.pem", options);
+    list_cmd->add_option("--state", options->state,
+                         "requested, agreed, approved, rejected, delivered, accepted, settled, "
+                         "disputed, resolved, cancelled or declined");
+  }
+
+  // participants and transactions
+  auto* participant = app.add_subcommand("participant", "A participant's record");
+  participant->require_subcommand(1);
+  add_show(*participant, exit_code, "show", "A participant: roles, jurisdiction, keys, status",
+           "participant_get", "participantId", "PARTICIPANT",
+           "tracectl participant show buyer-bank --key keys/buyer-bank.pem");
+  auto* tx = app.add_subcommand("tx", "A committed transaction");
+  tx->require_subcommand(1);
+  add_show(*tx, exit_code, "get", "A committed transaction, decoded, with its block and index",
+           "tx_get", "hash", "HASH", "tracectl tx get ed5943e1… --key keys/buyer-bank.pem");
 
   // reads
   {

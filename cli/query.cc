@@ -1,6 +1,7 @@
 #include "cli/query.h"
 
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -46,6 +47,63 @@ Result<Json> all_pages(node::rpc::Client& client, const std::string& method, Jso
   return first;
 }
 
+void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << "\n"; }
+
+// A list for people: one row per record.
+void print_list(std::ostream& out, OutputFormat format, ListKind kind, const Json& list,
+                bool truncated) {
+  if (format == OutputFormat::kJson) {
+    print_json(out, list);
+    return;
+  }
+  auto number = [](const Json& record, const char* field) {
+    return std::to_string(record.value(field, std::uint64_t{0}));
+  };
+  std::optional<Table> table;
+  const char* field = "trades";
+  switch (kind) {
+    case ListKind::kTrades:
+      table.emplace(std::vector<std::string>{"trade", "asset", "provider", "buyer", "state",
+                                             "created", "steps"});
+      for (const auto& t : list["trades"]) {
+        table->add({t.value("id", ""), t.value("asset", ""), t.value("provider", ""),
+                    t.value("buyer", ""), t.value("state", ""),
+                    "height " + number(t, "createdHeight"), number(t, "historyCount")});
+      }
+      break;
+    case ListKind::kAssets:
+      field = "assets";
+      table.emplace(std::vector<std::string>{"asset", "provider", "level", "source verdict",
+                                             "registered"});
+      for (const auto& a : list["assets"]) {
+        table->add({a.value("id", ""), a.value("provider", ""), "L" + number(a, "level"),
+                    a["latestVerdict"].is_string() ? a["latestVerdict"].get<std::string>() : "none",
+                    "height " + number(a, "registeredHeight")});
+      }
+      break;
+    case ListKind::kProposals:
+      field = "proposals";
+      table.emplace(std::vector<std::string>{"proposal", "change", "subject", "proposer",
+                                             "approvals", "expires", "status"});
+      for (const auto& p : list["proposals"]) {
+        std::string approvals;
+        for (const auto& a : p["approvals"]) {
+          approvals += (approvals.empty() ? "" : ",") + a.value("governor", "");
+        }
+        table->add({p.value("id", ""), p["change"].value("type", ""),
+                    p["change"].value("subject", ""), p.value("proposer", ""), approvals,
+                    "height " + number(p, "expiryHeight"), p.value("status", "")});
+      }
+      break;
+  }
+  if (table->empty()) {
+    out << "no " << field << "\n";
+  } else {
+    table->print(out);
+  }
+  if (truncated) out << "(the list goes on: only the first " << kMaxPages * 1000 << " shown)\n";
+}
+
 std::string block_of(const Json& entry) {
   return std::to_string(entry.value("height", std::uint64_t{0})) + "/" + std::to_string(entry.value("index", std::uint64_t{0}));
 }
@@ -75,7 +133,6 @@ std::string time_at(const std::map<std::uint64_t, std::uint64_t>& times, std::ui
   return it == times.end() ? "?" : format_time_ms(it->second);
 }
 
-void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << "\n"; }
 
 }  // namespace
 
@@ -248,23 +305,49 @@ int trades(const TradesOptions& options, std::ostream& out, std::ostream& err) {
                   : all_pages(*client, "trade_listByParticipant",
                               {{"participant", options.participant}}, "trades", truncated);
   if (!list) return report_error(err, list.error());
+  print_list(out, options.remote.output, ListKind::kTrades, *list, truncated);
+  return kExitOk;
+}
+
+int list(const ListOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  bool truncated = false;
+  Result<Json> found = Json();
+  switch (options.kind) {
+    case ListKind::kTrades: {
+      Json params = Json::object();
+      if (!options.state.empty()) params["state"] = options.state;
+      found = all_pages(*client, "trade_list", params, "trades", truncated);
+      break;
+    }
+    case ListKind::kAssets:
+      found = all_pages(*client, "asset_list", Json::object(), "assets", truncated);
+      break;
+    case ListKind::kProposals:
+      found = all_pages(*client, "governance_listProposals", {{"open", options.open}}, "proposals",
+                        truncated);
+      break;
+  }
+  if (!found) return report_error(err, found.error());
+  print_list(out, options.remote.output, options.kind, *found, truncated);
+  return kExitOk;
+}
+
+int show(const ShowOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  auto record = client->call(options.method, {{options.param, options.id}});
+  if (!record) return report_error(err, record.error().with_context(options.id));
   if (options.remote.output == OutputFormat::kJson) {
-    print_json(out, *list);
+    print_json(out, *record);
     return kExitOk;
   }
-  Table table({"trade", "asset", "provider", "buyer", "state", "created", "steps"});
-  for (const auto& trade : (*list)["trades"]) {
-    table.add({trade.value("id", ""), trade.value("asset", ""), trade.value("provider", ""),
-               trade.value("buyer", ""), trade.value("state", ""),
-               "height " + std::to_string(trade.value("createdHeight", std::uint64_t{0})),
-               std::to_string(trade.value("historyCount", std::uint64_t{0}))});
+  Table table({"field", "value"});
+  for (const auto& [key, value] : record->items()) {
+    table.add({key, value.is_string() ? value.get<std::string>() : value.dump()});
   }
-  if (table.empty()) {
-    out << "no trades\n";
-  } else {
-    table.print(out);
-  }
-  if (truncated) out << "(the list goes on: only the first " << kMaxPages * 1000 << " shown)\n";
+  table.print(out);
   return kExitOk;
 }
 

@@ -47,6 +47,28 @@ struct AttestationsOptions {
 };
 int attestations(const AttestationsOptions& options, std::ostream& out, std::ostream& err);
 
+// One record by its id, with a read method (trade_get, asset_get,
+// participant_get, tx_get, governance_getProposal): its fields, one a line,
+// or the node's JSON.
+struct ShowOptions {
+  RemoteOptions remote;
+  std::string method;  // e.g. "trade_get"
+  std::string param;   // e.g. "tradeId"
+  std::string id;
+};
+int show(const ShowOptions& options, std::ostream& out, std::ostream& err);
+
+// The lists of records: trade_list (a work queue with --state),
+// asset_list, governance_listProposals (--open).
+enum class ListKind { kTrades, kAssets, kProposals };
+struct ListOptions {
+  RemoteOptions remote;
+  ListKind kind = ListKind::kTrades;
+  std::string state;  // trades: only this state
+  bool open = false;  // proposals: only those still open
+};
+int list(const ListOptions& options, std::ostream& out, std::ostream& err);
+
 struct ReceiptGetOptions {
   RemoteOptions remote;
   std::string tx;                 // transaction hash

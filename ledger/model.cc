@@ -127,6 +127,9 @@ Result<SourceVerdict> parse_source_verdict(std::string_view name) {
 }
 
 std::string_view trade_state_name(TradeState state) { return name_of(kTradeStateNames, state); }
+Result<TradeState> parse_trade_state(std::string_view name) {
+  return parse_name(kTradeStateNames, name, "trade state");
+}
 
 std::string_view trade_verdict_name(TradeVerdict verdict) {
   return name_of(kTradeVerdictNames, verdict);

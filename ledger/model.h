@@ -353,6 +353,7 @@ enum class TradeState : std::uint8_t {
   kDeclined = 11,
 };
 std::string_view trade_state_name(TradeState state);
+Result<TradeState> parse_trade_state(std::string_view name);
 
 enum class TradeVerdict : std::uint8_t {
   kApprove = 1,

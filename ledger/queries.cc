@@ -53,7 +53,49 @@ auto guarded(F&& body) -> decltype(body()) {
   }
 }
 
+// The records stored under `prefix` + id, a page of them.
+template <typename T>
+Result<RecordPage<T>> records_page(const StateView& state, const std::string& prefix,
+                                   std::string_view start_after, std::size_t limit) {
+  return guarded([&]() -> Result<RecordPage<T>> {
+    RecordPage<T> page;
+    std::string last;
+    state.scan(prefix, [&](std::string_view key, ByteView value) {
+      std::string_view id = key.substr(prefix.size());
+      if (!start_after.empty() && id <= start_after) return true;
+      if (page.records.size() == limit) {
+        page.next = last;
+        return false;
+      }
+      last = id;
+      auto record = decode<T>(value);
+      if (!record) {
+        throw StateReadError(std::string(T::kTypeName) + " '" + std::string(id) + "' is corrupt");
+      }
+      page.records.push_back(std::move(*record));
+      return true;
+    });
+    return page;
+  });
+}
+
 }  // namespace
+
+Result<RecordPage<GovernanceProposal>> proposals_page(const StateView& state,
+                                                      std::string_view start_after,
+                                                      std::size_t limit) {
+  return records_page<GovernanceProposal>(state, keys::proposal(""), start_after, limit);
+}
+
+Result<RecordPage<Asset>> assets_page(const StateView& state, std::string_view start_after,
+                                      std::size_t limit) {
+  return records_page<Asset>(state, keys::asset(""), start_after, limit);
+}
+
+Result<RecordPage<Trade>> trades_page(const StateView& state, std::string_view start_after,
+                                      std::size_t limit) {
+  return records_page<Trade>(state, keys::trade(""), start_after, limit);
+}
 
 Result<Participant> find_participant(const StateView& state, std::string_view id) {
   return find<Participant>(state, keys::participant(id), "participant '" + std::string(id) + "'");

@@ -71,6 +71,22 @@ struct AttestationPage {
 Result<AttestationPage> attestations_page(const StateView& state, std::string_view participant,
                                           std::optional<Digest> start_after, std::size_t limit);
 
+// A page of the records of one kind, in id order: at most `limit` after the
+// id `start_after` (from the first when empty); `next` is the last one's id
+// when more follow. The work is the page's, not the ledger's.
+template <typename T>
+struct RecordPage {
+  std::vector<T> records;
+  std::optional<std::string> next;
+};
+Result<RecordPage<GovernanceProposal>> proposals_page(const StateView& state,
+                                                      std::string_view start_after,
+                                                      std::size_t limit);
+Result<RecordPage<Asset>> assets_page(const StateView& state, std::string_view start_after,
+                                      std::size_t limit);
+Result<RecordPage<Trade>> trades_page(const StateView& state, std::string_view start_after,
+                                      std::size_t limit);
+
 Result<Participant> find_participant(const StateView& state, std::string_view id);
 Result<Asset> find_asset(const StateView& state, std::string_view id);
 Result<Trade> find_trade(const StateView& state, std::string_view id);

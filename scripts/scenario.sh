@@ -109,6 +109,14 @@ step "the auditor reads both trails"
 echo
 "$tracectl" trail trade-2 --key keys/auditor-1.pem --genesis config/genesis.json
 
+step "the day's reads: proposals, assets, a reviewer's queue, a trade, a participant, a transaction"
+"$tracectl" governance list --key keys/regulator.pem
+"$tracectl" asset list --key keys/reviewer-1.pem
+"$tracectl" trade list --state settled --key keys/auditor-1.pem
+"$tracectl" trade show trade-2 --key keys/auditor-1.pem
+"$tracectl" participant show buyer-coop --key keys/auditor-1.pem
+"$tracectl" tx get "$saved_tx" --key keys/buyer-bank.pem
+
 step "the buyer saves the delivery's self-contained receipt"
 "$tracectl" receipt get "$saved_tx" --key keys/buyer-bank.pem --out "$work/receipt.json"
 

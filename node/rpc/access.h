@@ -47,6 +47,8 @@ class Access {
   bool can_read_participant(std::string_view participant) const;
   Attestations attestations_of(std::string_view subject) const;
   bool can_read_transaction(const ledger::Transaction& tx) const;
+  // Governance proposals: governors and auditors.
+  bool can_read_proposals() const { return auditor() || has(ledger::Role::kGovernor); }
   // Whole blocks hold everyone's transactions: auditors only.
   bool can_read_blocks() const { return auditor(); }
   // The trade-events subscription delivers events of the caller's own trades.

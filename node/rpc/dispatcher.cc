@@ -159,6 +159,17 @@ Bytes Params::hex(std::string_view name, std::size_t max_bytes) const {
   return required(name, [&](const Json& v) { return ledger::read_hex(v, max_bytes); });
 }
 
+std::optional<std::string> Params::optional_string(std::string_view name,
+                                                   std::size_t max_size) const {
+  if (!has(name)) return std::nullopt;
+  return string(name, max_size);
+}
+
+std::optional<bool> Params::optional_boolean(std::string_view name) const {
+  if (!has(name)) return std::nullopt;
+  return required(name, [](const Json& v) { return ledger::read_boolean(v); });
+}
+
 // ------------------------------------------------------------- CallContext
 
 const ledger::StateView& CallContext::state() {

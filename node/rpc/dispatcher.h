@@ -108,6 +108,8 @@ class Params {
   std::optional<std::uint64_t> optional_u64(std::string_view name) const;
   // Hex (even length, optional 0x) of at most `max_bytes` bytes.
   Bytes hex(std::string_view name, std::size_t max_bytes) const;
+  std::optional<std::string> optional_string(std::string_view name, std::size_t max_size) const;
+  std::optional<bool> optional_boolean(std::string_view name) const;
 
  private:
   template <typename Read>

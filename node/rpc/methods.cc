@@ -442,6 +442,30 @@ Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64
           {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};
 }
 
+// Every trade, or those in `state`: a page of `limit` trades scanned in id
+// order, of which the caller sees those it may read (a reviewer's queue is
+// state "agreed", an arbitrator's "disputed", an operator's "accepted").
+Json list_trades(const Params& p, CallContext& c) {
+  std::optional<ledger::TradeState> state;
+  if (auto name = p.optional_string("state", 32)) {
+    auto parsed = ledger::parse_trade_state(*name);
+    if (!parsed) throw invalid_param("state", parsed.error().message());
+    state = *parsed;
+  }
+  std::string after = p.optional_identifier("startAfter").value_or("");
+  std::uint64_t limit = page_limit(p);
+  if (!c.caller()) throw not_authorised("the list of trades");
+  auto page = unwrap(ledger::trades_page(c.state(), after, limit));
+  Access access(c.state(), c.caller());
+  Json trades = Json::array();
+  for (const ledger::Trade& trade : page.records) {
+    if ((!state || trade.state == *state) && access.can_read_trade(trade)) {
+      trades.push_back(trade_json(trade));
+    }
+  }
+  return {{"trades", std::move(trades)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+}
+
 Json list_trades_by_participant(const Params& p, CallContext& c) {
   std::string participant = p.identifier("participant");
   std::string after = p.optional_identifier("startAfter").value_or("");
@@ -499,6 +523,50 @@ Json get_asset_history(const Params& p, CallContext& c) {
 }
 
 // ------------------------------------------------------------ participants
+
+// A page of the assets (in id order, `limit` scanned), those the caller may read.
+Json list_assets(const Params& p, CallContext& c) {
+  std::string after = p.optional_identifier("startAfter").value_or("");
+  std::uint64_t limit = page_limit(p);
+  if (!c.caller()) throw not_authorised("the list of assets");
+  auto page = unwrap(ledger::assets_page(c.state(), after, limit));
+  Access access(c.state(), c.caller());
+  Json assets = Json::array();
+  for (const ledger::Asset& asset : page.records) {
+    if (access.can_read_asset(asset)) assets.push_back(asset_json(asset));
+  }
+  return {{"assets", std::move(assets)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+}
+
+// ------------------------------------------------------------- governance
+
+Json list_proposals(const Params& p, CallContext& c) {
+  std::string after = p.optional_identifier("startAfter").value_or("");
+  std::uint64_t limit = page_limit(p);
+  const bool open_only = p.optional_boolean("open").value_or(false);
+  if (!Access(c.state(), c.caller()).can_read_proposals()) {
+    throw not_authorised("governance proposals");
+  }
+  auto page = unwrap(ledger::proposals_page(c.state(), after, limit));
+  const std::uint64_t next_height = tip_height(c) + 1;
+  Json proposals = Json::array();
+  for (const ledger::GovernanceProposal& proposal : page.records) {
+    Json json = proposal_json(proposal, next_height);
+    if (open_only && json["status"] != "open") continue;
+    proposals.push_back(std::move(json));
+  }
+  return {{"proposals", std::move(proposals)},
+          {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+}
+
+Json get_proposal(const Params& p, CallContext& c) {
+  std::string id = p.identifier("proposalId");
+  if (!Access(c.state(), c.caller()).can_read_proposals()) {
+    throw not_authorised("governance proposals");
+  }
+  ledger::GovernanceProposal proposal = unwrap(ledger::find_proposal(c.state(), id), "proposalId");
+  return proposal_json(proposal, tip_height(c) + 1);
+}
 
 Json get_participant(const Params& p, CallContext& c) {
   std::string id = p.identifier("participantId");
@@ -626,6 +694,7 @@ const std::vector<Method>& all_methods() {
       {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},
       {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},
       {"trade_get", true, {"tradeId"}, get_trade},
+      {"trade_list", true, {"state", "startAfter", "limit"}, list_trades},
       {"trade_getTrail", true, {"tradeId"}, get_trade_trail},
       {"trade_listByParticipant",
        true,
@@ -633,12 +702,15 @@ const std::vector<Method>& all_methods() {
        list_trades_by_participant},
       {"trade_listByAsset", true, {"assetId", "startAfter", "limit"}, list_trades_by_asset},
       {"asset_get", true, {"assetId"}, get_asset},
+      {"asset_list", true, {"startAfter", "limit"}, list_assets},
       {"asset_getHistory", true, {"assetId", "startAfter", "limit"}, get_asset_history},
       {"participant_get", true, {"participantId"}, get_participant},
       {"participant_getAttestations",
        true,
        {"participantId", "startAfter", "limit"},
        get_attestations},
+      {"governance_listProposals", true, {"open", "startAfter", "limit"}, list_proposals},
+      {"governance_getProposal", true, {"proposalId"}, get_proposal},
       {"auth_whoAmI", false, {}, who_am_i},
       {"events_subscribe", false, {"topic"}, subscribe},
       {"events_unsubscribe", false, {"subscription"}, unsubscribe},

@@ -157,6 +157,24 @@ Json validator_set_json(const ledger::ValidatorSet& set) {
   };
 }
 
+Json proposal_json(const ledger::GovernanceProposal& proposal, std::uint64_t height) {
+  Json approvals = Json::array();
+  for (const ledger::Approval& a : proposal.approvals) {
+    approvals.push_back({{"governor", a.governor}, {"txHash", hex(a.tx_hash)}, {"height", a.height}});
+  }
+  const bool applied = proposal.status == ledger::ProposalStatus::kApplied;
+  return {
+      {"id", proposal.id},
+      {"proposer", proposal.proposer},
+      {"change", change_json(proposal.change)},
+      {"proposedHeight", proposal.proposed_height},
+      {"expiryHeight", proposal.expiry_height},
+      {"approvals", std::move(approvals)},
+      {"status", applied ? "applied" : height > proposal.expiry_height ? "expired" : "open"},
+      {"appliedHeight", applied ? Json(proposal.applied_height) : Json(nullptr)},
+  };
+}
+
 Json policy_json(const ledger::Policy& policy) {
   Json levels = Json::array();
   for (std::size_t i = 0; i < policy.levels.size(); ++i) {

@@ -48,6 +48,10 @@ Json attestation_json(const ledger::Attestation& attestation);
 Json asset_json(const ledger::Asset& asset);
 Json source_review_json(const ledger::SourceReview& review);
 Json trade_json(const ledger::Trade& trade);
+// A governance proposal with its change, approvals (governor, transaction,
+// height) and status; `open` tells whether it can still be approved at
+// `height` (the next block's height: not applied, not expired).
+Json proposal_json(const ledger::GovernanceProposal& proposal, std::uint64_t height);
 Json trail_entry_json(const ledger::TrailEntry& entry);
 
 // Role names in bit order: ["governor", "operator"].

@@ -17,6 +17,13 @@ grep -q 'trade trade-2: provider-acme → buyer-coop, asset weather-2026, state 
   fail "trade-2 was not refused at review"
 [[ $(grep -c '  ok  *✓$' <<<"$out") -eq 10 ]] || fail "not every trail step verified"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
+grep -Eq '^admit-buyer-coop +admit-participant +buyer-coop +exchange +exchange +height [0-9]+ +applied' \
+  <<<"$out" || fail "governance list does not show the applied proposal"
+grep -Eq '^weather-2026 +provider-acme +L2 +approve' <<<"$out" || fail "asset list lacks the asset"
+grep -Eq '^trade-1 +weather-2026 +provider-acme +buyer-bank +settled' <<<"$out" ||
+  fail "trade list --state settled lacks trade-1"
+grep -Eq '^state +rejected' <<<"$out" || fail "trade show does not give trade-2's state"
+grep -Eq '^jurisdiction +cn' <<<"$out" || fail "participant show does not give buyer-coop's record"
 
 # The 41st digit of the receipt's first long hex field changed (0 -> 1, any
 # other -> 0): verification fails (exit 1).

@@ -281,3 +281,70 @@ TEST_CASE("who may read what: a buyer cannot read another buyer's trade", "[rpc]
     }
   }
 }
+
+TEST_CASE("lists: proposals for governors, assets and trades as each caller may read them",
+          "[rpc][access]") {
+  LiveNode live;
+  live.trade_scenario();
+  // Two approvals from now on (tracectl init's chain needs one), so that a
+  // proposal stays open until a second governor approves it.
+  auto policy = ledger::read_policy(live.node().store().state());
+  REQUIRE(policy.ok());
+  policy->governance_threshold = 2;
+  ledger::Change stricter;
+  stricter.type = ledger::ChangeType::kChangePolicy;
+  stricter.policy = *policy;
+  live.commit(live.make("exchange", ledger::TxKind::kGovernancePropose,
+                        ledger::ProposePayload{"two-approvals", stricter,
+                                               live.node().store().height() + 50}));
+  // An open proposal: the exchange proposes, the threshold (2) is not met.
+  ledger::Change suspend;
+  suspend.type = ledger::ChangeType::kSuspendParticipant;
+  suspend.subject = "buyer-abroad";
+  live.commit(live.make("exchange", ledger::TxKind::kGovernancePropose,
+                        ledger::ProposePayload{"suspend-abroad", suspend,
+                                               live.node().store().height() + 50}));
+
+  Json proposals = live.call("governance_listProposals", {{"open", true}}, "member-bank");
+  REQUIRE(proposals.contains("result"));
+  REQUIRE(proposals["result"]["proposals"].size() == 1);
+  const Json& open = proposals["result"]["proposals"][0];
+  CHECK(open["id"] == "suspend-abroad");
+  CHECK(open["status"] == "open");
+  CHECK(open["change"]["type"] == "suspend-participant");
+  REQUIRE(open["approvals"].size() == 1);
+  CHECK(open["approvals"][0]["governor"] == "exchange");
+  CHECK(live.call("governance_getProposal", {{"proposalId", "suspend-abroad"}}, "auditor-1")
+            ["result"]["expiryHeight"] == open["expiryHeight"]);
+  Json applied = live.call("governance_getProposal", {{"proposalId", "two-approvals"}}, "exchange");
+  CHECK(applied["result"]["status"] == "applied");
+  CHECK(applied["result"]["change"]["policy"]["governanceThreshold"] == 2);
+  CHECK(live.call("governance_listProposals", Json::object(), "regulator")["result"]["proposals"].size() == 2);
+  CHECK(live.call("governance_listProposals", Json::object(), "buyer-bank")["error"]["code"] == -32002);
+  CHECK(live.call("governance_getProposal", {{"proposalId", "none"}}, "exchange")["error"]["code"] ==
+        -32001);
+
+  // Assets: a buyer sees the asset it trades; an auditor every asset.
+  ledger::AssetRegisterPayload other;
+  other.asset_id = "asset-2";
+  other.level = 1;
+  live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, other));
+  CHECK(live.call("asset_list", Json::object(), "auditor-1")["result"]["assets"].size() == 2);
+  Json buyer_assets = live.call("asset_list", Json::object(), "buyer-bank")["result"]["assets"];
+  REQUIRE(buyer_assets.size() == 1);
+  CHECK(buyer_assets[0]["id"] == "asset-1");
+  Json paged = live.call("asset_list", {{"limit", 1}}, "auditor-1")["result"];
+  CHECK(paged["assets"].size() == 1);
+  CHECK(paged["next"] == "asset-1");
+  CHECK(live.call("asset_list", {{"startAfter", "asset-1"}}, "auditor-1")["result"]["assets"][0]
+            ["id"] == "asset-2");
+
+  // Work queues: trade-1 is agreed (awaits review), trade-2 requested.
+  Json queue = live.call("trade_list", {{"state", "agreed"}}, "reviewer-1")["result"]["trades"];
+  REQUIRE(queue.size() == 1);
+  CHECK(queue[0]["id"] == "trade-1");
+  CHECK(live.call("trade_list", Json::object(), "buyer-bank")["result"]["trades"].size() == 1);
+  CHECK(live.call("trade_list", Json::object(), "auditor-1")["result"]["trades"].size() == 2);
+  CHECK(live.call("trade_list", {{"state", "shipped"}}, "auditor-1")["error"]["code"] == -32602);
+  CHECK(live.call("trade_list")["error"]["code"] == -32002);
+}
