@@ -3,13 +3,18 @@
 // self-contained receipt fetched and verified against one certified
 // checkpoint, written as JSON (tracechain-audit-report/1), CSV or one
 // self-contained HTML page.
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "cli/audit.h"
+#include "cli/print.h"
 #include "cli/progress.h"
+#include "cli/verify.h"
 #include "crypto/file_util.h"
 
 namespace tracechain::cli {
@@ -57,6 +62,29 @@ std::vector<Entry> entries_of(const Json& trail) {
   return entries;
 }
 
+// A payload's fields an auditor reads, without the ids the row names
+// already.
+Json details_of(const Json& payload) {
+  Json details = Json::object();
+  if (!payload.is_object()) return details;
+  for (const auto& [key, value] : payload.items()) {
+    if (key == "tradeId" || key == "assetId" || value.is_null()) continue;
+    details[key] = value;
+  }
+  return details;
+}
+
+// "k=v; k=v" for CSV and HTML.
+std::string details_text(const Json& details) {
+  std::string out;
+  if (!details.is_object()) return out;
+  for (const auto& [key, value] : details.items()) {
+    if (!out.empty()) out += "; ";
+    out += key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return out;
+}
+
 class ReportBuilder {
  public:
   ReportBuilder(node::rpc::Client& client, const TrustAnchor& anchor, std::uint64_t checkpoint)
@@ -84,6 +112,12 @@ class ReportBuilder {
         rows.push_back(row(entries[i], (*replies)[i - from]));
       }
     }
+    if (Status s = add_times(rows); !s) return s.error();
+    // In time order: the steps and what they relied on, as they happened.
+    std::stable_sort(rows.begin(), rows.end(), [](const Json& a, const Json& b) {
+      return std::pair(a.value("height", std::uint64_t{0}), a.value("index", std::uint64_t{0})) <
+             std::pair(b.value("height", std::uint64_t{0}), b.value("index", std::uint64_t{0}));
+    });
     return Json{{"trade", trail->value("trade", Json())},
                 {"asset", trail->value("asset", Json())},
                 {"entries", std::move(rows)}};
@@ -121,6 +155,16 @@ class ReportBuilder {
     out["verified"] = v.ok();
     const Check* failure = v.first_failure();
     out["failure"] = failure ? Json(failure->name + ": " + failure->detail) : Json(nullptr);
+    // What the transaction said (verdict, amount and currency, outcome,
+    // units, delivery method, document hashes) and the ledger's answer, as
+    // the verified receipt carries them (its JSON is checked against its hex).
+    const Json& file = std::get<Json>(outcome);
+    out["details"] = v.ok() ? details_of(file["transaction"].value("payload", Json::object()))
+                            : Json::object();
+    out["message"] = v.ok() ? file["receipt"].value("message", std::string()) : std::string();
+    if (entry.section == "attestation" && entry.record.value("revoked", false)) {
+      out["revokedHeight"] = entry.record.value("revokedHeight", Json());
+    }
     if (v.ok()) {
       Json checkpoint = {{"height", v.header_height},
                          {"headerHash", v.header_hash},
@@ -138,6 +182,49 @@ class ReportBuilder {
       ++failed_;
     }
     return out;
+  }
+
+  // Each row's block time, from that block's header checked against its
+  // certificate (public reads): a time the node could not have made up. A
+  // block whose header does not verify fails its rows.
+  Status add_times(Json& rows) {
+    std::set<std::uint64_t> heights;
+    for (const Json& r : rows) {
+      if (r.contains("height")) heights.insert(r["height"].get<std::uint64_t>());
+    }
+    std::vector<std::pair<std::string, Json>> calls;
+    for (std::uint64_t h : heights) {
+      calls.push_back({"chain_getHeader", {{"height", h}}});
+      calls.push_back({"chain_getCertificate", {{"height", h}}});
+    }
+    auto answers = client_.batch(calls);
+    if (!answers) return answers.error();
+    std::map<std::uint64_t, Result<LogCheckpoint>> times;
+    std::size_t i = 0;
+    for (std::uint64_t h : heights) {
+      const auto* header = std::get_if<Json>(&(*answers)[i++]);
+      const auto* certificate = std::get_if<Json>(&(*answers)[i++]);
+      times.emplace(h, header && certificate
+                           ? certified_checkpoint(*header, *certificate, anchor_.genesis,
+                                                  anchor_.validators, "block " + std::to_string(h))
+                           : Result<LogCheckpoint>(Error(ErrorCode::kNotFound,
+                                                         "the node gave no header for block " +
+                                                             std::to_string(h))));
+    }
+    for (Json& r : rows) {
+      if (!r.contains("height")) continue;
+      const Result<LogCheckpoint>& at = times.at(r["height"].get<std::uint64_t>());
+      if (at) {
+        r["timeMs"] = at->time_ms;
+        r["time"] = format_time_ms(at->time_ms);
+      } else if (r.value("verified", false)) {
+        r["verified"] = false;
+        r["failure"] = "block time: " + at.error().message();
+        --verified_;
+        ++failed_;
+      }
+    }
+    return {};
   }
 
   node::rpc::Client& client_;
@@ -203,17 +290,29 @@ std::string html_text(const Json& value) {
 
 }  // namespace
 
+// "trade trade-1", or "trades of buyer-bank created 2026-01-01 to 2026-03-31".
+std::string scope_text(const Json& scope) {
+  if (scope.contains("trade")) return "trade " + scope.value("trade", "");
+  return "trades of " + scope.value("participant", "") + " created " + scope.value("from", "") +
+         " to " + scope.value("to", "") + " (UTC days)";
+}
+
 std::string render_csv(const Json& report) {
   std::ostringstream out;
-  out << "trade,section,height,index,kind,sender,status,reason,txHash,verified,failure,"
+  out << "trade,time,section,height,index,kind,sender,status,reason,message,details,"
+         "revokedHeight,txHash,verified,failure,"
          "checkpointHeight,checkpointHeaderHash,checkpointLogSize,checkpointLogRoot\n";
   const Json& cp = report.at("checkpoint");
   for (const Json& trade : report.at("trades")) {
     for (const Json& e : trade.at("entries")) {
-      out << csv_field(trade.at("trade").value("id", "")) << ',' << csv_field(e.value("section", ""))
+      out << csv_field(trade.at("trade").value("id", "")) << ',' << csv_field(e.value("time", ""))
+          << ',' << csv_field(e.value("section", ""))
           << ',' << csv_field(e.value("height", Json())) << ',' << csv_field(e.value("index", Json()))
           << ',' << csv_field(e.value("kind", "")) << ',' << csv_field(e.value("sender", "")) << ','
           << csv_field(e.value("status", "")) << ',' << csv_field(e.value("reason", "")) << ','
+          << csv_field(e.value("message", "")) << ','
+          << csv_field(details_text(e.value("details", Json::object()))) << ','
+          << csv_field(e.value("revokedHeight", Json())) << ','
           << csv_field(e.value("txHash", "")) << ',' << (e.value("verified", false) ? "yes" : "no")
           << ',' << csv_field(e.value("failure", Json())) << ','
           << csv_field(cp.value("height", Json())) << ',' << csv_field(cp.value("headerHash", Json()))
@@ -239,12 +338,13 @@ std::string render_html(const Json& report) {
          "padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}\n"
          "tr{page-break-inside:avoid}code{font:11px monospace;word-break:break-all}\n"
          ".ok{color:#065f0a;font-weight:600}.bad{color:#a00;font-weight:600}\n"
+         "tr.failed td{background:#fdecea}small{font-size:11px;word-break:break-all}\n"
          ".meta td:first-child{width:12em;font-weight:600}\n"
          "@media print{body{margin:0;max-width:none}th{background:#eee !important;"
          "-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit}}\n"
          "</style></head><body>\n";
   out << "<h1>Audit report</h1>\n<table class=\"meta\">\n"
-      << "<tr><td>Scope</td><td>" << html_text(report.at("scope").dump()) << "</td></tr>\n"
+      << "<tr><td>Scope</td><td>" << html_text(scope_text(report.at("scope"))) << "</td></tr>\n"
       << "<tr><td>Chain</td><td>" << html_text(report.at("chainId")) << " — genesis <code>"
       << html_text(report.at("genesisHash")) << "</code></td></tr>\n"
       << "<tr><td>Node</td><td>" << html_text(report.at("node")) << " (read as "
@@ -257,7 +357,16 @@ std::string render_html(const Json& report) {
       << "<tr><td>Result</td><td class=\"" << (ok ? "ok" : "bad") << "\">"
       << summary.value("verified", 0) << " of " << summary.value("transactions", 0)
       << " receipts verified offline against the checkpoint, trusting only genesis"
-      << (ok ? "" : " — SOME FAILED") << "</td></tr>\n</table>\n";
+      << (ok ? "" : " — SOME FAILED") << "</td></tr>\n"
+      << "<tr><td>Trades / entries</td><td>" << summary.value("trades", 0) << " / "
+      << summary.value("transactions", 0) << " (" << summary.value("failedSteps", 0)
+      << " steps failed on the ledger, each with its reason)</td></tr>\n"
+      << "<tr><td>Parties</td><td>" << html_text(summary.value("parties", Json::array()).dump())
+      << "</td></tr>\n"
+      << "<tr><td>Period</td><td>" << html_text(summary.value("firstTime", Json())) << " to "
+      << html_text(summary.value("lastTime", Json())) << "</td></tr>\n"
+      << "<tr><td>Verify it yourself</td><td>" << html_text(summary.value("verifyOffline", Json()))
+      << "</td></tr>\n</table>\n";
   for (const Json& t : report.at("trades")) {
     const Json& trade = t.at("trade");
     out << "<h2>Trade " << html_text(trade.value("id", Json())) << "</h2>\n<table class=\"meta\">\n"
@@ -266,19 +375,32 @@ std::string render_html(const Json& report) {
         << html_text(trade.value("provider", Json())) << "</td></tr>\n"
         << "<tr><td>Asset</td><td>" << html_text(trade.value("asset", Json())) << " (level "
         << html_text(t.at("asset").value("level", Json())) << ")</td></tr>\n</table>\n"
-        << "<table><tr><th>Section</th><th>Height</th><th>Kind</th><th>Sender</th><th>Status</th>"
-           "<th>Transaction</th><th>Verified</th></tr>\n";
+        << "<table><tr><th>Time (UTC)</th><th>Block</th><th>Section</th><th>Kind</th>"
+           "<th>Actor</th><th>Outcome</th><th>Details</th><th>Transaction</th>"
+           "<th>Receipt</th></tr>\n";
     for (const Json& e : t.at("entries")) {
-      bool verified = e.value("verified", false);
-      out << "<tr><td>" << html_text(e.value("section", Json())) << "</td><td>"
-          << html_text(e.value("height", Json())) << "</td><td>" << html_text(e.value("kind", Json()))
-          << "</td><td>" << html_text(e.value("sender", Json())) << "</td><td>"
-          << html_text(e.value("status", Json()))
-          << (e.value("reason", std::string()) == "none" || e.value("reason", std::string()).empty()
-                  ? ""
-                  : " (" + html_text(e.value("reason", Json())) + ")")
-          << "</td><td><code>" << html_text(e.value("txHash", Json())) << "</code></td><td class=\""
-          << (verified ? "ok\">✓" : "bad\">✗ " + html_text(e.value("failure", Json()))) << "</td></tr>\n";
+      const bool verified = e.value("verified", false);
+      const bool failed = e.value("status", std::string()) == "failed";
+      std::string outcome = html_text(e.value("status", Json()));
+      if (failed) {
+        outcome = "<b>FAILED</b> (" + html_text(e.value("reason", Json())) + ")<br>" +
+                  html_text(e.value("message", Json()));
+      }
+      std::string details = html_text(details_text(e.value("details", Json::object())));
+      if (e.contains("revokedHeight")) {
+        details += (details.empty() ? "" : "<br>") + std::string("<b>revoked</b> at block ") +
+                   html_text(e["revokedHeight"]);
+      }
+      out << "<tr" << (failed ? " class=\"failed\"" : "") << "><td>"
+          << html_text(e.value("time", Json())) << "</td><td>"
+          << html_text(e.value("height", Json())) << "/" << html_text(e.value("index", Json()))
+          << "</td><td>" << html_text(e.value("section", Json())) << "</td><td>"
+          << html_text(e.value("kind", Json())) << "</td><td>"
+          << html_text(e.value("sender", Json())) << "</td><td>" << outcome << "</td><td><small>"
+          << details << "</small></td><td><code>" << html_text(e.value("txHash", Json()))
+          << "</code></td><td class=\""
+          << (verified ? "ok\">✓ verified" : "bad\">✗ NOT VERIFIED: " + html_text(e.value("failure", Json())))
+          << "</td></tr>\n";
     }
     out << "</table>\n";
   }
@@ -324,6 +446,26 @@ int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostr
     transactions += (*trade)["entries"].size();
     trades.push_back(std::move(*trade));
   }
+  // The summary: who took part, over which period, how many steps failed.
+  std::set<std::string> party_set;
+  std::uint64_t failed_steps = 0;
+  std::string first_time;
+  std::string last_time;
+  std::uint64_t first_ms = UINT64_MAX;
+  std::uint64_t last_ms = 0;
+  for (const Json& t : trades) {
+    for (const char* role : {"buyer", "provider"}) {
+      if (t["trade"].is_object() && t["trade"].contains(role)) party_set.insert(t["trade"].value(role, ""));
+    }
+    for (const Json& e : t["entries"]) {
+      failed_steps += e.value("status", std::string()) == "failed";
+      if (!e.contains("timeMs")) continue;
+      const std::uint64_t ms = e["timeMs"].get<std::uint64_t>();
+      if (ms < first_ms) first_ms = ms, first_time = e.value("time", "");
+      if (ms > last_ms) last_ms = ms, last_time = e.value("time", "");
+    }
+  }
+  Json parties(party_set);
   Json report = {
       {"format", "tracechain-audit-report/1"},
       {"generatedAt", utc_timestamp()},
@@ -337,7 +479,15 @@ int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostr
        {{"trades", trades.size()},
         {"transactions", transactions},
         {"verified", builder.verified()},
-        {"failed", builder.failed()}}},
+        {"failed", builder.failed()},
+        {"failedSteps", failed_steps},
+        {"parties", parties},
+        {"firstTime", first_time.empty() ? Json(nullptr) : Json(first_time)},
+        {"lastTime", last_time.empty() ? Json(nullptr) : Json(last_time)},
+        {"verifyOffline",
+         "tracectl receipt get TX_HASH --height " + std::to_string(checkpoint) +
+             " --key KEY --out r.json, then tracectl verify r.json --genesis genesis.json "
+             "(genesis hash " + to_hex(ledger::genesis_hash(anchor->genesis)) + ")"}}},
       {"trades", std::move(trades)},
   };
   std::string text;

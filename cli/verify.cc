@@ -605,7 +605,7 @@ Result<LogCheckpoint> certified_checkpoint(const Json& header_json, const Json& 
     if (Status s = ledger::verify_certificate(genesis.chain_id, trusted.set, certificate); !s) {
       throw BadInput(where + ".certificate: " + s.error().message());
     }
-    return LogCheckpoint{header.height, header.log_size, header.log_root};
+    return LogCheckpoint{header.height, header.log_size, header.log_root, header.time_ms};
   } catch (const BadInput& e) {
     return Error(ErrorCode::kVerificationFailed, e.what());
   } catch (const Json::exception& e) {

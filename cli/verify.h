@@ -96,6 +96,7 @@ struct LogCheckpoint {
   std::uint64_t height = 0;
   std::uint64_t size = 0;
   Digest root{};
+  std::uint64_t time_ms = 0;  // the block's time, as its certified header says
 };
 
 // Takes a Header (with `hex`) and its Certificate, checks the certificate

@@ -46,8 +46,23 @@ for format in json csv html; do
   grep -q ' 0 failed' "$WORK/report.out" || fail "a receipt failed in the $format report"
 done
 grep -q '"failed": 0' "$WORK/report.json" || fail "the JSON report counts failures"
+# Every entry has its block's time (from a certified header), in order, and
+# the steps' own fields.
+python3 - "$WORK/report.json" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+entries = report["trades"][0]["entries"]
+assert all(e.get("time", "").endswith(" UTC") for e in entries), "an entry without its time"
+order = [(e["height"], e["index"]) for e in entries]
+assert order == sorted(order), "entries out of time order"
+create = [e for e in entries if e["kind"] == "trade.create"][0]
+assert "termsHash" in create["details"], "trade.create without its terms hash"
+assert report["summary"]["parties"] == ["buyer-bank", "provider-acme"], report["summary"]["parties"]
+EOF
 grep -q 'trade-r' "$WORK/report.csv" || fail "the CSV report lacks the trade"
 grep -q '<h2>Trade trade-r' "$WORK/report.html" || fail "the HTML report lacks the trade"
+grep -q '✓ verified' "$WORK/report.html" || fail "the HTML report marks no verified receipt"
+head -1 "$WORK/report.csv" | grep -q '^trade,time,' || fail "the CSV report has no time column"
 
 step "with a changes file that lacks the change, the report says which receipts fail"
 "$TRACECTL" validator-changes get --key "$NET/keys/auditor-1.pem" --out "$WORK/changes.json" >/dev/null
