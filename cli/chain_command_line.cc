@@ -198,7 +198,7 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
     auto* list_cmd = add_list(
         *trade, exit_code,
         "Trades the caller may read, in one state with --state: a work queue (reviewers: agreed, "
-        "arbitrators: disputed, operators: accepted)",
+        "arbitrators: disputed, operators: accepted and resolved)",
         ListKind::kTrades, "tracectl trade list --state agreed --key keys/reviewer-1.pem", options);
     list_cmd->add_option("--state", options->state,
                          "requested, agreed, approved, rejected, delivered, accepted, settled, "

@@ -310,7 +310,12 @@ Outcome execute(TxContext& ctx, const TradeSettlePayload& payload) {
   auto ref = load_trade(ctx, payload.trade_id);
   if (!ref.trade) return ref.failure;
   Trade& trade = *ref.trade;
-  if (Outcome o = require_state(ctx, trade, {TradeState::kAccepted}); !o.ok()) return o;
+  // After acceptance the payment; after a ruling, whatever the ruling
+  // orders (a refund, the payment, a split): every dispute can end settled.
+  if (Outcome o = require_state(ctx, trade, {TradeState::kAccepted, TradeState::kResolved});
+      !o.ok()) {
+    return o;
+  }
   trade.settlement = Settlement{payload.payment_reference_hash, payload.amount, payload.currency};
   return move_to(ctx, trade, TradeState::kSettled, "trade.settled");
 }

@@ -30,10 +30,15 @@ bool Access::can_read_trade(const ledger::Trade& trade) const {
   }
   if (has(ledger::Role::kArbitrator)) {
     if (trade.state == TradeState::kDisputed) return true;
-    if (trade.state == TradeState::kResolved && resolved_by_caller(trade)) return true;
+    // Its ruling stays readable once the ruling is settled too.
+    if (trade.dispute && trade.dispute->outcome && resolved_by_caller(trade)) return true;
   }
   if (has(ledger::Role::kOperator)) {
-    if (trade.state == TradeState::kAccepted || trade.state == TradeState::kSettled) return true;
+    // To settle: accepted trades, and resolved disputes (what the ruling orders).
+    if (trade.state == TradeState::kAccepted || trade.state == TradeState::kResolved ||
+        trade.state == TradeState::kSettled) {
+      return true;
+    }
   }
   return false;
 }

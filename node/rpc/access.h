@@ -8,7 +8,8 @@
 //                         reviewed; every asset and its history; participants
 //                         and their attestations (a review cites them)
 //   arbitrator            disputed trades and those they resolved
-//   operator              trades to settle or settled (accepted, settled);
+//   operator              trades to settle or settled (accepted, resolved,
+//                         settled);
 //                         every asset, its history and its trades
 //   attestor              participants, and the attestations they made
 //   governor              participants; governance transactions

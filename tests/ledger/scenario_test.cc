@@ -194,6 +194,20 @@ TEST_CASE("a disputed trade is resolved by an arbitrator, failed attempts on rec
                             TxKind::kTradeSettle, TxKind::kTradeResolveDispute});
   CHECK(trail->steps[5].status == TxStatus::kFailed);
   CHECK(trail->steps[5].reason == Reason::kWrongState);
+
+  // The ruling is carried out and recorded: the operator settles what it
+  // orders (here the buyer's refund), and the trade ends settled.
+  Receipt refund = chain.run("exchange", TxKind::kTradeSettle,
+                             TradeSettlePayload{"trade-2", label_hash("refund"), 10, "CNY"});
+  REQUIRE(refund.ok());
+  auto settled = find_trade(chain.state(), "trade-2");
+  REQUIRE(settled.ok());
+  CHECK(settled->state == TradeState::kSettled);
+  CHECK(settled->dispute->outcome == DisputeOutcome::kForBuyer);
+  CHECK(settled->settlement->amount == 10);
+  CHECK(chain.run("exchange", TxKind::kTradeSettle,
+                  TradeSettlePayload{"trade-2", label_hash("again"), 10, "CNY"})
+            .reason == Reason::kWrongState);
 }
 
 TEST_CASE("a trade is refused at review when an attestation has been revoked",

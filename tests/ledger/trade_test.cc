@@ -212,6 +212,7 @@ const std::vector<Transition> kTransitions = {
     {TradeState::kDelivered, TxKind::kTradeOpenDispute, TradeState::kDisputed},
     {TradeState::kAccepted, TxKind::kTradeOpenDispute, TradeState::kDisputed},
     {TradeState::kDisputed, TxKind::kTradeResolveDispute, TradeState::kResolved},
+    {TradeState::kResolved, TxKind::kTradeSettle, TradeState::kSettled},
 };
 
 }  // namespace

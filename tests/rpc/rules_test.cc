@@ -120,6 +120,15 @@ TEST_CASE("access along a trade's lifecycle: parties, reviewers, arbitrators, op
               .ok());
   CHECK(sees_trade(chain, "arbitrator-1", "t"));
   CHECK_FALSE(sees_trade(chain, "arbitrator-2", "t"));
+  // Resolved: the operator sees it, to settle what the ruling orders; once
+  // settled the arbitrator still sees its ruling.
+  CHECK(sees_trade(chain, "exchange", "t"));
+  REQUIRE(chain.run("exchange", TxKind::kTradeSettle,
+                    TradeSettlePayload{"t", label_hash("split payment"), 500, "CNY"})
+              .ok());
+  CHECK(sees_trade(chain, "exchange", "t"));
+  CHECK(sees_trade(chain, "arbitrator-1", "t"));
+  CHECK_FALSE(sees_trade(chain, "arbitrator-2", "t"));
 
   // Transactions follow the record they concern.
   auto caller = as(chain, "buyer-bank");
