@@ -113,6 +113,7 @@ class ReportBuilder {
       }
     }
     if (Status s = add_times(rows); !s) return s.error();
+    mark_attestations_at_use(rows);
     // In time order: the steps and what they relied on, as they happened.
     std::stable_sort(rows.begin(), rows.end(), [](const Json& a, const Json& b) {
       return std::pair(a.value("height", std::uint64_t{0}), a.value("index", std::uint64_t{0})) <
@@ -191,6 +192,9 @@ class ReportBuilder {
     std::set<std::uint64_t> heights;
     for (const Json& r : rows) {
       if (r.contains("height")) heights.insert(r["height"].get<std::uint64_t>());
+      if (r.contains("revokedHeight") && r["revokedHeight"].is_number_unsigned()) {
+        heights.insert(r["revokedHeight"].get<std::uint64_t>());
+      }
     }
     std::vector<std::pair<std::string, Json>> calls;
     for (std::uint64_t h : heights) {
@@ -212,6 +216,10 @@ class ReportBuilder {
                                                              std::to_string(h))));
     }
     for (Json& r : rows) {
+      if (r.contains("revokedHeight") && r["revokedHeight"].is_number_unsigned()) {
+        const Result<LogCheckpoint>& revoked = times.at(r["revokedHeight"].get<std::uint64_t>());
+        r["revokedTime"] = revoked ? Json(format_time_ms(revoked->time_ms)) : Json(nullptr);
+      }
       if (!r.contains("height")) continue;
       const Result<LogCheckpoint>& at = times.at(r["height"].get<std::uint64_t>());
       if (at) {
@@ -225,6 +233,30 @@ class ReportBuilder {
       }
     }
     return {};
+  }
+
+  // An attestation a review cited: whether it was in force when the review
+  // used it (a revocation takes effect in its own block), whatever became
+  // of it later.
+  static void mark_attestations_at_use(Json& rows) {
+    for (Json& a : rows) {
+      if (a.value("section", std::string()) != "attestation") continue;
+      const std::string id = a.value("txHash", std::string());
+      Json uses = Json::array();
+      for (const Json& r : rows) {
+        if (r.value("kind", std::string()) != "trade.review" || !r.contains("details")) continue;
+        const Json& d = r["details"];
+        if (d.value("buyerAttestation", Json()) != id && d.value("providerAttestation", Json()) != id) {
+          continue;
+        }
+        const std::uint64_t used = r.value("height", std::uint64_t{0});
+        const bool revoked_before = a.contains("revokedHeight") &&
+                                    a["revokedHeight"].is_number_unsigned() &&
+                                    a["revokedHeight"].get<std::uint64_t>() <= used;
+        uses.push_back({{"reviewHeight", used}, {"inForce", !revoked_before}});
+      }
+      a["usedBy"] = std::move(uses);
+    }
   }
 
   node::rpc::Client& client_;
@@ -300,7 +332,7 @@ std::string scope_text(const Json& scope) {
 std::string render_csv(const Json& report) {
   std::ostringstream out;
   out << "trade,time,section,height,index,kind,sender,status,reason,message,details,"
-         "revokedHeight,txHash,verified,failure,"
+         "revokedHeight,revokedTime,txHash,verified,failure,"
          "checkpointHeight,checkpointHeaderHash,checkpointLogSize,checkpointLogRoot\n";
   const Json& cp = report.at("checkpoint");
   for (const Json& trade : report.at("trades")) {
@@ -313,6 +345,7 @@ std::string render_csv(const Json& report) {
           << csv_field(e.value("message", "")) << ','
           << csv_field(details_text(e.value("details", Json::object()))) << ','
           << csv_field(e.value("revokedHeight", Json())) << ','
+          << csv_field(e.value("revokedTime", Json())) << ','
           << csv_field(e.value("txHash", "")) << ',' << (e.value("verified", false) ? "yes" : "no")
           << ',' << csv_field(e.value("failure", Json())) << ','
           << csv_field(cp.value("height", Json())) << ',' << csv_field(cp.value("headerHash", Json()))
@@ -387,9 +420,16 @@ std::string render_html(const Json& report) {
                   html_text(e.value("message", Json()));
       }
       std::string details = html_text(details_text(e.value("details", Json::object())));
+      for (const Json& use : e.value("usedBy", Json::array())) {
+        details += (details.empty() ? "" : "<br>") +
+                   std::string(use.value("inForce", false) ? "in force" : "<b>REVOKED</b>") +
+                   " when the review at block " + html_text(use.value("reviewHeight", Json())) +
+                   " relied on it";
+      }
       if (e.contains("revokedHeight")) {
         details += (details.empty() ? "" : "<br>") + std::string("<b>revoked</b> at block ") +
-                   html_text(e["revokedHeight"]);
+                   html_text(e["revokedHeight"]) + " (" + html_text(e.value("revokedTime", Json())) +
+                   ")";
       }
       out << "<tr" << (failed ? " class=\"failed\"" : "") << "><td>"
           << html_text(e.value("time", Json())) << "</td><td>"

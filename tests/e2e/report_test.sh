@@ -9,31 +9,45 @@ source "$(dirname "$0")/lib.sh"
 
 TRACECTL=$BIN/cli/tracectl
 export TRACECHAIN_NODE=http://127.0.0.1:$((BASE_PORT + 1))
-ok() {  # runs a transaction through node0 and waits for an ok receipt
+ok() {  # runs a transaction through node0, waits for an ok receipt, prints its hash
   local out
   out=$("$TRACECTL" "$@" --timeout 60) || fail "$*: $out"
   grep -q '^status      ok' <<<"$out" || fail "$*: $out"
+  awk '$1 == "transaction" { print $2 }' <<<"$out"
 }
+hex() { printf '%064x' "$1"; }
 
 step "a 4-validator testnet; governance adds validator-9"
 "$TESTNET" init "$NET" 4 "$BASE_PORT" >/dev/null
 "$TESTNET" start "$NET" >/dev/null
 for n in node0 node1 node2 node3; do wait_height "$NET" $n 2; done
 "$TRACECTL" keys generate --out "$WORK/validator-9.pem" >/dev/null
-ok governance propose --key "$NET/keys/exchange.pem" --proposal add-validator-9 \
+ok >/dev/null governance propose --key "$NET/keys/exchange.pem" --proposal add-validator-9 \
   --change add-validator --subject validator-9 --public-key "$WORK/validator-9.pem" --power 1 \
   --proposal-expiry 500
-ok governance approve --key "$NET/keys/regulator.pem" --proposal add-validator-9
+ok >/dev/null governance approve --key "$NET/keys/regulator.pem" --proposal add-validator-9
 changes=$("$TRACECTL" validator-changes get --key "$NET/keys/auditor-1.pem")
 grep -q 'validator-9' <<<"$changes" || fail "the node lists no change adding validator-9"
 
-step "a trade after the change"
-ok asset register --key "$NET/keys/provider-acme.pem" --asset asset-r --content "$(printf '%064x' 1)" \
-  --metadata "$(printf '%064x' 2)" --level 1 --source-declaration "$(printf '%064x' 3)" \
-  --licence "$(printf '%064x' 4)"
-ok trade create --key "$NET/keys/buyer-bank.pem" --trade trade-r --asset asset-r \
-  --terms "$(printf '%064x' 5)"
-ok trade accept --key "$NET/keys/provider-acme.pem" --trade trade-r
+step "a trade after the change, reviewed; then the buyer's attestation is revoked"
+attest() {
+  ok attest --key "$NET/keys/attestor-ca.pem" --subject "$1" --claim legal-entity \
+    --evidence "$(hex 9)" --valid-from 2026-01-01 --valid-until 2030-01-01
+}
+provider_attestation=$(attest provider-acme)
+buyer_attestation=$(attest buyer-bank)
+ok >/dev/null asset register --key "$NET/keys/provider-acme.pem" --asset asset-r --content "$(hex 1)" \
+  --metadata "$(hex 2)" --level 1 --source-declaration "$(hex 3)" --licence "$(hex 4)"
+source_review=$(ok asset review --key "$NET/keys/reviewer-1.pem" --asset asset-r --verdict approve \
+  --report "$(hex 6)" --rules 2026.1)
+ok >/dev/null trade create --key "$NET/keys/buyer-bank.pem" --trade trade-r --asset asset-r \
+  --terms "$(hex 5)"
+ok >/dev/null trade accept --key "$NET/keys/provider-acme.pem" --trade trade-r
+ok >/dev/null trade review --key "$NET/keys/reviewer-2.pem" --trade trade-r --verdict approve \
+  --report "$(hex 7)" --buyer-attestation "$buyer_attestation" \
+  --provider-attestation "$provider_attestation" --source-review "$source_review"
+ok >/dev/null revoke --key "$NET/keys/attestor-ca.pem" --attestation "$buyer_attestation" \
+  --reason "$(hex 8)"
 
 step "audit report with genesis alone, in JSON, CSV and HTML"
 for format in json csv html; do
@@ -58,6 +72,15 @@ assert order == sorted(order), "entries out of time order"
 create = [e for e in entries if e["kind"] == "trade.create"][0]
 assert "termsHash" in create["details"], "trade.create without its terms hash"
 assert report["summary"]["parties"] == ["buyer-bank", "provider-acme"], report["summary"]["parties"]
+review = [e for e in entries if e["kind"] == "trade.review"][0]
+assert review["details"]["verdict"] == "approve", review["details"]
+# The buyer's attestation: in force when the review relied on it, revoked
+# later, with the revocation's certified time.
+revoked = [e for e in entries if e["section"] == "attestation" and "revokedHeight" in e]
+assert len(revoked) == 1, [e["section"] for e in entries]
+assert revoked[0]["revokedHeight"] > review["height"]
+assert revoked[0]["revokedTime"].endswith(" UTC")
+assert revoked[0]["usedBy"] == [{"reviewHeight": review["height"], "inForce": True}], revoked[0]["usedBy"]
 EOF
 grep -q 'trade-r' "$WORK/report.csv" || fail "the CSV report lacks the trade"
 grep -q '<h2>Trade trade-r' "$WORK/report.html" || fail "the HTML report lacks the trade"
