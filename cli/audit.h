@@ -112,8 +112,9 @@ struct AuditReportOptions {
   std::filesystem::path genesis;
   std::filesystem::path changes;
   std::string trade;        // one trade, or
-  std::string participant;  // every trade of a participant created in [from, to]
-  std::string from_date;    // YYYY-MM-DD (UTC), inclusive
+  std::string participant;  // every trade of a participant created in [from, to], or
+  std::string asset;        // every trade of an asset (in [from, to] if given), or
+  std::string from_date;    // (alone) every trade created in [from, to]:
   std::string to_date;      // YYYY-MM-DD (UTC), inclusive
   ReportFormat format = ReportFormat::kJson;
   std::filesystem::path out;  // empty: stdout

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -267,25 +268,40 @@ class ReportBuilder {
   std::uint64_t failed_ = 0;
 };
 
-// Trades of `participant` whose creating block's time is in [from, to).
-Result<std::vector<std::string>> trades_of(node::rpc::Client& client, const std::string& participant,
-                                           std::uint64_t from_ms, std::uint64_t to_ms) {
+// The trades a list method (trade_listByParticipant, trade_listByAsset,
+// trade_list) gives, every page followed; with a period, those whose creating
+// block's time is in [from, to). (Selection only: each entry's time in the
+// report is then checked against its block's certificate.)
+Result<std::vector<std::string>> trades_in(node::rpc::Client& client, const std::string& method,
+                                           Json params,
+                                           std::optional<std::pair<std::uint64_t, std::uint64_t>> period) {
   std::vector<std::string> ids;
-  Json params = {{"participant", participant}, {"limit", 1000}};
+  params["limit"] = 1000;
   for (;;) {
-    auto page = client.call("trade_listByParticipant", params);
+    auto page = client.call(method, params);
     if (!page) return page.error();
     try {
+      std::vector<std::pair<std::string, Json>> headers;
       for (const Json& trade : page->at("trades")) {
-        auto header = client.call("chain_getHeader", {{"height", trade.at("createdHeight")}});
-        if (!header) return header.error();
-        std::uint64_t time = header->at("timeMs").get<std::uint64_t>();
-        if (time >= from_ms && time < to_ms) ids.push_back(trade.at("id").get<std::string>());
+        headers.push_back({"chain_getHeader", {{"height", trade.at("createdHeight")}}});
+      }
+      auto times = period ? client.batch(headers) : Result<std::vector<node::rpc::CallOutcome>>(
+                                                        std::vector<node::rpc::CallOutcome>());
+      if (!times) return times.error();
+      std::size_t i = 0;
+      for (const Json& trade : page->at("trades")) {
+        if (period) {
+          const auto* header = std::get_if<Json>(&(*times)[i++]);
+          if (!header) return Error(ErrorCode::kInvalidInput, "the node gave no header for a trade's block");
+          const std::uint64_t time = header->at("timeMs").get<std::uint64_t>();
+          if (time < period->first || time >= period->second) continue;
+        }
+        ids.push_back(trade.at("id").get<std::string>());
       }
       if (page->at("next").is_null()) break;
       params["startAfter"] = page->at("next");
     } catch (const Json::exception& e) {
-      return Error(ErrorCode::kInvalidInput, "trade_listByParticipant: unexpected reply: " + std::string(e.what()));
+      return Error(ErrorCode::kInvalidInput, method + ": unexpected reply: " + std::string(e.what()));
     }
   }
   return ids;
@@ -325,8 +341,13 @@ std::string html_text(const Json& value) {
 // "trade trade-1", or "trades of buyer-bank created 2026-01-01 to 2026-03-31".
 std::string scope_text(const Json& scope) {
   if (scope.contains("trade")) return "trade " + scope.value("trade", "");
-  return "trades of " + scope.value("participant", "") + " created " + scope.value("from", "") +
-         " to " + scope.value("to", "") + " (UTC days)";
+  std::string text = scope.contains("participant") ? "trades of " + scope.value("participant", "")
+                     : scope.contains("asset")     ? "trades of asset " + scope.value("asset", "")
+                                                   : std::string("every trade");
+  if (scope.contains("from")) {
+    text += " created " + scope.value("from", "") + " to " + scope.value("to", "") + " (UTC days)";
+  }
+  return text;
 }
 
 std::string render_csv(const Json& report) {
@@ -464,17 +485,38 @@ int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostr
     trade_ids.push_back(options.trade);
     scope = {{"trade", options.trade}};
   } else {
-    if (options.from_date.empty() || options.to_date.empty()) {
-      return report_error(err, Error(ErrorCode::kInvalidInput, "--participant needs --from and --to"));
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> period;
+    if (options.from_date.empty() != options.to_date.empty()) {
+      return report_error(err, Error(ErrorCode::kInvalidInput, "--from and --to go together"));
     }
-    auto from = day_start_ms(options.from_date, "--from");
-    if (!from) return report_error(err, from.error());
-    auto to = day_start_ms(options.to_date, "--to");
-    if (!to) return report_error(err, to.error());
-    auto ids = trades_of(*client, options.participant, *from, *to + 86'400'000);
+    if (!options.from_date.empty()) {
+      auto from = day_start_ms(options.from_date, "--from");
+      if (!from) return report_error(err, from.error());
+      auto to = day_start_ms(options.to_date, "--to");
+      if (!to) return report_error(err, to.error());
+      period = std::pair(*from, *to + 86'400'000);
+      scope["from"] = options.from_date;
+      scope["to"] = options.to_date;
+    }
+    Result<std::vector<std::string>> ids = std::vector<std::string>();
+    if (!options.participant.empty()) {
+      if (!period) {
+        return report_error(err, Error(ErrorCode::kInvalidInput, "--participant needs --from and --to"));
+      }
+      scope["participant"] = options.participant;
+      ids = trades_in(*client, "trade_listByParticipant", {{"participant", options.participant}}, period);
+    } else if (!options.asset.empty()) {
+      scope["asset"] = options.asset;
+      ids = trades_in(*client, "trade_listByAsset", {{"assetId", options.asset}}, period);
+    } else if (period) {
+      ids = trades_in(*client, "trade_list", Json::object(), period);
+    } else {
+      return report_error(err, Error(ErrorCode::kInvalidInput,
+                                     "give --trade, --participant with --from/--to, --asset, or "
+                                     "--from/--to"));
+    }
     if (!ids) return report_error(err, ids.error());
     trade_ids = std::move(*ids);
-    scope = {{"participant", options.participant}, {"from", options.from_date}, {"to", options.to_date}};
   }
 
   ReportBuilder builder(*client, *anchor, checkpoint);

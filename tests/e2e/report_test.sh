@@ -87,6 +87,21 @@ grep -q '<h2>Trade trade-r' "$WORK/report.html" || fail "the HTML report lacks t
 grep -q '✓ verified' "$WORK/report.html" || fail "the HTML report marks no verified receipt"
 head -1 "$WORK/report.csv" | grep -q '^trade,time,' || fail "the CSV report has no time column"
 
+step "the trades of an asset, and of a period"
+yesterday=$(date -u -d yesterday +%F) tomorrow=$(date -u -d tomorrow +%F)
+for scope in "--asset asset-r" "--from $yesterday --to $tomorrow" \
+             "--participant buyer-bank --from $yesterday --to $tomorrow"; do
+  # shellcheck disable=SC2086
+  "$TRACECTL" audit report --key "$NET/keys/auditor-1.pem" --genesis "$NET/genesis.json" \
+    $scope --format csv --out "$WORK/scope.csv" >"$WORK/scope.out" 2>&1 ||
+    { cat "$WORK/scope.out"; fail "audit report $scope"; }
+  grep -q ' 1 trades, ' "$WORK/scope.out" || { cat "$WORK/scope.out"; fail "audit report $scope: not one trade"; }
+done
+"$TRACECTL" audit report --key "$NET/keys/auditor-1.pem" --genesis "$NET/genesis.json" \
+  --from 2020-01-01 --to 2020-12-31 --format json --out "$WORK/none.json" >"$WORK/scope.out" 2>&1 ||
+  fail "an empty period"
+grep -q ' 0 trades, ' "$WORK/scope.out" || fail "a period without trades is not empty"
+
 step "with a changes file that lacks the change, the report says which receipts fail"
 "$TRACECTL" validator-changes get --key "$NET/keys/auditor-1.pem" --out "$WORK/changes.json" >/dev/null
 python3 - "$WORK/changes.json" <<'EOF'
