@@ -37,6 +37,12 @@ Result<Json> parse_json(std::string_view text, std::string_view source) {
     if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     return Error(ErrorCode::kInvalidInput, std::string(source) + ":" + std::to_string(line) + ":" +
                                                std::to_string(column) + ": not valid JSON: " + what);
+  } catch (const Json::exception& e) {
+    // Parsing throws more than parse_error: a number too large for any JSON
+    // number type is out_of_range ("number overflow parsing '1e99999'").
+    std::string what = e.what();
+    if (auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    return Error(ErrorCode::kInvalidInput, std::string(source) + ": not valid JSON: " + what);
   }
 }
 

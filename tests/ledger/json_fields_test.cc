@@ -89,3 +89,19 @@ TEST_CASE("fields are named by their path; absent and null are both missing", "[
   CHECK(error_of(JsonFields::of(Json::array(), "")) == "the document: expected an object");
   CHECK(error_of(JsonFields::of(Json(1), "receipt")) == "receipt: expected an object");
 }
+
+TEST_CASE("a document that does not parse is an error with its place, never an exception",
+          "[ledger][json]") {
+  auto broken = ledger::parse_json("{\n  \"a\": 1,\n  \"b\": }", "f.json");
+  REQUIRE_FALSE(broken.ok());
+  CHECK_THAT(broken.error().message(), Catch::StartsWith("f.json:3:8: not valid JSON: syntax error"));
+  // A number no JSON number type holds: nlohmann throws out_of_range, not
+  // parse_error (found by the genesis fuzz target).
+  for (const char* text : {"{\"n\": 1e99999}", "[11246e05977556]", "-1e400"}) {
+    auto overflow = ledger::parse_json(text, "n.json");
+    REQUIRE_FALSE(overflow.ok());
+    CHECK(overflow.error().code() == ErrorCode::kInvalidInput);
+    CHECK_THAT(overflow.error().message(), Catch::StartsWith("n.json: not valid JSON: number overflow"));
+  }
+  CHECK(ledger::parse_json("{\"n\": 1}", "ok.json").ok());
+}
