@@ -442,6 +442,17 @@ Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64
           {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};
 }
 
+// A page of records as JSON under `field`: those `shape` gives a value for,
+// and the page's `next` (the last record read, shown or not).
+template <typename T, typename Shape>
+Json page_json(const ledger::RecordPage<T>& page, const char* field, Shape&& shape) {
+  Json records = Json::array();
+  for (const T& record : page.records) {
+    if (std::optional<Json> json = shape(record)) records.push_back(std::move(*json));
+  }
+  return {{field, std::move(records)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+}
+
 // Every trade, or those in `state`: a page of `limit` trades scanned in id
 // order, of which the caller sees those it may read (a reviewer's queue is
 // state "agreed", an arbitrator's "disputed", an operator's "accepted").
@@ -457,13 +468,10 @@ Json list_trades(const Params& p, CallContext& c) {
   if (!c.caller()) throw not_authorised("the list of trades");
   auto page = unwrap(ledger::trades_page(c.state(), after, limit));
   Access access(c.state(), c.caller());
-  Json trades = Json::array();
-  for (const ledger::Trade& trade : page.records) {
-    if ((!state || trade.state == *state) && access.can_read_trade(trade)) {
-      trades.push_back(trade_json(trade));
-    }
-  }
-  return {{"trades", std::move(trades)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+  return page_json(page, "trades", [&](const ledger::Trade& trade) -> std::optional<Json> {
+    if ((state && trade.state != *state) || !access.can_read_trade(trade)) return std::nullopt;
+    return trade_json(trade);
+  });
 }
 
 Json list_trades_by_participant(const Params& p, CallContext& c) {
@@ -531,11 +539,10 @@ Json list_assets(const Params& p, CallContext& c) {
   if (!c.caller()) throw not_authorised("the list of assets");
   auto page = unwrap(ledger::assets_page(c.state(), after, limit));
   Access access(c.state(), c.caller());
-  Json assets = Json::array();
-  for (const ledger::Asset& asset : page.records) {
-    if (access.can_read_asset(asset)) assets.push_back(asset_json(asset));
-  }
-  return {{"assets", std::move(assets)}, {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+  return page_json(page, "assets", [&](const ledger::Asset& asset) -> std::optional<Json> {
+    if (!access.can_read_asset(asset)) return std::nullopt;
+    return asset_json(asset);
+  });
 }
 
 // ------------------------------------------------------------- governance
@@ -549,14 +556,12 @@ Json list_proposals(const Params& p, CallContext& c) {
   }
   auto page = unwrap(ledger::proposals_page(c.state(), after, limit));
   const std::uint64_t next_height = tip_height(c) + 1;
-  Json proposals = Json::array();
-  for (const ledger::GovernanceProposal& proposal : page.records) {
-    Json json = proposal_json(proposal, next_height);
-    if (open_only && json["status"] != "open") continue;
-    proposals.push_back(std::move(json));
-  }
-  return {{"proposals", std::move(proposals)},
-          {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+  return page_json(page, "proposals",
+                   [&](const ledger::GovernanceProposal& proposal) -> std::optional<Json> {
+                     Json json = proposal_json(proposal, next_height);
+                     if (open_only && json["status"] != "open") return std::nullopt;
+                     return json;
+                   });
 }
 
 Json get_proposal(const Params& p, CallContext& c) {
