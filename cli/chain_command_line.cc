@@ -67,6 +67,17 @@ void add_show(CLI::App& parent, int& exit_code, const std::string& name,
   command->callback([&exit_code, options] { exit_code = show(*options, std::cout, std::cerr); });
 }
 
+// A read that takes only the node options.
+void add_read(CLI::App& parent, int& exit_code, const std::string& name,
+              const std::string& description, const std::string& example,
+              int (*run)(const RemoteOptions&, std::ostream&, std::ostream&)) {
+  auto remote = std::make_shared<RemoteOptions>();
+  auto* command = parent.add_subcommand(name, description);
+  add_remote_options(*command, *remote);
+  command->footer("Example:\n  " + example);
+  command->callback([&exit_code, remote, run] { exit_code = run(*remote, std::cout, std::cerr); });
+}
+
 // `parent list`: every record of a kind the caller may read.
 CLI::App* add_list(CLI::App& parent, int& exit_code, const std::string& description,
                    ListKind kind, const std::string& example, std::shared_ptr<ListOptions> options) {
@@ -83,14 +94,8 @@ CLI::App* add_list(CLI::App& parent, int& exit_code, const std::string& descript
 void add_chain_commands(CLI::App& app, int& exit_code) {
   using K = ledger::TxKind;
 
-  // status
-  {
-    auto remote = std::make_shared<RemoteOptions>();
-    auto* command = app.add_subcommand("status", "A node's chain, height, peers and validators");
-    add_remote_options(*command, *remote);
-    command->footer("Example:\n  tracectl status --node http://127.0.0.1:26657");
-    command->callback([&exit_code, remote] { exit_code = status(*remote, std::cout, std::cerr); });
-  }
+  add_read(app, exit_code, "status", "A node's chain, height, peers and validators",
+           "tracectl status --node http://127.0.0.1:26657", status);
 
   // governance
   auto* governance = app.add_subcommand("governance", "Propose and approve governance changes");
@@ -112,6 +117,9 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
                               "tracectl governance list --open --key keys/member-bank.pem", options);
     list_cmd->add_flag("--open", options->open, "Only those that can still be approved");
   }
+  add_read(*governance, exit_code, "policy",
+           "The policy in force: reviews and identity rules per level",
+           "tracectl governance policy --node http://127.0.0.1:26657", policy);
   add_show(*governance, exit_code, "show", "One governance proposal (governors, auditors)",
            "governance_getProposal", "proposalId", "PROPOSAL",
            "tracectl governance show admit-acme2 --key keys/regulator.pem");

@@ -8,6 +8,9 @@ void add_remote_options(CLI::App& command, RemoteOptions& options) {
   command.add_option("--node", options.node,
                      "Node JSON-RPC URL (default $TRACECHAIN_NODE, else " +
                          std::string(kDefaultNodeUrl) + ")");
+  command.add_option("--ca", options.ca,
+                     "For an https node: the CA certificate (PEM) its certificate must chain to, "
+                     "such as the consortium's (default: the system's trust store)");
   command.add_option("--key", options.key, "Participant private key (PEM) that signs");
   command.add_option("--as", options.as,
                      "Participant id of --key (default: the key file's name without extension)");

@@ -67,7 +67,7 @@ int demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
   genesis.chain_id = kDemoChain;
   genesis.suite = suite;
   genesis.time_ms = kGenesisTimeMs;
-  genesis.policy.levels.fill({true, 1, false});
+  genesis.policy.levels.fill(ledger::level_rule(true, 1, false));
   genesis.participants = {
       {"exchange", exchange_key->public_key().bytes(),
        ledger::role_bit(ledger::Role::kGovernor) | ledger::role_bit(ledger::Role::kOperator), "cn"},

@@ -104,10 +104,10 @@ ledger::Policy demo_policy(std::uint8_t threshold) {
   policy.governance_threshold = threshold;
   policy.max_transaction_lifetime = 1000;
   policy.max_proposal_lifetime = 10000;
-  policy.levels[0] = {true, 1, false};
-  policy.levels[1] = {true, 1, false};
-  policy.levels[2] = {true, 2, true};
-  policy.levels[3] = {false, 2, true};
+  policy.levels[0] = ledger::level_rule(true, 1, false);
+  policy.levels[1] = ledger::level_rule(true, 1, false);
+  policy.levels[2] = ledger::level_rule(true, 2, true);
+  policy.levels[3] = ledger::level_rule(false, 2, true);
   return policy;
 }
 

@@ -162,6 +162,36 @@ int status(const RemoteOptions& remote, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+int policy(const RemoteOptions& remote, std::ostream& out, std::ostream& err) {
+  auto client = connect(remote);
+  if (!client) return report_error(err, client.error());
+  auto p = client->call("chain_getPolicy", Json::object());
+  if (!p) return report_error(err, p.error());
+  if (remote.output == OutputFormat::kJson) {
+    print_json(out, *p);
+    return kExitOk;
+  }
+  auto names = [](const Json& list, const char* none) {
+    std::string text;
+    for (const auto& name : list) text += (text.empty() ? "" : ", ") + name.get<std::string>();
+    return text.empty() ? std::string(none) : text;
+  };
+  out << "governance threshold  " << p->value("governanceThreshold", 0) << " governors\n";
+  out << "transaction lifetime  " << p->value("maxTransactionLifetimeBlocks", "") << " blocks\n";
+  out << "proposal lifetime     " << p->value("maxProposalLifetimeBlocks", "") << " blocks\n\n";
+  Table table({"level", "tradable", "reviews", "cross-border assessment", "accepted claims",
+               "attestor roles", "identity until settlement"});
+  for (const auto& l : (*p)["levels"]) {
+    auto yes = [&](const char* field) { return l.value(field, false) ? "yes" : "no"; };
+    table.add({"L" + std::to_string(l.value("level", 0)), yes("tradable"),
+               std::to_string(l.value("requiredReviews", 0)), yes("crossBorderAssessment"),
+               names(l["acceptedClaims"], "any"), names(l["attestorRoles"], "any"),
+               yes("identityUntilSettlement")});
+  }
+  table.print(out);
+  return kExitOk;
+}
+
 int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
   auto client = connect(options.remote);
   if (!client) return report_error(err, client.error());
@@ -196,8 +226,19 @@ int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
 
   std::set<std::uint64_t> heights;
   for (const auto& e : entries) heights.insert(e.height);
+  auto revoked_height = [](const Json& attestation) -> std::optional<std::uint64_t> {
+    const Json* h = attestation.contains("revokedHeight") ? &attestation["revokedHeight"] : nullptr;
+    if (!h || !h->is_number_unsigned()) return std::nullopt;
+    return h->get<std::uint64_t>();
+  };
+  for (const auto& a : t["attestations"]) {
+    if (auto h = revoked_height(a)) heights.insert(*h);
+  }
   auto times = block_times(*client, heights);
   if (!times) return report_error(err, times.error());
+  for (auto& a : t["attestations"]) {
+    if (auto h = revoked_height(a)) a["revokedTimeMs"] = times->count(*h) ? (*times)[*h] : 0;
+  }
 
   // Each entry's self-contained receipt, checked offline.
   bool all_verified = true;
@@ -265,7 +306,9 @@ int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
     }
     for (const auto& a : t["attestations"]) {
       std::string what = a.value("claimType", "") + " of " + a.value("subject", "");
-      if (a.value("revoked", false)) what += ", revoked";
+      if (auto h = revoked_height(a)) {
+        what += ", revoked at block " + std::to_string(*h) + " (" + time_at(*times, *h) + ")";
+      }
       relied.add({"attestation " + short_hash(a.value("id", "")), a.value("attestor", ""), what,
                   time_at(*times, a.value("height", std::uint64_t{0})), block_of(a["receipt"]),
                   mark(a)});

@@ -16,6 +16,8 @@
 namespace tracechain::cli {
 
 int status(const RemoteOptions& remote, std::ostream& out, std::ostream& err);
+// The policy in force (chain_getPolicy): per level, the review and identity rules.
+int policy(const RemoteOptions& remote, std::ostream& out, std::ostream& err);
 
 struct TrailOptions {
   RemoteOptions remote;

@@ -31,6 +31,7 @@ Result<node::rpc::Client> connect(const RemoteOptions& options) {
   // Long reads (an audit, a report) outrun a node's default rate limit:
   // they wait for it rather than fail.
   client_options.rate_limit_patience = kRateLimitPatience;
+  client_options.ca_file = options.ca.string();
   node::rpc::Client client(*url, client_options);
   if (!options.key.empty()) {
     auto key = crypto::PrivateKey::load(options.key);

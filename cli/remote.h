@@ -28,6 +28,7 @@ struct RemoteOptions {
   std::string node;  // empty: $TRACECHAIN_NODE or the default
   std::filesystem::path key;
   std::string as;
+  std::filesystem::path ca;  // https: the CA the node's certificate chains to
   OutputFormat output = OutputFormat::kTable;
 };
 

@@ -1,5 +1,6 @@
 #include "ledger/genesis.h"
 
+#include <algorithm>
 #include <set>
 
 #include "crypto/file_util.h"
@@ -77,7 +78,39 @@ Result<Policy> parse_policy(const json& node, const std::string& path) {
     if (!reviews) return reviews.error();
     auto assessment = level->boolean("cross_border_assessment");
     if (!assessment) return assessment.error();
-    policy.levels[i] = {*tradable, static_cast<std::uint8_t>(*reviews), *assessment};
+    LevelRule& rule = policy.levels[i];
+    rule.tradable = *tradable;
+    rule.required_reviews = static_cast<std::uint8_t>(*reviews);
+    rule.cross_border_assessment = *assessment;
+    if (const json* claims = level->find("accepted_claims")) {
+      std::string claims_path = level->path("accepted_claims");
+      if (!claims->is_array()) return invalid(claims_path + ": expected an array of claim types");
+      if (claims->size() > kMaxAcceptedClaims) {
+        return invalid(claims_path + ": at most " + std::to_string(kMaxAcceptedClaims) +
+                       " claim types");
+      }
+      for (std::size_t c = 0; c < claims->size(); ++c) {
+        auto claim = read_identifier((*claims)[c]);
+        if (!claim) return claim.error().with_context(claims_path + "[" + std::to_string(c) + "]");
+        rule.accepted_claims.push_back(*claim);
+      }
+      // The encoding keeps them sorted; the file may list them in any order.
+      std::sort(rule.accepted_claims.begin(), rule.accepted_claims.end());
+      auto repeated = std::adjacent_find(rule.accepted_claims.begin(), rule.accepted_claims.end());
+      if (repeated != rule.accepted_claims.end()) {
+        return invalid(claims_path + ": '" + *repeated + "' is listed twice");
+      }
+    }
+    if (const json* roles = level->find("attestor_roles")) {
+      auto parsed = parse_roles(*roles, level->path("attestor_roles"));
+      if (!parsed) return parsed.error();
+      rule.attestor_roles = *parsed;
+    }
+    if (level->has("identity_until_settlement")) {
+      auto until = level->boolean("identity_until_settlement");
+      if (!until) return until.error();
+      rule.identity_until_settlement = *until;
+    }
   }
   if (Status s = validate(policy); !s) return s.error().with_context(path);
   return policy;
@@ -90,7 +123,10 @@ json policy_json(const Policy& policy) {
     levels.push_back({{"level", i + 1},
                       {"tradable", rule.tradable},
                       {"required_reviews", rule.required_reviews},
-                      {"cross_border_assessment", rule.cross_border_assessment}});
+                      {"cross_border_assessment", rule.cross_border_assessment},
+                      {"accepted_claims", rule.accepted_claims},
+                      {"attestor_roles", roles_json(rule.attestor_roles)},
+                      {"identity_until_settlement", rule.identity_until_settlement}});
   }
   return {{"governance_threshold", policy.governance_threshold},
           {"max_transaction_lifetime_blocks", policy.max_transaction_lifetime},

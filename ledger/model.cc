@@ -1,5 +1,6 @@
 #include "ledger/model.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace tracechain::ledger {
@@ -177,8 +178,30 @@ Status validate(const Policy& policy) {
                      " needs between 1 and 16 reviews, not " +
                      std::to_string(rule.required_reviews));
     }
+    const std::string level = "level L" + std::to_string(i + 1);
+    if (rule.accepted_claims.size() > kMaxAcceptedClaims) {
+      return invalid(level + " accepts " + std::to_string(rule.accepted_claims.size()) +
+                     " claim types; at most " + std::to_string(kMaxAcceptedClaims));
+    }
+    for (std::size_t c = 0; c < rule.accepted_claims.size(); ++c) {
+      if (Status s = validate_identifier("claim type", rule.accepted_claims[c]); !s) {
+        return s.error().with_context(level);
+      }
+      if (c > 0 && rule.accepted_claims[c - 1] >= rule.accepted_claims[c]) {
+        return invalid(level + " accepted claims must be sorted and distinct ('" +
+                       rule.accepted_claims[c - 1] + "' then '" + rule.accepted_claims[c] + "')");
+      }
+    }
+    if ((rule.attestor_roles & ~kAllRoles) != 0) {
+      return invalid(level + " attestor roles name an unknown role bit");
+    }
   }
   return {};
+}
+
+bool LevelRule::accepts_claim(std::string_view claim) const {
+  return accepted_claims.empty() ||
+         std::binary_search(accepted_claims.begin(), accepted_claims.end(), claim);
 }
 
 Status validate_jurisdiction(std::string_view jurisdiction) {

@@ -91,27 +91,87 @@ struct LevelRule {
   std::uint8_t required_reviews = 1;     // distinct reviewer approvals for a trade
   bool cross_border_assessment = false;  // approvals of cross-border trades need one
 
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(tradable, required_reviews, cross_border_assessment);
-  }
+  // Identity rules (policy format version 2; at these defaults, version 1).
+  // The claim types an approving review may rely on for either party,
+  // sorted and distinct; empty accepts any claim.
+  std::vector<std::string> accepted_claims;
+  // Roles of which the attestor of a relied-on attestation must hold at least
+  // one, and be active, when the review is recorded; 0 accepts any attestor.
+  RoleSet attestor_roles = 0;
+  // Whether delivery and settlement are refused once an attestation an
+  // approval relied on has been revoked or has expired.
+  bool identity_until_settlement = false;
 
+  bool has_identity_rules() const {
+    return !accepted_claims.empty() || attestor_roles != 0 || identity_until_settlement;
+  }
+  bool accepts_claim(std::string_view claim) const;
   bool operator==(const LevelRule&) const = default;
 };
 
+inline constexpr std::size_t kMaxAcceptedClaims = 16;
+
+// A level rule without identity rules.
+inline LevelRule level_rule(bool tradable, std::uint8_t required_reviews,
+                            bool cross_border_assessment) {
+  LevelRule rule;
+  rule.tradable = tradable;
+  rule.required_reviews = required_reviews;
+  rule.cross_border_assessment = cross_border_assessment;
+  return rule;
+}
+
+// Format version 1 carries each level's first three fields; version 2, used
+// exactly when some level has identity rules, adds them. A version 2
+// encoding without identity rules is refused, so a policy has one encoding.
 struct Policy {
   static constexpr std::string_view kTypeName = "policy";
   static constexpr std::uint8_t kFormatVersion = 1;
+  static constexpr std::uint8_t kIdentityFormatVersion = 2;
 
   std::uint8_t governance_threshold = 1;  // M of the active governors
   std::uint64_t max_transaction_lifetime = 1000;  // blocks between inclusion and expiry
   std::uint64_t max_proposal_lifetime = 10000;    // blocks a governance proposal stays open
   std::array<LevelRule, kMaxLevel> levels{};      // L1 .. L4
 
+  bool has_identity_rules() const {
+    for (const LevelRule& rule : levels) {
+      if (rule.has_identity_rules()) return true;
+    }
+    return false;
+  }
+
   template <class Archive>
-  void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, kTypeName.data()};
-    ar(version, governance_threshold, max_transaction_lifetime, max_proposal_lifetime, levels);
+  void save(Archive& ar) const {
+    const std::uint8_t version = has_identity_rules() ? kIdentityFormatVersion : kFormatVersion;
+    ar(version, governance_threshold, max_transaction_lifetime, max_proposal_lifetime);
+    for (const LevelRule& rule : levels) {
+      ar(rule.tradable, rule.required_reviews, rule.cross_border_assessment);
+      if (version == kIdentityFormatVersion) {
+        ar(rule.accepted_claims, rule.attestor_roles, rule.identity_until_settlement);
+      }
+    }
+  }
+
+  template <class Archive>
+  void load(Archive& ar) {
+    std::uint8_t version = 0;
+    ar(version);
+    if (version != kFormatVersion && version != kIdentityFormatVersion) {
+      throw DecodeError("policy format version " + std::to_string(version) +
+                        " is not supported (this build reads versions 1 and 2)");
+    }
+    ar(governance_threshold, max_transaction_lifetime, max_proposal_lifetime);
+    for (LevelRule& rule : levels) {
+      ar(rule.tradable, rule.required_reviews, rule.cross_border_assessment);
+      if (version == kIdentityFormatVersion) {
+        ar(rule.accepted_claims, rule.attestor_roles, rule.identity_until_settlement);
+      }
+    }
+    if (version == kIdentityFormatVersion && !has_identity_rules()) {
+      throw DecodeError(
+          "policy format version 2 without identity rules (such a policy is written as version 1)");
+    }
   }
 
   const LevelRule& level(std::uint8_t level) const { return levels.at(level - 1); }

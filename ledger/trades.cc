@@ -2,9 +2,10 @@
 //
 //   requested --accept--> agreed --review(approve) x N--> approved --deliver--> delivered
 //   requested --decline--> declined      agreed --review(reject)--> rejected
-//   requested|agreed --cancel--> cancelled         delivered --confirm--> accepted
-//   accepted --settle--> settled          delivered|accepted --dispute--> disputed
-//   disputed --resolve--> resolved        usage is metered in delivered, accepted, settled
+//   requested|agreed|approved --cancel--> cancelled
+//   delivered --confirm--> accepted       delivered|accepted --dispute--> disputed
+//   accepted|resolved --settle--> settled disputed --resolve--> resolved
+//   usage is metered in delivered, accepted, settled
 //
 // Every step first checks that the sender is the party the step belongs to,
 // then that the trade is in a state the step leaves from; any other
@@ -75,8 +76,27 @@ Outcome move_to(TxContext& ctx, Trade& trade, TradeState next, const char* event
   return done({{event, trade.id}});
 }
 
-Outcome check_attestation(const TxContext& ctx, const std::optional<Digest>& id,
-                          const std::string& party, const char* role) {
+std::string level_name(std::uint8_t level) { return "level L" + std::to_string(level); }
+
+// Why an attestation no longer holds at this block, or "" while it does.
+std::string lapsed(const TxContext& ctx, const Attestation& attestation) {
+  if (attestation.revoked_height) {
+    return "was revoked at height " + std::to_string(*attestation.revoked_height);
+  }
+  std::uint64_t now = ctx.block.time_ms;
+  if (now < attestation.valid_from_ms || now > attestation.valid_until_ms) {
+    return "is valid from " + std::to_string(attestation.valid_from_ms) + " to " +
+           std::to_string(attestation.valid_until_ms) + " ms; the block time " +
+           std::to_string(now) + " is outside it";
+  }
+  return {};
+}
+
+// An approval's citation of a party's attestation: it must exist, be about
+// that party, hold now, and meet the level's identity rules.
+Outcome check_attestation(const TxContext& ctx, const LevelRule& rule, std::uint8_t level,
+                          const std::optional<Digest>& id, const std::string& party,
+                          const char* role) {
   if (!id) {
     return fail(Reason::kAttestationInvalid,
                 std::string("an approving review must name the ") + role + "'s attestation");
@@ -88,16 +108,53 @@ Outcome check_attestation(const TxContext& ctx, const std::optional<Digest>& id,
     return fail(Reason::kAttestationInvalid, name + " is about '" + attestation->subject +
                                                  "', not the " + role + " '" + party + "'");
   }
-  if (attestation->revoked_height) {
-    return fail(Reason::kAttestationInvalid,
-                name + " was revoked at height " + std::to_string(*attestation->revoked_height));
+  if (std::string why = lapsed(ctx, *attestation); !why.empty()) {
+    return fail(Reason::kAttestationInvalid, name + " " + why);
   }
-  std::uint64_t now = ctx.block.time_ms;
-  if (now < attestation->valid_from_ms || now > attestation->valid_until_ms) {
+  if (!rule.accepts_claim(attestation->claim_type)) {
+    std::string accepted;
+    for (const std::string& claim : rule.accepted_claims) {
+      accepted += (accepted.empty() ? "'" : ", '") + claim + "'";
+    }
     return fail(Reason::kAttestationInvalid,
-                name + " is valid from " + std::to_string(attestation->valid_from_ms) + " to " +
-                    std::to_string(attestation->valid_until_ms) + " ms; the block time " +
-                    std::to_string(now) + " is outside it");
+                name + " attests '" + attestation->claim_type + "'; policy for " +
+                    level_name(level) + " accepts only " + accepted);
+  }
+  if (rule.attestor_roles != 0) {
+    auto attestor = ctx.load<Participant>(keys::participant(attestation->attestor));
+    TC_ASSERT(attestor.has_value());
+    std::string by = name + " was made by '" + attestor->id + "', ";
+    if (!attestor->active()) return fail(Reason::kAttestationInvalid, by + "who is suspended");
+    if ((attestor->roles & rule.attestor_roles) == 0) {
+      return fail(Reason::kAttestationInvalid,
+                  by + "who holds none of the roles policy accepts of " + level_name(level) +
+                      " attestors (" + roles_to_string(rule.attestor_roles) + ")");
+    }
+  }
+  return done({});
+}
+
+// Under a level's identity_until_settlement rule, every attestation an
+// approval relied on must still hold when the trade is delivered or settled.
+Outcome check_identity_in_force(const TxContext& ctx, const Trade& trade) {
+  auto asset = ctx.load<Asset>(keys::asset(trade.asset));
+  TC_ASSERT(asset.has_value());
+  if (!ctx.policy.level(asset->level).identity_until_settlement) return done({});
+  for (const TradeReviewRecord& review : trade.reviews) {
+    if (review.verdict != TradeVerdict::kApprove) continue;
+    for (const auto& [id, party] : {std::pair{review.buyer_attestation, "buyer"},
+                                    std::pair{review.provider_attestation, "provider"}}) {
+      TC_ASSERT(id.has_value());
+      auto attestation = ctx.load<Attestation>(keys::attestation(*id));
+      TC_ASSERT(attestation.has_value());
+      if (std::string why = lapsed(ctx, *attestation); !why.empty()) {
+        return fail(Reason::kAttestationInvalid,
+                    "attestation " + to_hex(*id) + " of the " + party + " '" +
+                        attestation->subject + "', which the approval by '" + review.reviewer +
+                        "' relied on, " + why + "; policy for " + level_name(asset->level) +
+                        " requires the parties' attestations in force until settlement");
+      }
+    }
   }
   return done({});
 }
@@ -235,12 +292,13 @@ Outcome execute(TxContext& ctx, const TradeReviewPayload& payload) {
   if (payload.verdict == TradeVerdict::kApprove) {
     // An approval vouches for both identities and the data source at this
     // height: every reference must hold now.
-    if (Outcome o = check_attestation(ctx, payload.buyer_attestation, trade.buyer, "buyer");
+    if (Outcome o = check_attestation(ctx, rule, asset->level, payload.buyer_attestation,
+                                      trade.buyer, "buyer");
         !o.ok()) {
       return o;
     }
-    if (Outcome o =
-            check_attestation(ctx, payload.provider_attestation, trade.provider, "provider");
+    if (Outcome o = check_attestation(ctx, rule, asset->level, payload.provider_attestation,
+                                      trade.provider, "provider");
         !o.ok()) {
       return o;
     }
@@ -284,6 +342,7 @@ Outcome execute(TxContext& ctx, const TradeDeliverPayload& payload) {
   Trade& trade = *ref.trade;
   if (Outcome o = require_party(ctx, trade, Party::kProvider); !o.ok()) return o;
   if (Outcome o = require_state(ctx, trade, {TradeState::kApproved}); !o.ok()) return o;
+  if (Outcome o = check_identity_in_force(ctx, trade); !o.ok()) return o;
   trade.delivery = Delivery{payload.delivery_hash, payload.method};
   return move_to(ctx, trade, TradeState::kDelivered, "trade.delivered");
 }
@@ -316,6 +375,7 @@ Outcome execute(TxContext& ctx, const TradeSettlePayload& payload) {
       !o.ok()) {
     return o;
   }
+  if (Outcome o = check_identity_in_force(ctx, trade); !o.ok()) return o;
   trade.settlement = Settlement{payload.payment_reference_hash, payload.amount, payload.currency};
   return move_to(ctx, trade, TradeState::kSettled, "trade.settled");
 }
@@ -325,7 +385,10 @@ Outcome execute(TxContext& ctx, const TradeCancelPayload& payload) {
   if (!ref.trade) return ref.failure;
   Trade& trade = *ref.trade;
   if (Outcome o = require_party(ctx, trade, Party::kEither); !o.ok()) return o;
-  if (Outcome o = require_state(ctx, trade, {TradeState::kRequested, TradeState::kAgreed});
+  // Until delivery nothing has changed hands: an approved trade may still be
+  // called off (for one, when an identity it relied on lapses).
+  if (Outcome o = require_state(
+          ctx, trade, {TradeState::kRequested, TradeState::kAgreed, TradeState::kApproved});
       !o.ok()) {
     return o;
   }

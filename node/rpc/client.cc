@@ -5,7 +5,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <filesystem>
 #include <thread>
 
 #include "crypto/bytes.h"
@@ -58,17 +61,35 @@ Result<Url> parse_url(std::string_view text) {
   const std::string original(text);
   auto bad = [&](const std::string& why) {
     return Error(ErrorCode::kInvalidInput,
-                 "node URL '" + original + "': " + why + " (expected http://HOST:PORT)");
+                 "node URL '" + original + "': " + why +
+                     " (expected http://HOST:PORT or https://HOST[:PORT])");
   };
+  Url url;
   if (text.rfind("https://", 0) == 0) {
-    return bad("https is not spoken directly; reach the node through its TLS proxy's plain side");
+    url.tls = true;
+    text.remove_prefix(8);
+  } else if (text.rfind("http://", 0) == 0) {
+    text.remove_prefix(7);
+  } else if (text.find("://") != std::string_view::npos) {
+    return bad("only http:// and https:// are spoken");
   }
-  if (text.rfind("http://", 0) == 0) text.remove_prefix(7);
   while (!text.empty() && text.back() == '/') text.remove_suffix(1);
   if (text.find('/') != std::string_view::npos) return bad("no path is allowed");
-  const auto colon = text.rfind(':');
+  auto colon = text.rfind(':');
+  // An IPv6 literal's colons are inside its brackets.
+  if (colon != std::string_view::npos && text.find(']') != std::string_view::npos &&
+      colon < text.find(']')) {
+    colon = std::string_view::npos;
+  }
+  if (url.tls && colon == std::string_view::npos && !text.empty()) {
+    url.host = std::string(text);
+    url.port = 443;
+    if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
+      url.host = url.host.substr(1, url.host.size() - 2);
+    }
+    return url;
+  }
   if (colon == std::string_view::npos || colon == 0) return bad("host and port are required");
-  Url url;
   url.host = std::string(text.substr(0, colon));
   if (url.host.size() > 2 && url.host.front() == '[' && url.host.back() == ']') {
     url.host = url.host.substr(1, url.host.size() - 2);
@@ -108,12 +129,52 @@ Error to_error(const RpcError& error) {
   return Error(code, error.message.empty() ? "error " + std::to_string(error.code) : error.message);
 }
 
+// One connection: plain TCP, or TLS over it for https (a fresh TLS stream
+// per connection: a closed one cannot be reused).
 struct Client::Connection {
   asio::io_context io;
   beast::tcp_stream stream{io};
+  std::unique_ptr<asio::ssl::context> tls_context;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   bool open = false;
+
+  beast::tcp_stream& tcp() { return tls ? tls->next_layer() : stream; }
+  void close() {
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    open = false;
+  }
 };
+
+namespace {
+
+// The TLS client context of an https URL: TLS 1.2 or later, the server's
+// certificate checked against `ca_file` or the system's store.
+Result<std::unique_ptr<asio::ssl::context>> tls_client_context(const std::string& ca_file) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  if (ca_file.empty()) {
+    context->set_default_verify_paths(ec);
+    if (ec) return Error(ErrorCode::kIo, "the system's CA store: " + ec.message());
+  } else {
+    std::error_code exists_error;
+    if (!std::filesystem::is_regular_file(ca_file, exists_error)) {
+      return Error(ErrorCode::kInvalidInput, "CA certificate '" + ca_file + "': no such file");
+    }
+    context->load_verify_file(ca_file, ec);
+    if (ec) {
+      return Error(ErrorCode::kInvalidInput,
+                   "CA certificate '" + ca_file + "': holds no PEM certificate (" +
+                       ec.message() + ")");
+    }
+  }
+  context->set_verify_mode(asio::ssl::verify_peer);
+  return context;
+}
+
+}  // namespace
 
 Client::Client(Url url) : Client(std::move(url), Options{}) {}
 Client::Client(Url url, Options options)
@@ -129,25 +190,42 @@ void Client::authenticate(std::string participant, crypto::PrivateKey key) {
 Result<std::string> Client::exchange(const std::string& body, bool fresh) {
   Connection& c = *connection_;
   const auto unreachable = [&](const std::string& what, const beast::error_code& ec) {
-    beast::error_code ignored;
-    c.stream.socket().close(ignored);
-    c.open = false;
+    c.close();
     return Error(ErrorCode::kUnavailable,
                  "node " + url_.to_string() + " unreachable: " + what + ": " + ec.message());
   };
   beast::error_code ec;
   if (fresh || !c.open) {
-    beast::error_code ignored;
-    c.stream.socket().close(ignored);
+    c.close();
     c.buffer.clear();
+    if (url_.tls) {
+      if (!c.tls_context) {
+        auto context = tls_client_context(options_.ca_file);
+        if (!context) return context.error();
+        c.tls_context = std::move(*context);
+      }
+      c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.io, *c.tls_context);
+      // The server name for virtual hosting, and the name its certificate
+      // must carry.
+      if (SSL_set_tlsext_host_name(c.tls->native_handle(), url_.host.c_str()) != 1) {
+        return Error(ErrorCode::kInvalidInput, "'" + url_.host + "' cannot be sent as a TLS server name");
+      }
+      c.tls->set_verify_callback(asio::ssl::host_name_verification(url_.host));
+    }
     tcp::resolver resolver(c.io);
     auto endpoints = resolver.resolve(url_.host, std::to_string(url_.port), ec);
     if (ec) return unreachable("cannot resolve " + url_.host, ec);
-    c.stream.expires_after(options_.timeout);
-    c.stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    c.tcp().expires_after(options_.timeout);
+    c.tcp().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
     c.io.restart();
     c.io.run();
     if (ec) return unreachable("cannot connect", ec);
+    if (c.tls) {
+      c.tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+      c.io.restart();
+      c.io.run();
+      if (ec) return unreachable("TLS handshake", ec);
+    }
     c.open = true;
   }
 
@@ -163,21 +241,24 @@ Result<std::string> Client::exchange(const std::string& body, bool fresh) {
 
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxReplyBytes);
-  c.stream.expires_after(options_.timeout);
-  http::async_write(c.stream, request, [&](beast::error_code e, std::size_t) {
-    ec = e;
-    if (e) return;
-    http::async_read(c.stream, c.buffer, parser, [&](beast::error_code r, std::size_t) { ec = r; });
-  });
+  c.tcp().expires_after(options_.timeout);
+  auto write_then_read = [&](auto& stream) {
+    http::async_write(stream, request, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      if (e) return;
+      http::async_read(stream, c.buffer, parser, [&](beast::error_code r, std::size_t) { ec = r; });
+    });
+  };
+  if (c.tls) {
+    write_then_read(*c.tls);
+  } else {
+    write_then_read(c.stream);
+  }
   c.io.restart();
   c.io.run();
   if (ec) return unreachable("no answer", ec);
   auto& response = parser.get();
-  if (!response.keep_alive()) {
-    beast::error_code ignored;
-    c.stream.socket().close(ignored);
-    c.open = false;
-  }
+  if (!response.keep_alive()) c.close();
   const unsigned status = response.result_int();
   if (status == 204) return std::string();
   // JSON-RPC errors travel with 200, 401, 413 and 429; anything else without
@@ -209,6 +290,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Client::signed_headers(
 }
 
 Result<std::unique_ptr<WebSocketClient>> Client::websocket() {
+  if (url_.tls) {
+    return Error(ErrorCode::kUnavailable, "this client opens no WebSocket over https");
+  }
   auto headers = signed_headers("GET /ws", "");
   if (!headers) return headers.error();
   return WebSocketClient::open(url_.host, url_.port, *headers,

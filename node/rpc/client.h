@@ -28,13 +28,17 @@ namespace tracechain::node::rpc {
 
 using Json = nlohmann::json;
 
-// http://host:port with an optional trailing "/". Only plain HTTP: put a
-// TLS-terminating proxy in front of a node for remote access.
+// http://host:port or https://host[:port] (443 by default), with an
+// optional trailing "/". A node serves plain HTTP; https reaches it through
+// the TLS-terminating proxy a consortium puts in front of it.
 struct Url {
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;
 
-  std::string to_string() const { return "http://" + host + ":" + std::to_string(port); }
+  std::string to_string() const {
+    return (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+  }
 };
 Result<Url> parse_url(std::string_view text);
 
@@ -61,6 +65,10 @@ class Client {
     // the node's burst still gets through), for up to this long in a row
     // without an answer; then kUnavailable. Zero: fail at once.
     std::chrono::milliseconds rate_limit_patience{0};
+    // https: the CA certificates (PEM) the server's certificate must chain
+    // to, such as the consortium's CA; empty: the system's trust store. The
+    // certificate must also name the URL's host.
+    std::string ca_file;
   };
 
   // How often and how long this client waited for the node's rate limit.
@@ -100,7 +108,8 @@ class Client {
 
   // A WebSocket to the same node, its upgrade signed like every call once
   // authenticate() was called (subscriptions to the caller's own trade
-  // events and receipts need that).
+  // events and receipts need that). Plain HTTP only: over https it fails,
+  // and a ReceiptWaiter polls instead.
   Result<std::unique_ptr<WebSocketClient>> websocket();
 
  private:

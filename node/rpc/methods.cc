@@ -138,6 +138,10 @@ Json get_status(const Params&, CallContext& c) {
   };
 }
 
+Json get_policy(const Params&, CallContext& c) {
+  return policy_json(unwrap(ledger::read_policy(c.state())));
+}
+
 Json get_header(const Params& p, CallContext& c) {
   return header_json(header_at(c, height_param(p, c, "height")), algorithm(c));
 }
@@ -684,6 +688,7 @@ void Backend::submit_batch(std::vector<Bytes> encoded,
 const std::vector<Method>& all_methods() {
   static const std::vector<Method> methods = {
       {"chain_getStatus", false, {}, get_status},
+      {"chain_getPolicy", false, {}, get_policy},
       {"chain_getHeader", false, {"height"}, get_header},
       {"chain_getCertificate", false, {"height"}, get_certificate},
       {"chain_getBlock", true, {"height"}, get_block},

@@ -182,7 +182,10 @@ Json policy_json(const ledger::Policy& policy) {
     levels.push_back({{"level", i + 1},
                       {"tradable", rule.tradable},
                       {"requiredReviews", rule.required_reviews},
-                      {"crossBorderAssessment", rule.cross_border_assessment}});
+                      {"crossBorderAssessment", rule.cross_border_assessment},
+                      {"acceptedClaims", rule.accepted_claims},
+                      {"attestorRoles", roles_json(rule.attestor_roles)},
+                      {"identityUntilSettlement", rule.identity_until_settlement}});
   }
   return {
       {"governanceThreshold", policy.governance_threshold},

@@ -102,6 +102,34 @@ done
   fail "an empty period"
 grep -q ' 0 trades, ' "$WORK/scope.out" || fail "a period without trades is not empty"
 
+step "governance adopts identity rules for L1; the revoked attestation stops delivery"
+python3 - "$NET/genesis.json" "$WORK/policy.json" <<'EOF'
+import json, sys
+policy = json.load(open(sys.argv[1]))["policy"]
+policy["levels"][0].update(accepted_claims=["legal-entity"], attestor_roles=["attestor"],
+                           identity_until_settlement=True)
+json.dump(policy, open(sys.argv[2], "w"))
+EOF
+ok >/dev/null governance propose --key "$NET/keys/exchange.pem" --proposal identity-l1 \
+  --change change-policy --policy "$WORK/policy.json" --proposal-expiry 500
+ok >/dev/null governance approve --key "$NET/keys/regulator.pem" --proposal identity-l1
+"$TRACECTL" governance policy >"$WORK/policy.out" || fail "governance policy"
+cat "$WORK/policy.out"
+grep -Eq '^L1 .*legal-entity +attestor +yes' "$WORK/policy.out" ||
+  fail "governance policy does not show L1's identity rules"
+"$TRACECTL" trade deliver --key "$NET/keys/provider-acme.pem" --trade trade-r \
+  --delivery "$(hex 10)" --method download --timeout 60 >"$WORK/deliver.out" 2>&1 || true
+cat "$WORK/deliver.out"
+grep -q "status      failed (attestation-invalid): attestation $buyer_attestation of the buyer 'buyer-bank'.*was revoked at height" \
+  "$WORK/deliver.out" || fail "delivery after the revocation was not refused with its reason"
+"$TRACECTL" trail trade-r --key "$NET/keys/auditor-1.pem" >"$WORK/trail.out" || fail "trail"
+cat "$WORK/trail.out"
+grep -Eq "legal-entity of buyer-bank, revoked at block [0-9]+ \([0-9-]+ [0-9:]+ UTC\)" "$WORK/trail.out" ||
+  fail "the trail does not say when the buyer's attestation was revoked"
+grep -q "trade.deliver .*failed" "$WORK/trail.out" || fail "the refused delivery is not on the trail"
+"$TRACECTL" trade cancel --key "$NET/keys/buyer-bank.pem" --trade trade-r --reason "$(hex 11)" \
+  --timeout 60 | grep -q '^status      ok' || fail "the approved trade could not be cancelled"
+
 step "with a changes file that lacks the change, the report says which receipts fail"
 "$TRACECTL" validator-changes get --key "$NET/keys/auditor-1.pem" --out "$WORK/changes.json" >/dev/null
 python3 - "$WORK/changes.json" <<'EOF'

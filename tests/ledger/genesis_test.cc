@@ -117,3 +117,78 @@ TEST_CASE("genesis files are read with the path in every error", "[ledger][genes
   REQUIRE_FALSE(missing.ok());
   CHECK_THAT(missing.error().message(), Catch::Contains("nope.json"));
 }
+
+TEST_CASE("identity rules in a policy: read from JSON, encoded only when set",
+          "[ledger][genesis][identity]") {
+  test::TestChain chain;
+  json document = sample_json(chain);
+  const Genesis plain = chain.genesis();
+  const Bytes plain_policy = encode(plain.policy);
+  REQUIRE(plain_policy.front() == 1);  // no identity rules: format version 1, as ever
+
+  // Any order in the file; sorted in the encoding.
+  json& l3 = document["policy"]["levels"][2];
+  l3["accepted_claims"] = {"licensed-broker", "legal-entity"};
+  l3["attestor_roles"] = {"attestor", "governor"};
+  l3["identity_until_settlement"] = true;
+  auto parsed = parse_genesis_json(document.dump(), "genesis.json");
+  REQUIRE(parsed.ok());
+  const LevelRule& rule = parsed->policy.level(3);
+  CHECK(rule.accepted_claims == std::vector<std::string>{"legal-entity", "licensed-broker"});
+  CHECK(rule.attestor_roles == test::roles({"attestor", "governor"}));
+  CHECK(rule.identity_until_settlement);
+  CHECK_FALSE(parsed->policy.level(2).has_identity_rules());
+  CHECK(genesis_hash(*parsed) != genesis_hash(plain));
+
+  Bytes bytes = encode(parsed->policy);
+  CHECK(bytes.front() == 2);
+  auto decoded = decode<Policy>(bytes);
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == parsed->policy);
+  // Written back as JSON and read again: the same genesis.
+  auto again = parse_genesis_json(genesis_to_json(*parsed), "genesis.json");
+  REQUIRE(again.ok());
+  CHECK(*again == *parsed);
+
+  // One encoding per policy: version 2 without identity rules is refused,
+  // and so are claims out of order.
+  Bytes relabelled;
+  {
+    CanonicalOutputArchive ar(relabelled);
+    const Policy& p = plain.policy;
+    ar(std::uint8_t{2}, p.governance_threshold, p.max_transaction_lifetime,
+       p.max_proposal_lifetime);
+    for (const LevelRule& l : p.levels) {
+      ar(l.tradable, l.required_reviews, l.cross_border_assessment, std::vector<std::string>{},
+         RoleSet{0}, false);
+    }
+  }
+  auto v2_plain = decode<Policy>(relabelled);
+  REQUIRE_FALSE(v2_plain.ok());
+  CHECK_THAT(v2_plain.error().message(), Catch::Contains("without identity rules"));
+  Bytes future = plain_policy;
+  future[0] = 3;
+  CHECK_THAT(decode<Policy>(future).error().message(),
+             Catch::Contains("policy format version 3 is not supported"));
+  Policy unsorted = parsed->policy;
+  std::swap(unsorted.levels[2].accepted_claims[0], unsorted.levels[2].accepted_claims[1]);
+  auto out_of_order = decode<Policy>(encode(unsorted));
+  REQUIRE_FALSE(out_of_order.ok());
+  CHECK_THAT(out_of_order.error().message(), Catch::Contains("sorted and distinct"));
+
+  // Errors name the field.
+  json repeated = document;
+  repeated["policy"]["levels"][2]["accepted_claims"] = {"kyc", "kyc"};
+  CHECK_THAT(parse_error(repeated),
+             Catch::Contains("policy.levels[2].accepted_claims: 'kyc' is listed twice"));
+  json bad_claim = document;
+  bad_claim["policy"]["levels"][2]["accepted_claims"] = {"Legal Entity"};
+  CHECK_THAT(parse_error(bad_claim), Catch::Contains("policy.levels[2].accepted_claims[0]"));
+  json bad_role = document;
+  bad_role["policy"]["levels"][0]["attestor_roles"] = {"notary"};
+  CHECK_THAT(parse_error(bad_role),
+             Catch::Contains("policy.levels[0].attestor_roles: unknown role 'notary'"));
+  json bad_flag = document;
+  bad_flag["policy"]["levels"][0]["identity_until_settlement"] = "yes";
+  CHECK_THAT(parse_error(bad_flag), Catch::Contains("policy.levels[0].identity_until_settlement"));
+}

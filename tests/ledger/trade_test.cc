@@ -27,7 +27,7 @@ constexpr std::uint64_t kYearMs = 365ull * 24 * 3600 * 1000;
 // A chain with attested parties and approved assets at every level.
 class World {
  public:
-  World() {
+  explicit World(Policy policy = test::default_policy()) : chain(members(), std::move(policy)) {
     for (const char* who : {"provider-acme", "buyer-bank", "buyer-abroad", "buyer-reviewer",
                             "buyer-arbitrator", "provider-other"}) {
       attestations[who] = attest(who, chain.genesis().time_ms + kYearMs);
@@ -172,7 +172,19 @@ class World {
     return id;
   }
 
-  TestChain chain{members()};
+  // A governance change, applied: the exchange proposes, the regulator
+  // approves (threshold 2).
+  void govern(const std::string& proposal, const Change& change) {
+    Receipt proposed = chain.run("exchange", TxKind::kGovernancePropose,
+                                 ProposePayload{proposal, change, chain.height() + 5});
+    INFO(proposed.message);
+    REQUIRE(proposed.ok());
+    Receipt approved = chain.run("regulator", TxKind::kGovernanceApprove, ApprovePayload{proposal});
+    INFO(approved.message);
+    REQUIRE(approved.ok());
+  }
+
+  TestChain chain;
   std::map<std::string, Digest> attestations;
   std::map<std::string, Digest> source_reviews;
   int counter = 0;
@@ -202,6 +214,7 @@ const std::vector<Transition> kTransitions = {
     {TradeState::kRequested, TxKind::kTradeDecline, TradeState::kDeclined},
     {TradeState::kRequested, TxKind::kTradeCancel, TradeState::kCancelled},
     {TradeState::kAgreed, TxKind::kTradeCancel, TradeState::kCancelled},
+    {TradeState::kApproved, TxKind::kTradeCancel, TradeState::kCancelled},
     {TradeState::kAgreed, TxKind::kTradeReview, TradeState::kApproved},
     {TradeState::kApproved, TxKind::kTradeDeliver, TradeState::kDelivered},
     {TradeState::kDelivered, TxKind::kTradeConfirm, TradeState::kAccepted},
@@ -311,20 +324,14 @@ TEST_CASE("creating a trade checks the asset, its level and its source", "[ledge
   grant.type = ChangeType::kGrantRoles;
   grant.subject = "provider-other";
   grant.roles = test::roles({"buyer"});
-  REQUIRE(world.chain.run("exchange", TxKind::kGovernancePropose,
-                          ProposePayload{"g", grant, world.chain.height() + 5})
-              .ok());
-  REQUIRE(world.chain.run("regulator", TxKind::kGovernanceApprove, ApprovePayload{"g"}).ok());
+  world.govern("g", grant);
   CHECK(world.create("t5", "own-asset", "provider-other").reason == Reason::kWrongParty);
 
   // A suspended provider's assets cannot be traded.
   Change suspend;
   suspend.type = ChangeType::kSuspendParticipant;
   suspend.subject = "provider-acme";
-  REQUIRE(world.chain.run("exchange", TxKind::kGovernancePropose,
-                          ProposePayload{"s", suspend, world.chain.height() + 5})
-              .ok());
-  REQUIRE(world.chain.run("regulator", TxKind::kGovernanceApprove, ApprovePayload{"s"}).ok());
+  world.govern("s", suspend);
   Receipt suspended = world.create("t6", "asset-l2");
   CHECK(suspended.reason == Reason::kWrongParty);
   CHECK_THAT(suspended.message, Catch::Contains("suspended"));
@@ -381,6 +388,148 @@ TEST_CASE("an approving review must rely on valid attestations and a valid sourc
   world.source_reviews["asset-l2"] = world.review_source("asset-l2", SourceVerdict::kApproveWithConditions);
   CHECK(world.chain.run("reviewer-1", TxKind::kTradeReview, world.approval(id)).ok());
   CHECK(find_trade(world.chain.state(), id)->state == TradeState::kApproved);
+}
+
+namespace {
+
+Receipt revoke(World& world, const Digest& attestation) {
+  return world.chain.run("attestor-ca", TxKind::kIdentityRevoke,
+                         RevokePayload{attestation, label_hash("revoked")});
+}
+
+// The governors adopt `policy`.
+void change_policy(World& world, const std::string& proposal, const Policy& policy) {
+  Change change;
+  change.type = ChangeType::kChangePolicy;
+  change.policy = policy;
+  world.govern(proposal, change);
+  REQUIRE(read_policy(world.chain.state()).value() == policy);
+}
+
+}  // namespace
+
+TEST_CASE("policy names the claim types and attestors an approval may rely on, per level",
+          "[ledger][trades][identity]") {
+  World world;
+  // Without identity rules any claim of any attestor will do.
+  std::string before = world.trade_in(TradeState::kAgreed);
+  Digest colour = world.chain.run("attestor-ca", TxKind::kIdentityAttest,
+                                  AttestPayload{"buyer-bank", "favourite-colour", label_hash("blue"),
+                                                world.chain.genesis().time_ms,
+                                                world.chain.genesis().time_ms + kYearMs})
+                      .tx_hash;
+  TradeReviewPayload relies_on_colour = world.approval(before);
+  relies_on_colour.buyer_attestation = colour;
+  CHECK(world.chain.run("reviewer-1", TxKind::kTradeReview, relies_on_colour).ok());
+
+  // Governance adopts rules: L2 accepts only legal-entity or licensed-broker
+  // claims; L1 only attestations made by a governor.
+  Policy strict = test::default_policy();
+  strict.levels[1].accepted_claims = {"legal-entity", "licensed-broker"};
+  strict.levels[0].attestor_roles = test::roles({"governor"});
+  change_policy(world, "identity-rules", strict);
+
+  std::string l2 = world.trade_in(TradeState::kAgreed);
+  relies_on_colour = world.approval(l2);
+  relies_on_colour.buyer_attestation = colour;
+  Receipt refused = world.chain.run("reviewer-1", TxKind::kTradeReview, relies_on_colour);
+  INFO(refused.message);
+  CHECK(refused.reason == Reason::kAttestationInvalid);
+  CHECK_THAT(refused.message,
+             Catch::Contains("attests 'favourite-colour'; policy for level L2 accepts only "
+                             "'legal-entity', 'licensed-broker'"));
+  CHECK(find_trade(world.chain.state(), l2)->state == TradeState::kAgreed);
+  CHECK(world.chain.run("reviewer-1", TxKind::kTradeReview, world.approval(l2)).ok());
+  CHECK(find_trade(world.chain.state(), l2)->state == TradeState::kApproved);
+
+  REQUIRE(world.create("l1", "asset-l1").ok());
+  REQUIRE(world.step(TxKind::kTradeAccept, "l1").ok());
+  Receipt by_attestor = world.chain.run("reviewer-1", TxKind::kTradeReview, world.approval("l1"));
+  INFO(by_attestor.message);
+  CHECK(by_attestor.reason == Reason::kAttestationInvalid);
+  CHECK_THAT(by_attestor.message,
+             Catch::Contains("was made by 'attestor-ca', who holds none of the roles policy "
+                             "accepts of level L1 attestors (governor)"));
+  // Once the attestor is also a governor, its attestations count at L1.
+  Change grant;
+  grant.type = ChangeType::kGrantRoles;
+  grant.subject = "attestor-ca";
+  grant.roles = test::roles({"governor"});
+  world.govern("ca-governs", grant);
+  CHECK(world.chain.run("reviewer-1", TxKind::kTradeReview, world.approval("l1")).ok());
+  CHECK(find_trade(world.chain.state(), "l1")->state == TradeState::kApproved);
+
+  // A suspended attestor's attestations do not count where roles are named.
+  Change suspend;
+  suspend.type = ChangeType::kSuspendParticipant;
+  suspend.subject = "attestor-ca";
+  world.govern("ca-suspended", suspend);
+  REQUIRE(world.create("l1-after", "asset-l1").ok());
+  REQUIRE(world.step(TxKind::kTradeAccept, "l1-after").ok());
+  Receipt suspended = world.chain.run("reviewer-1", TxKind::kTradeReview, world.approval("l1-after"));
+  CHECK(suspended.reason == Reason::kAttestationInvalid);
+  CHECK_THAT(suspended.message, Catch::Contains("who is suspended"));
+}
+
+TEST_CASE("under identity-until-settlement a lapsed attestation stops delivery and settlement",
+          "[ledger][trades][identity]") {
+  Policy policy = test::default_policy();
+  policy.levels[1].identity_until_settlement = true;  // L2
+  World world(policy);
+
+  // Revoked after approval: delivery is refused, on the record; the trade can
+  // still be called off.
+  world.attestations["buyer-bank"] = world.attest("buyer-bank", world.chain.genesis().time_ms + kYearMs);
+  std::string approved = world.trade_in(TradeState::kApproved);
+  Digest buyer = world.attestations["buyer-bank"];
+  REQUIRE(revoke(world, buyer).ok());
+  std::uint64_t revoked_at = world.chain.height();
+  Receipt deliver = world.step(TxKind::kTradeDeliver, approved);
+  INFO(deliver.message);
+  CHECK(deliver.reason == Reason::kAttestationInvalid);
+  CHECK_THAT(deliver.message,
+             Catch::Contains("attestation " + to_hex(buyer) + " of the buyer 'buyer-bank', which "
+                             "the approval by 'reviewer-1' relied on, was revoked at height " +
+                             std::to_string(revoked_at) +
+                             "; policy for level L2 requires the parties' attestations in force "
+                             "until settlement"));
+  CHECK(find_trade(world.chain.state(), approved)->state == TradeState::kApproved);
+  CHECK(world.step(TxKind::kTradeCancel, approved).ok());
+  CHECK(find_trade(world.chain.state(), approved)->state == TradeState::kCancelled);
+
+  // Revoked after delivery: the buyer can still confirm, but not be paid out,
+  // neither directly nor after a ruling.
+  world.attestations["buyer-bank"] = world.attest("buyer-bank", world.chain.genesis().time_ms + kYearMs);
+  world.attestations["provider-acme"] =
+      world.attest("provider-acme", world.chain.genesis().time_ms + kYearMs);
+  std::string accepted = world.trade_in(TradeState::kAccepted);
+  std::string resolved = world.trade_in(TradeState::kResolved);
+  REQUIRE(revoke(world, world.attestations["provider-acme"]).ok());
+  for (const std::string& id : {accepted, resolved}) {
+    Receipt settle = world.step(TxKind::kTradeSettle, id);
+    INFO(id << ": " << settle.message);
+    CHECK(settle.reason == Reason::kAttestationInvalid);
+    CHECK_THAT(settle.message, Catch::Contains("of the provider 'provider-acme'"));
+    CHECK(find_trade(world.chain.state(), id)->settlement == std::nullopt);
+  }
+
+  // Expired rather than revoked: the same.
+  world.attestations["provider-acme"] =
+      world.attest("provider-acme", world.chain.genesis().time_ms + kYearMs);
+  world.attestations["buyer-bank"] = world.attest("buyer-bank", world.chain.next_time_ms() + 30'000);
+  std::string expiring = world.trade_in(TradeState::kApproved);
+  for (int i = 0; i < 40; ++i) REQUIRE(world.chain.commit({}).ok());  // a second each
+  Receipt late = world.step(TxKind::kTradeDeliver, expiring);
+  CHECK(late.reason == Reason::kAttestationInvalid);
+  CHECK_THAT(late.message, Catch::Contains("is outside it"));
+
+  // A level without the rule goes on as before: L1 delivers after a revocation.
+  world.attestations["buyer-bank"] = world.attest("buyer-bank", world.chain.genesis().time_ms + kYearMs);
+  REQUIRE(world.create("l1", "asset-l1").ok());
+  REQUIRE(world.step(TxKind::kTradeAccept, "l1").ok());
+  REQUIRE(world.step(TxKind::kTradeReview, "l1").ok());
+  REQUIRE(revoke(world, world.attestations["buyer-bank"]).ok());
+  CHECK(world.step(TxKind::kTradeDeliver, "l1").ok());
 }
 
 TEST_CASE("policy sets how many distinct reviewers must approve", "[ledger][trades]") {

@@ -21,10 +21,10 @@ Policy default_policy() {
   policy.governance_threshold = 2;
   policy.max_transaction_lifetime = 1000;
   policy.max_proposal_lifetime = 100;
-  policy.levels[0] = {true, 1, false};
-  policy.levels[1] = {true, 1, false};
-  policy.levels[2] = {true, 2, true};
-  policy.levels[3] = {false, 1, true};
+  policy.levels[0] = level_rule(true, 1, false);
+  policy.levels[1] = level_rule(true, 1, false);
+  policy.levels[2] = level_rule(true, 2, true);
+  policy.levels[3] = level_rule(false, 1, true);
   return policy;
 }
 
