@@ -137,6 +137,9 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
 struct BackupRestoreOptions {
   std::filesystem::path backup;
   std::filesystem::path home;
+  // A validator's old data directory holding its signing_state.bin and
+  // held_blocks.bin (empty: those already in the home's data/, if any).
+  std::filesystem::path signing_state_from;
   OutputFormat output = OutputFormat::kTable;
 };
 int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::ostream& err);

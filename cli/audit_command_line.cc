@@ -175,6 +175,10 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
       "restore", "Verify a backup and restore it into a home without data (node stopped)");
   restore_cmd->add_option("--backup", restore.backup, "Backup directory")->required();
   restore_cmd->add_option("--home", restore.home, "The node's home")->required();
+  restore_cmd->add_option("--signing-state-from", restore.signing_state_from,
+                          "A validator's old data directory: its signing_state.bin and "
+                          "held_blocks.bin go into the restored data/ (default: keep those "
+                          "already in data/)");
   add_output_option(*restore_cmd, restore.output);
   restore_cmd->footer(
       "Example: tracectl backup restore --backup /backups/2026-01-01 --home ~/.tracechain");

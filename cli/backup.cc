@@ -13,6 +13,8 @@
 // (storage::verify_chain) before the backup is declared good.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -32,6 +34,10 @@ namespace {
 
 constexpr std::size_t kCopyBatchBytes = 4 << 20;
 constexpr std::size_t kMaxGenesisBytes = 16 << 20;
+// What a validator signed, kept in data/ beside the database; a restore
+// keeps them (node/signing_store.h).
+const std::array<std::string, 2> kSigningFiles = {"signing_state.bin", "held_blocks.bin"};
+constexpr std::size_t kMaxSigningFileBytes = 96 << 20;  // held blocks reach 80 MiB
 
 // Everything that proves what a verified store holds at its tip.
 Result<Json> describe_store(const storage::BlockStore& store) {
@@ -160,11 +166,44 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
   node::NodeConfig paths;
   paths.home = options.home;
   std::error_code ec;
-  if (fs::exists(paths.data_dir(), ec) && !fs::is_empty(paths.data_dir(), ec)) {
-    return report_error(err, Error(ErrorCode::kConflict,
-                                   paths.data_dir().string() +
-                                       " already holds data; restore refuses to overwrite it "
-                                       "(move it aside first, with the node stopped)"));
+  // A validator's memory of what it signed stays with the home (or comes
+  // from --signing-state-from): a backup is older than it.
+  if (fs::exists(paths.data_dir(), ec)) {
+    for (const auto& entry : fs::directory_iterator(paths.data_dir(), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (std::find(kSigningFiles.begin(), kSigningFiles.end(), name) != kSigningFiles.end()) {
+        continue;
+      }
+      return report_error(
+          err, Error(ErrorCode::kConflict,
+                     paths.data_dir().string() +
+                         " already holds data; restore refuses to overwrite it (move it aside "
+                         "first, with the node stopped; a validator keeps signing_state.bin and "
+                         "held_blocks.bin: leave them in data/ or name the old directory with "
+                         "--signing-state-from)"));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> kept;  // file name, contents
+  for (const std::string& name : kSigningFiles) {
+    fs::path from = paths.data_dir() / name;
+    if (!options.signing_state_from.empty()) {
+      if (fs::exists(from, ec)) {
+        return report_error(err, Error(ErrorCode::kConflict,
+                                       from.string() + " exists; --signing-state-from would "
+                                                       "replace it: remove one of the two"));
+      }
+      from = options.signing_state_from / name;
+    }
+    if (!fs::exists(from, ec)) continue;
+    auto text = read_file(from, kMaxSigningFileBytes);
+    if (!text) return report_error(err, text.error());
+    kept.emplace_back(name, std::move(*text));
+  }
+  if (!options.signing_state_from.empty() &&
+      (kept.empty() || kept.front().first != kSigningFiles.front())) {
+    return report_error(err, Error(ErrorCode::kNotFound,
+                                   (options.signing_state_from / kSigningFiles.front()).string() +
+                                       " does not exist"));
   }
   auto backup_genesis = ledger::load_genesis(options.backup / "genesis.json");
   if (!backup_genesis) return report_error(err, backup_genesis.error().with_context("the backup"));
@@ -192,10 +231,31 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
     summary = std::move(*described);
     summary["verified"] = {{"blocks", verified->blocks}, {"transactions", verified->transactions}};
   }
-  if (fs::exists(paths.data_dir(), ec)) fs::remove(paths.data_dir(), ec);  // empty, checked above
+  // Only the signing files, read above, are in it: they are written back
+  // into the restored directory.
+  if (fs::exists(paths.data_dir(), ec)) fs::remove_all(paths.data_dir(), ec);
   if (Status s = storage::restore_checkpoint(options.backup / "db", paths.data_dir()); !s) {
+    if (!kept.empty()) {
+      err << "tracectl: the restore failed; signing_state.bin and held_blocks.bin were read from "
+          << (options.signing_state_from.empty() ? paths.data_dir() : options.signing_state_from)
+                 .string()
+          << " and are now only in memory: saving them to "
+          << (paths.home / "signing-state-saved").string() << "\n";
+      fs::create_directories(paths.home / "signing-state-saved", ec);
+      for (const auto& [name, text] : kept) {
+        (void)write_file_atomic(paths.home / "signing-state-saved" / name, text, 0600,
+                                Overwrite::kReplace);
+      }
+    }
     return report_error(err, s.error());
   }
+  for (const auto& [name, text] : kept) {
+    if (Status s = write_file_atomic(paths.data_dir() / name, text, 0600, Overwrite::kReplace); !s) {
+      return report_error(err, s.error());
+    }
+  }
+  const bool signing_state = !kept.empty();
+  summary["signingState"] = signing_state ? "kept" : "absent";
   if (!fs::exists(paths.genesis_file(), ec)) {
     auto text = read_file(options.backup / "genesis.json", kMaxGenesisBytes);
     if (!text) return report_error(err, text.error());
@@ -207,6 +267,12 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
   summary["path"] = paths.data_dir().string();
   summary["format"] = "tracechain-restore/1";
   print_summary(out, options.output, summary, "restored");
+  if (!signing_state) {
+    err << "tracectl: note: " << (paths.data_dir() / kSigningFiles.front()).string()
+        << " is absent; a validator refuses to sign from this home until it is back (or until "
+           "started with --set node.allow_missing_signing_state=true, once the chain is past "
+           "every height it may have signed at); an observer needs none\n";
+  }
   return kExitOk;
 }
 

@@ -8,7 +8,7 @@
 #   deploy/testnet.sh kill DIR NODE...                    kill -9 (crash) nodes
 #   deploy/testnet.sh status DIR                          which nodes run, and their last committed height
 #
-# NODE is a home name such as node0. Each node logs to DIR/<node>.log and its
+# NODE is a home name such as node0: a directory of DIR with config/node.toml. Each node logs to DIR/<node>.log and its
 # process id is kept in DIR/<node>.pid. A node for which DIR/<node>.netns
 # names a network namespace starts in it (ip netns exec; root only). Binaries
 # come from $TRACECHAIN_BIN, else ./build next to this script's repository.
@@ -21,10 +21,19 @@ tracechaind=$bin/node/tracechaind
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
-nodes_of() {  # the node homes in DIR, or the ones named
+is_home() { [[ -f $1/config/node.toml && -f $1/config/genesis.json ]]; }
+
+nodes_of() {  # the node homes in DIR (directories with a node's config), or the ones named
   local dir=$1; shift
-  if [[ $# -gt 0 ]]; then printf '%s\n' "$@"; return; fi
-  for home in "$dir"/node*/; do [[ -d $home ]] && basename "$home"; done
+  if [[ $# -gt 0 ]]; then
+    for node in "$@"; do
+      is_home "$dir/$node" || { echo "$dir/$node is not a node home (no config/node.toml)" >&2; exit 2; }
+      echo "$node"
+    done
+    return
+  fi
+  for home in "$dir"/*/; do is_home "$home" && basename "$home"; done
+  return 0
 }
 
 running() {  # running DIR NODE: is its process alive?
@@ -44,7 +53,8 @@ case $command in
     "$tracectl" testnet init --out "$dir" --validators "${1:-4}" --base-port "${2:-26656}" "${@:3}"
     ;;
   start)
-    for node in $(nodes_of "$dir" "$@"); do
+    nodes=$(nodes_of "$dir" "$@")
+    for node in $nodes; do
       if running "$dir" "$node"; then echo "$node already running"; continue; fi
       netns=()
       [[ -f $dir/$node.netns ]] && netns=(ip netns exec "$(cat "$dir/$node.netns")")
@@ -54,7 +64,8 @@ case $command in
     done
     ;;
   stop)
-    for node in $(nodes_of "$dir" "$@"); do
+    nodes=$(nodes_of "$dir" "$@")
+    for node in $nodes; do
       running "$dir" "$node" || continue
       pid=$(cat "$dir/$node.pid")
       kill -TERM "$pid"
@@ -74,7 +85,8 @@ case $command in
     done
     ;;
   status)
-    for node in $(nodes_of "$dir"); do
+    nodes=$(nodes_of "$dir")
+    for node in $nodes; do
       state=stopped
       running "$dir" "$node" && state=running
       echo "$node $state height $(last_height "$dir" "$node")"

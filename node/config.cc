@@ -232,6 +232,9 @@ const std::vector<Field>& fields() {
                           &NodeSection::id));
     f.push_back(node.flag("validator", "sign consensus messages with config/node_key.pem",
                           &NodeSection::validator));
+    f.push_back(node.flag("allow_missing_signing_state",
+                          "let a validator with blocks but no data/signing_state.bin sign",
+                          &NodeSection::allow_missing_signing_state));
 
     Binder<P2pSection> p2p{"p2p", &NodeConfig::p2p};
     f.push_back(p2p.endpoint("listen", "address for peers to connect to", &P2pSection::listen));

@@ -56,6 +56,9 @@ Result<PeerAddress> parse_peer_address(std::string_view text);
 struct NodeSection {
   std::string id;                 // this node's id: its certificate name and validator id
   bool validator = true;          // signs consensus messages with config/node_key.pem
+  // A validator whose store has blocks refuses to start without
+  // data/signing_state.bin unless this is set (it could sign twice).
+  bool allow_missing_signing_state = false;
 };
 
 struct P2pSection {

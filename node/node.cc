@@ -370,6 +370,35 @@ class Node::Impl final : public ReplicaEffects {
 
 // --------------------------------------------------------------------- Node
 
+namespace {
+
+// A validator's consensus key must be the one the validator set holds for
+// its id (a participant's key or the TLS key would sign votes nobody
+// counts). A node not (yet) in the set follows until governance adds it.
+Status check_validator_key(const NodeConfig& config, const storage::BlockStore& store,
+                           const crypto::PrivateKey& key) {
+  auto validators = store.validators();
+  if (!validators) return validators.error();
+  const Bytes mine = key.public_key().bytes();
+  const ledger::Validator* entry = validators->find(config.node.id);
+  if (!entry) {
+    log::warn("node", "'{}' is not a validator at height {}; it follows the chain and signs once "
+              "governance adds it with public key {}", config.node.id, store.height(),
+              to_hex(mine));
+    return {};
+  }
+  if (entry->public_key == mine) return {};
+  return Error(ErrorCode::kInvalidInput,
+               "validator key '" + config.node_key_file().string() + "' is not the key of validator '" +
+                   config.node.id + "': the validator set at height " +
+                   std::to_string(store.height()) + " expects public key " +
+                   to_hex(entry->public_key) + ", this file holds " + to_hex(mine) +
+                   ". Put the validator's own consensus key there, or start as an observer "
+                   "(--set node.validator=false)");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   auto genesis = ledger::load_genesis(config.genesis_file());
   if (!genesis) return genesis.error();
@@ -407,7 +436,30 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
   rocksdb.block_cache_bytes = config.storage.cache_mb * 1024 * 1024;
   auto store = storage::open_rocksdb_block_store(config.data_dir(), *genesis, options, rocksdb);
   if (!store) return store.error();
-  FileSigningStateStore signing(config.data_dir() / "signing_state.bin");
+  if (config.node.validator) {
+    if (Status s = check_validator_key(config, **store, *key); !s) return s.error();
+  }
+  const std::filesystem::path signing_file = config.data_dir() / "signing_state.bin";
+  FileSigningStateStore signing(signing_file);
+  if (config.node.validator && !std::filesystem::exists(signing_file)) {
+    if ((*store)->height() > 0 && !config.node.allow_missing_signing_state) {
+      return Error(ErrorCode::kInvalidInput,
+                   "signing state '" + signing_file.string() + "' is missing, but the store is at height " +
+                       std::to_string((*store)->height()) +
+                       ": this validator may have signed votes it no longer remembers, and "
+                       "signing again could sign twice. Put back the signing_state.bin and "
+                       "held_blocks.bin this validator last had, or start it as an observer "
+                       "(--set node.validator=false), or, once the chain is past every height "
+                       "it may have signed at, with --set node.allow_missing_signing_state=true");
+    }
+    if ((*store)->height() > 0) {
+      log::warn("node", "signing state '{}' is missing at height {}; signing without it as "
+                "node.allow_missing_signing_state allows", signing_file.string(),
+                (*store)->height());
+    }
+    // From the first start on, the file exists: its absence later means it was lost.
+    if (Status s = signing.save(consensus::SigningState{}); !s) return s.error();
+  }
   auto signing_state = signing.load();
   if (!signing_state) return signing_state.error();
   auto impl = std::make_unique<Impl>(config, std::move(*genesis), std::move(*key),

@@ -452,9 +452,14 @@ TEST_CASE("backup create and restore", "[cli][backup]") {
   CHECK(outcome->blocks == 4);
 
   test::TempDir fresh;
-  cli::BackupRestoreOptions restore{create.out, fresh.path(), cli::OutputFormat::kJson};
+  cli::BackupRestoreOptions restore;
+  restore.backup = create.out;
+  restore.home = fresh.path();
+  restore.output = cli::OutputFormat::kJson;
   out.str("");
   REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["signingState"] == "absent");
+  CHECK_THAT(err.str(), Catch::Contains("signing_state.bin is absent; a validator refuses to sign"));
   auto store = storage::open_rocksdb_block_store(fresh.path() / "data", home.genesis);
   REQUIRE(store.ok());
   CHECK((*store)->height() == 4);
@@ -463,6 +468,61 @@ TEST_CASE("backup create and restore", "[cli][backup]") {
   err.str("");
   CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
   CHECK(err.str().find("refuses to overwrite") != std::string::npos);
+}
+
+TEST_CASE("a restore keeps a validator's signing state", "[cli][backup]") {
+  Home home(4);
+  test::TempDir target;
+  std::ostringstream out, err;
+  cli::BackupCreateOptions create{home.dir.path(), target.path() / "backup", cli::OutputFormat::kJson};
+  REQUIRE(cli::backup_create(create, out, err) == cli::kExitOk);
+  const std::string signing = "what this validator signed";
+  const std::string held = "the block it is locked on";
+  auto write = [](const std::filesystem::path& path, const std::string& text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+  };
+  auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+
+  // Left in data/ when the database was moved aside: kept.
+  test::TempDir validator;
+  write(validator.path() / "data" / "signing_state.bin", signing);
+  write(validator.path() / "data" / "held_blocks.bin", held);
+  cli::BackupRestoreOptions restore;
+  restore.backup = create.out;
+  restore.home = validator.path();
+  restore.output = cli::OutputFormat::kJson;
+  out.str("");
+  err.str("");
+  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["signingState"] == "kept");
+  CHECK(err.str().find("absent") == std::string::npos);
+  CHECK(read(validator.path() / "data" / "signing_state.bin") == signing);
+  CHECK(read(validator.path() / "data" / "held_blocks.bin") == held);
+  REQUIRE(storage::open_rocksdb_block_store(validator.path() / "data", home.genesis).ok());
+
+  // From the old data directory, named.
+  test::TempDir moved;
+  write(moved.path() / "old-data" / "signing_state.bin", signing);
+  restore.home = moved.path() / "home";
+  restore.signing_state_from = moved.path() / "old-data";
+  out.str("");
+  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["signingState"] == "kept");
+  CHECK(read(moved.path() / "home" / "data" / "signing_state.bin") == signing);
+  CHECK_FALSE(std::filesystem::exists(moved.path() / "home" / "data" / "held_blocks.bin"));
+
+  // A named directory without the signing state is an error, before anything is written.
+  test::TempDir empty;
+  restore.home = empty.path() / "home";
+  restore.signing_state_from = empty.path();
+  err.str("");
+  CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
+  CHECK_THAT(err.str(), Catch::Contains("signing_state.bin does not exist"));
+  CHECK_FALSE(std::filesystem::exists(empty.path() / "home" / "data"));
 }
 
 TEST_CASE("progress lines: count, rate and ETA", "[cli][progress]") {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The README's run scenario on a 4-validator testnet (scripts/
+# scenario-testnet.sh): every step succeeds, the trades end where the story
+# says, the refused approval is on trade-2's trail, validator-3 caught up
+# after its crash, every receipt verifies, the backup re-executes, and the
+# HTML report is written with every receipt verified.
+# Usage: scenario_testnet_test.sh BUILD_DIR BASE_PORT
+set -euo pipefail
+export TRACECHAIN_BIN=$1 TRACECHAIN_SCENARIO_PORT=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/tracechain-scenario-testnet.XXXXXX")
+cleanup() {
+  "$(dirname "$0")/../../deploy/testnet.sh" stop "$work/run/testnet" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+out=$("$(dirname "$0")/../../scripts/scenario-testnet.sh" --stop "$work/run" 2>&1) ||
+  { echo "$out"; fail "scenario"; }
+echo "$out" | tail -30
+for expected in 'trade trade-1: provider-acme → buyer-bank, asset weather-2026, state settled' \
+                'trade trade-2: provider-acme → buyer-coop, asset weather-2026, state rejected' \
+                'trade trade-3: provider-acme → buyer-bank, asset weather-2026, state settled'; do
+  grep -q "$expected" <<<"$out" || fail "missing: $expected"
+done
+grep -Eq 'reviewer-2 +trade.review +failed \(attestation-invalid\) +✓' <<<"$out" ||
+  fail "the refused approval is not on trade-2's trail"
+grep -Eq '^status +failed \(attestation-invalid\): attestation [0-9a-f]{64} was revoked at height [0-9]+' \
+  <<<"$out" || fail "the refusal does not say the attestation was revoked"
+grep -Eq 'arbitrator-1 +trade.resolve-dispute +ok +✓' <<<"$out" || fail "trade-3 was not resolved"
+grep -q '^node3 killed' <<<"$out" || fail "validator-3 was not killed"
+caught_up=$(grep -E '^validator-3 is at height [0-9]+; validator-0 at [0-9]+' <<<"$out") ||
+  fail "validator-3 did not catch up"
+echo "$caught_up"
+[[ $(grep -c '✗' <<<"$out") -eq 0 ]] || fail "a receipt failed verification"
+grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
+grep -Eq '^VERIFIED [0-9]+ blocks' <<<"$out" || fail "audit verify over the backup failed"
+grep -Eq 'weather-2026-report.html: 3 trades, [0-9]+ transactions, ([0-9]+) verified, 0 failed' \
+  <<<"$out" || fail "the HTML report is not complete"
+grep -q '✓ verified' "$work/run/weather-2026-report.html" || fail "the HTML report marks nothing verified"
+echo "testnet scenario test passed"
