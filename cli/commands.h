@@ -8,11 +8,13 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "crypto/result.h"
 #include "crypto/signature.h"
+#include "ledger/model.h"
 
 namespace tracechain::cli {
 
@@ -62,16 +64,87 @@ struct TestnetOptions {
 };
 int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err);
 
+// The policy new chains start with: every level but L4 tradable, one review
+// (two for L3 and L4), cross-border assessments for L3 and L4, no identity
+// rules; `threshold` governor approvals per change.
+ledger::Policy default_policy(std::uint8_t threshold);
+
+// `tracectl join`, in one of three ways:
+//   - request: with --node-id and no --ca-dir, the home gets its config, its
+//     keys and a certificate request (config/tls/node.csr) for the CA;
+//   - complete: with --certificate, a requested home gets the certificate
+//     the CA signed, the CA certificate and the chain's genesis;
+//   - at once: with --ca-dir (holding ca.key) and --genesis, on a machine
+//     that holds the CA key (tests, a testnet).
 struct JoinOptions {
   std::filesystem::path home;
   std::filesystem::path genesis;  // the chain's genesis.json
   std::filesystem::path ca_dir;   // holds the consortium's ca.pem and ca.key
   std::string node_id;
   bool validator = false;         // false: an observer that follows without signing
+  std::string suite;              // request without --genesis: the chain's suite
   std::string p2p_listen;         // host:port, empty for the default
+  std::string rpc_listen;
+  std::string metrics_listen;
   std::vector<std::string> peers; // node-id@host:port
+  std::filesystem::path certificate;     // complete: the certificate the CA signed
+  std::filesystem::path ca_certificate;  // complete: the consortium CA's certificate
 };
 int join(const JoinOptions& options, std::ostream& out, std::ostream& err);
+
+struct CaInitOptions {
+  std::filesystem::path out;  // directory for ca.pem and ca.key
+  std::string name = "consortium CA";
+};
+int ca_init(const CaInitOptions& options, std::ostream& out, std::ostream& err);
+
+struct CaSignOptions {
+  std::filesystem::path ca;   // directory with ca.pem and ca.key
+  std::filesystem::path csr;
+  std::filesystem::path out;
+  unsigned days = 825;
+};
+int ca_sign(const CaSignOptions& options, std::ostream& out, std::ostream& err);
+
+struct GenesisNewOptions {
+  std::filesystem::path out;
+  std::string chain_id;
+  std::string suite = "p256-sha256";
+  std::string time;  // Unix ms or an ISO 8601 date; empty: now
+};
+int genesis_new(const GenesisNewOptions& options, std::ostream& out, std::ostream& err);
+
+struct GenesisParticipantOptions {
+  std::filesystem::path genesis;
+  std::string id;
+  std::string public_key;  // hex or a PEM file
+  std::string roles;       // comma-separated role names
+  std::string jurisdiction;
+};
+int genesis_add_participant(const GenesisParticipantOptions& options, std::ostream& out,
+                            std::ostream& err);
+
+struct GenesisValidatorOptions {
+  std::filesystem::path genesis;
+  std::string id;
+  std::string public_key;
+  std::uint64_t power = 1;
+};
+int genesis_add_validator(const GenesisValidatorOptions& options, std::ostream& out,
+                          std::ostream& err);
+
+struct GenesisPolicyOptions {
+  std::filesystem::path genesis;
+  std::filesystem::path policy;  // a policy file in genesis's form
+  std::optional<std::uint64_t> governance_threshold;
+};
+int genesis_set_policy(const GenesisPolicyOptions& options, std::ostream& out,
+                       std::ostream& err);
+
+struct GenesisCheckOptions {
+  std::filesystem::path genesis;
+};
+int genesis_check(const GenesisCheckOptions& options, std::ostream& out, std::ostream& err);
 
 struct InspectOptions {
   std::filesystem::path home;

@@ -6,6 +6,7 @@
 // private key is written beside the homes (ca/ca.key) so that an operator can
 // issue certificates for new nodes; in production it belongs offline.
 #include <ostream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "crypto/file_util.h"
@@ -99,7 +100,9 @@ const std::vector<DemoParticipant>& demo_participants() {
   return list;
 }
 
-ledger::Policy demo_policy(std::uint8_t threshold) {
+}  // namespace
+
+ledger::Policy default_policy(std::uint8_t threshold) {
   ledger::Policy policy;
   policy.governance_threshold = threshold;
   policy.max_transaction_lifetime = 1000;
@@ -110,6 +113,8 @@ ledger::Policy demo_policy(std::uint8_t threshold) {
   policy.levels[3] = ledger::level_rule(false, 2, true);
   return policy;
 }
+
+namespace {
 
 // Generates the demo participants' keys into `keys_dir` and lists them in `genesis`.
 Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::path& keys_dir,
@@ -130,10 +135,163 @@ Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::pa
 
 }  // namespace
 
+namespace {
+
+// The node's part of a home: config/node.toml from the options.
+Result<node::NodeConfig> join_config(const JoinOptions& options) {
+  node::NodeConfig config;
+  config.home = options.home;
+  config.node.id = options.node_id;
+  config.node.validator = options.validator;
+  for (auto [text, target, name] :
+       {std::tuple{&options.p2p_listen, &config.p2p.listen, "--p2p-listen"},
+        std::tuple{&options.rpc_listen, &config.rpc.listen, "--rpc-listen"},
+        std::tuple{&options.metrics_listen, &config.rpc.metrics_listen, "--metrics-listen"}}) {
+    if (text->empty()) continue;
+    auto endpoint = node::parse_endpoint(*text);
+    if (!endpoint) return endpoint.error().with_context(name);
+    *target = *endpoint;
+  }
+  for (const std::string& text : options.peers) {
+    auto peer = node::parse_peer_address(text);
+    if (!peer) return peer.error();
+    config.p2p.peers.push_back(*peer);
+  }
+  return config;
+}
+
+void print_next_step(std::ostream& out, const JoinOptions& options,
+                     const crypto::PrivateKey& validator_key) {
+  out << "  validator key " << to_hex(validator_key.public_key().bytes()) << "\n";
+  if (options.validator) {
+    out << "it signs once it is in the validator set: a founder's key goes into genesis "
+           "(tracectl genesis add-validator --id "
+        << options.node_id << " --public-key KEY), a later validator's into an add-validator "
+           "governance change\n";
+  } else {
+    out << "it follows the chain without signing; the consortium's nodes must list "
+        << options.node_id << " in p2p.allowed_peers\n";
+  }
+}
+
+// Second step: the certificate the CA signed, the CA's certificate and the
+// genesis complete a requested home, each checked against what it holds.
+int join_complete(const JoinOptions& options, std::ostream& out, std::ostream& err) {
+  auto loaded = node::load_config(options.home, {}, {});
+  if (!loaded) return report_error(err, loaded.error());
+  const node::NodeConfig& config = *loaded;
+  std::error_code ec;
+  if (std::filesystem::exists(config.tls_certificate_file(), ec)) {
+    return report_error(err, Error(ErrorCode::kConflict,
+                                   config.tls_certificate_file().string() +
+                                       " already exists: this home is complete"));
+  }
+  if (options.ca_certificate.empty() || options.genesis.empty()) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "--certificate needs --ca-certificate and --genesis"));
+  }
+  auto certificate = read_file(options.certificate, 64 * 1024);
+  if (!certificate) return report_error(err, certificate.error());
+  auto ca_certificate = read_file(options.ca_certificate, 64 * 1024);
+  if (!ca_certificate) return report_error(err, ca_certificate.error());
+  if (Status s = crypto::verify_node_certificate(*certificate, *ca_certificate); !s) {
+    return report_error(err, s.error().with_context(options.certificate.string()));
+  }
+  auto name = crypto::certificate_common_name(*certificate);
+  if (!name) return report_error(err, name.error());
+  if (*name != config.node.id) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   options.certificate.string() + " names node '" + *name +
+                                       "', but this home is '" + config.node.id + "'"));
+  }
+  auto tls_key = crypto::PrivateKey::load(config.tls_key_file());
+  if (!tls_key) return report_error(err, tls_key.error());
+  if (Status s = crypto::certificate_matches_key(*certificate, *tls_key); !s) {
+    return report_error(err, s.error().with_context(options.certificate.string()));
+  }
+  auto genesis = ledger::load_genesis(options.genesis);
+  if (!genesis) return report_error(err, genesis.error());
+  auto validator_key = crypto::PrivateKey::load(config.node_key_file());
+  if (!validator_key) return report_error(err, validator_key.error());
+  if (validator_key->suite() != genesis->suite) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "this home's validator key is " +
+                                       std::string(crypto::suite_name(validator_key->suite())) +
+                                       " but the chain uses " +
+                                       std::string(crypto::suite_name(genesis->suite))));
+  }
+  if (Status s = write_text(config.genesis_file(), ledger::genesis_to_json(*genesis), 0644); !s) {
+    return report_error(err, s.error());
+  }
+  if (Status s = write_text(config.ca_file(), *ca_certificate, 0644); !s) {
+    return report_error(err, s.error());
+  }
+  if (Status s = write_text(config.tls_certificate_file(), *certificate, 0644); !s) {
+    return report_error(err, s.error());
+  }
+  const ledger::Validator* listed = genesis->validators.find(config.node.id);
+  out << "completed the home of " << config.node.id << " in " << options.home.string() << "\n"
+      << "  chain        " << genesis->chain_id << ", genesis "
+      << to_hex(ledger::genesis_hash(*genesis)) << "\n"
+      << "  validator    "
+      << (!config.node.validator ? "no (an observer)"
+          : !listed ? "not in genesis: it follows until governance adds it"
+          : listed->public_key == validator_key->public_key().bytes()
+              ? "in genesis, with this home's key"
+              : "in genesis with ANOTHER key: tracechaind will refuse to start")
+      << "\n"
+      << "start it with: tracechaind --home " << options.home.string() << "\n";
+  return kExitOk;
+}
+
+// First step: keys made here, and a request for the CA; nothing secret leaves.
+int join_request(const JoinOptions& options, std::ostream& out, std::ostream& err) {
+  crypto::Suite suite = crypto::kDefaultSuite;
+  if (!options.suite.empty()) {
+    auto parsed = crypto::parse_suite(options.suite);
+    if (!parsed) return report_error(err, parsed.error().with_context("--suite"));
+    suite = *parsed;
+  }
+  auto config = join_config(options);
+  if (!config) return report_error(err, config.error());
+  auto validator_key = crypto::PrivateKey::generate(suite);
+  if (!validator_key) return report_error(err, validator_key.error());
+  auto tls_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
+  if (!tls_key) return report_error(err, tls_key.error());
+  auto request = crypto::create_certificate_request(*tls_key, options.node_id);
+  if (!request) return report_error(err, request.error());
+  const auto request_file = config->tls_certificate_file().parent_path() / "node.csr";
+  if (Status s = write_text(config->config_file(), node::config_to_toml(*config), 0644); !s) {
+    return report_error(err, s.error());
+  }
+  if (Status s = write_text(config->node_key_file(), validator_key->to_pem(), 0600); !s) {
+    return report_error(err, s.error());
+  }
+  if (Status s = write_text(config->tls_key_file(), tls_key->to_pem(), 0600); !s) {
+    return report_error(err, s.error());
+  }
+  if (Status s = write_text(request_file, *request, 0644); !s) return report_error(err, s.error());
+  out << "created the keys of " << options.node_id << " in " << options.home.string()
+      << " (they stay there)\n"
+      << "  certificate request " << request_file.string() << "  (send it to the consortium CA)\n";
+  print_next_step(out, options, *validator_key);
+  out << "then, with the certificate the CA returns, its ca.pem and the chain's genesis.json:\n"
+      << "  tracectl join --home " << options.home.string()
+      << " --certificate NODE.pem --ca-certificate ca.pem --genesis genesis.json\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 int join(const JoinOptions& options, std::ostream& out, std::ostream& err) {
+  if (!options.certificate.empty()) return join_complete(options, out, err);
   if (Status s = refuse_existing(options.home / "config"); !s) return report_error(err, s.error());
   if (Status s = ledger::validate_identifier("node id", options.node_id); !s) {
-    return report_error(err, s.error());
+    return report_error(err, s.error().with_context("--node-id"));
+  }
+  if (options.ca_dir.empty()) return join_request(options, out, err);
+  if (options.genesis.empty()) {
+    return report_error(err, Error(ErrorCode::kInvalidInput, "--ca-dir needs --genesis"));
   }
   auto genesis = ledger::load_genesis(options.genesis);
   if (!genesis) return report_error(err, genesis.error());
@@ -142,38 +300,18 @@ int join(const JoinOptions& options, std::ostream& out, std::ostream& err) {
   auto ca_key = crypto::PrivateKey::load(options.ca_dir / "ca.key");
   if (!ca_key) return report_error(err, ca_key.error());
   Consortium consortium{std::move(*ca_key), std::move(*ca_certificate)};
-
-  node::NodeConfig config;
-  config.home = options.home;
-  config.node.id = options.node_id;
-  config.node.validator = options.validator;
-  if (!options.p2p_listen.empty()) {
-    auto listen = node::parse_endpoint(options.p2p_listen);
-    if (!listen) return report_error(err, listen.error().with_context("--p2p-listen"));
-    config.p2p.listen = *listen;
-  }
-  for (const std::string& text : options.peers) {
-    auto peer = node::parse_peer_address(text);
-    if (!peer) return report_error(err, peer.error());
-    config.p2p.peers.push_back(*peer);
-  }
+  auto config = join_config(options);
+  if (!config) return report_error(err, config.error());
   auto validator_key = crypto::PrivateKey::generate(genesis->suite);
   if (!validator_key) return report_error(err, validator_key.error());
-  if (Status s = write_home(config, ledger::genesis_to_json(*genesis), *validator_key, consortium);
+  if (Status s = write_home(*config, ledger::genesis_to_json(*genesis), *validator_key, consortium);
       !s) {
     return report_error(err, s.error());
   }
   out << "created a home for " << options.node_id << " in " << options.home.string() << "\n"
       << "  chain        " << genesis->chain_id << ", genesis "
-      << to_hex(ledger::genesis_hash(*genesis)) << "\n"
-      << "  validator key " << to_hex(validator_key->public_key().bytes()) << "\n";
-  if (options.validator) {
-    out << "it signs once governance adds it: propose an add-validator change with id "
-        << options.node_id << " and the key above\n";
-  } else {
-    out << "it follows the chain without signing; the consortium's nodes must list "
-        << options.node_id << " in p2p.allowed_peers\n";
-  }
+      << to_hex(ledger::genesis_hash(*genesis)) << "\n";
+  print_next_step(out, options, *validator_key);
   return kExitOk;
 }
 
@@ -189,7 +327,7 @@ int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
   genesis.chain_id = options.chain_id;
   genesis.suite = options.suite;
   genesis.time_ms = kGenesisTimeMs;
-  genesis.policy = demo_policy(1);
+  genesis.policy = default_policy(1);
   if (Status s = add_demo_participants(genesis, options.home / "keys", options.demo_participants);
       !s) {
     return report_error(err, s.error());
@@ -249,7 +387,7 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
   genesis.chain_id = options.chain_id;
   genesis.suite = options.suite;
   genesis.time_ms = kGenesisTimeMs;
-  genesis.policy = demo_policy(2);
+  genesis.policy = default_policy(2);
   if (Status s = add_demo_participants(genesis, options.out / "keys", true); !s) {
     return report_error(err, s.error());
   }

@@ -118,20 +118,135 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
   // join
   static cli::JoinOptions join;
   auto* join_command = app.add_subcommand(
-      "join", "Create the home of a node joining an existing chain (certificate from its CA)");
-  join_command->add_option("--home", join.home, "Home directory to create")->required();
-  join_command->add_option("--genesis", join.genesis, "The chain's genesis.json")->required();
-  join_command->add_option("--ca-dir", join.ca_dir, "Directory with the consortium's ca.pem and ca.key")
-      ->required();
-  join_command->add_option("--node-id", join.node_id, "The new node's id")->required();
+      "join", "Create a node's home: its keys and a certificate request, then complete it");
+  join_command->add_option("--home", join.home, "Home directory")->required();
+  join_command->add_option("--node-id", join.node_id, "The new node's id (first step)");
   join_command->add_flag("--validator", join.validator,
-                         "It will validate (after governance adds it); otherwise an observer");
+                         "It will validate (once in the validator set); otherwise an observer");
+  join_command->add_option("--suite", join.suite,
+                           "The chain's signature suite, for the validator key (default "
+                           "p256-sha256; with --genesis, the genesis's)");
   join_command->add_option("--p2p-listen", join.p2p_listen, "host:port for peers");
+  join_command->add_option("--rpc-listen", join.rpc_listen, "host:port for JSON-RPC");
+  join_command->add_option("--metrics-listen", join.metrics_listen, "host:port for metrics");
   join_command->add_option("--peer", join.peers, "A peer to dial, node-id@host:port (repeatable)");
+  join_command->add_option("--certificate", join.certificate,
+                           "Second step: the certificate the CA signed for this node");
+  join_command->add_option("--ca-certificate", join.ca_certificate,
+                           "Second step: the consortium CA's certificate (ca.pem)");
+  join_command->add_option("--genesis", join.genesis, "The chain's genesis.json");
+  join_command->add_option("--ca-dir", join.ca_dir,
+                           "All at once, where the CA key is at hand (tests, testnets): the "
+                           "directory with ca.pem and ca.key");
   join_command->footer(
-      "Example: tracectl join --home ./node5 --genesis ./testnet/genesis.json \\\n"
-      "           --ca-dir ./testnet/ca --node-id observer-1 --peer validator-0@10.0.0.1:26656");
-  join_command->callback([&] { exit_code = cli::join(join, std::cout, std::cerr); });
+      "Examples:\n"
+      "  tracectl join --home ./node --node-id validator-4 --validator --peer validator-0@10.0.0.1:26656\n"
+      "      (keys and config/tls/node.csr; send the request to the CA)\n"
+      "  tracectl join --home ./node --certificate validator-4.pem --ca-certificate ca.pem \\\n"
+      "      --genesis genesis.json\n"
+      "  tracectl join --home ./node5 --genesis ./testnet/genesis.json --ca-dir ./testnet/ca \\\n"
+      "      --node-id observer-1 --peer validator-0@127.0.0.1:26656");
+  join_command->callback([&] {
+    if (join.certificate.empty() && join.node_id.empty()) {
+      std::cerr << "tracectl: join needs --node-id (first step) or --certificate (second)\n";
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = cli::join(join, std::cout, std::cerr);
+  });
+
+  // ca
+  auto* ca = app.add_subcommand("ca", "The consortium's certificate authority (kept offline)");
+  ca->require_subcommand(1);
+  static cli::CaInitOptions ca_init;
+  auto* ca_init_command = ca->add_subcommand("init", "Create the consortium CA: ca.pem and ca.key");
+  ca_init_command->add_option("--out", ca_init.out, "Directory for ca.pem and ca.key")->required();
+  ca_init_command->add_option("--name", ca_init.name, "The CA's name")->capture_default_str();
+  ca_init_command->footer("Example: tracectl ca init --out ./ca --name \"exchange consortium CA\"");
+  ca_init_command->callback([&] { exit_code = cli::ca_init(ca_init, std::cout, std::cerr); });
+  static cli::CaSignOptions ca_sign;
+  auto* ca_sign_command =
+      ca->add_subcommand("sign", "Issue a node's certificate from its request (tracectl join)");
+  ca_sign_command->add_option("--ca", ca_sign.ca, "Directory with ca.pem and ca.key")->required();
+  ca_sign_command->add_option("--csr", ca_sign.csr, "The node's certificate request")->required();
+  ca_sign_command->add_option("--out", ca_sign.out, "Certificate file to write")->required();
+  ca_sign_command->add_option("--days", ca_sign.days, "Validity")
+      ->check(CLI::Range(1u, 3650u))
+      ->capture_default_str();
+  ca_sign_command->footer(
+      "Example: tracectl ca sign --ca ./ca --csr validator-4.csr --out validator-4.pem");
+  ca_sign_command->callback([&] { exit_code = cli::ca_sign(ca_sign, std::cout, std::cerr); });
+
+  // genesis
+  auto* genesis =
+      app.add_subcommand("genesis", "Build a new chain's genesis from its founders' public keys");
+  genesis->require_subcommand(1);
+  static cli::GenesisNewOptions genesis_new;
+  auto* new_command = genesis->add_subcommand("new", "Start a genesis file with no one in it");
+  new_command->add_option("--out", genesis_new.out, "genesis.json to create")->required();
+  new_command->add_option("--chain-id", genesis_new.chain_id, "Chain id")->required();
+  new_command->add_option("--suite", genesis_new.suite, "Signature suite")
+      ->check(CLI::Validator(suite_validator(), "SUITE"))
+      ->capture_default_str();
+  new_command->add_option("--time", genesis_new.time,
+                          "Genesis time: Unix ms or YYYY-MM-DD[THH:MM:SSZ] (default now)");
+  new_command->footer("Example: tracectl genesis new --out genesis.json --chain-id exchange-main");
+  new_command->callback([&] { exit_code = cli::genesis_new(genesis_new, std::cout, std::cerr); });
+
+  static cli::GenesisParticipantOptions participant;
+  auto* participant_command =
+      genesis->add_subcommand("add-participant", "List a founding participant by its public key");
+  participant_command->add_option("--genesis", participant.genesis, "genesis.json")->required();
+  participant_command->add_option("--id", participant.id, "Participant id")->required();
+  participant_command
+      ->add_option("--public-key", participant.public_key,
+                   "Its public key: hex (tracectl keys show) or a PEM public key file")
+      ->required();
+  participant_command->add_option("--roles", participant.roles, "Roles, comma-separated")
+      ->required();
+  participant_command->add_option("--jurisdiction", participant.jurisdiction,
+                                  "Two-letter ISO 3166 code, lower case")
+      ->required();
+  participant_command->footer(
+      "Example: tracectl genesis add-participant --genesis genesis.json --id regulator \\\n"
+      "           --public-key 04ab… --roles governor,auditor --jurisdiction cn");
+  participant_command->callback(
+      [&] { exit_code = cli::genesis_add_participant(participant, std::cout, std::cerr); });
+
+  static cli::GenesisValidatorOptions validator;
+  auto* validator_command =
+      genesis->add_subcommand("add-validator", "List a founding validator by its public key");
+  validator_command->add_option("--genesis", validator.genesis, "genesis.json")->required();
+  validator_command->add_option("--id", validator.id, "Validator (node) id")->required();
+  validator_command
+      ->add_option("--public-key", validator.public_key,
+                   "Its validator key: the hex tracectl join printed, or a PEM public key file")
+      ->required();
+  validator_command->add_option("--power", validator.power, "Voting power")->capture_default_str();
+  validator_command->footer(
+      "Example: tracectl genesis add-validator --genesis genesis.json --id validator-0 "
+      "--public-key 04cd…");
+  validator_command->callback(
+      [&] { exit_code = cli::genesis_add_validator(validator, std::cout, std::cerr); });
+
+  static cli::GenesisPolicyOptions policy;
+  auto* policy_command = genesis->add_subcommand("set-policy", "Set the founding policy");
+  policy_command->add_option("--genesis", policy.genesis, "genesis.json")->required();
+  policy_command->add_option("--policy", policy.policy,
+                             "A policy file (the form of genesis's policy: docs/ledger.md)");
+  policy_command->add_option("--governance-threshold", policy.governance_threshold,
+                             "Governor approvals a change needs");
+  policy_command->footer(
+      "Example: tracectl genesis set-policy --genesis genesis.json --governance-threshold 2");
+  policy_command->callback(
+      [&] { exit_code = cli::genesis_set_policy(policy, std::cout, std::cerr); });
+
+  static cli::GenesisCheckOptions check;
+  auto* check_command = genesis->add_subcommand(
+      "check", "Check a genesis whole and print the hash every founder compares");
+  check_command->add_option("--genesis", check.genesis, "genesis.json")->required();
+  check_command->footer("Example: tracectl genesis check --genesis genesis.json");
+  check_command->callback([&] { exit_code = cli::genesis_check(check, std::cout, std::cerr); });
 
   // inspect
   static cli::InspectOptions inspect;

@@ -73,15 +73,8 @@ class Args {
   Result<ledger::RoleSet> roles(std::string_view name) const {
     auto value = text(name);
     if (!value) return value.error();
-    ledger::RoleSet roles = 0;
-    std::string_view rest = *value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      auto role = ledger::parse_role(rest.substr(0, comma));
-      if (!role) return invalid(name, role.error().message());
-      roles |= ledger::role_bit(*role);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    auto roles = parse_role_list(*value);
+    if (!roles) return invalid(name, roles.error().message());
     return roles;
   }
   crypto::Suite suite() const { return suite_; }
@@ -99,9 +92,21 @@ class Args {
     (target) = std::move(*value_);        \
   } while (false)
 
-// A public key as given on the command line: its hex (what `tracectl keys
-// show` and `tracectl join` print), a PEM public key file, or a private key
-// file, whose public half is taken.
+}  // namespace
+
+Result<ledger::RoleSet> parse_role_list(std::string_view text) {
+  ledger::RoleSet roles = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    auto role = ledger::parse_role(rest.substr(0, comma));
+    if (!role) return role.error();
+    roles |= ledger::role_bit(*role);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return roles;
+}
+
 Result<crypto::PublicKey> read_public_key(const std::string& text, crypto::Suite suite) {
   const bool hex = !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string::npos;
   if (hex && !std::filesystem::exists(text)) {
@@ -117,6 +122,8 @@ Result<crypto::PublicKey> read_public_key(const std::string& text, crypto::Suite
   if (!private_key) return key.error();
   return private_key->public_key();
 }
+
+namespace {
 
 Result<ledger::Change> build_change(const Args& a) {
   ledger::Change change;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/remote.h"
+#include "ledger/model.h"
 #include "ledger/transaction.h"
 
 namespace tracechain::cli {
@@ -44,6 +45,13 @@ std::vector<TxOption> tx_options(ledger::TxKind kind);
 // 64 hex digits, or @FILE hashed with the suite's hash.
 Result<Digest> parse_digest_argument(std::string_view option, std::string_view value,
                                      crypto::Suite suite);
+// A public key as given on the command line: its hex (what `tracectl keys
+// show` and `tracectl join` print), a PEM public key file, or a private key
+// file, whose public half is taken.
+Result<crypto::PublicKey> read_public_key(const std::string& text, crypto::Suite suite);
+// Role names separated by commas ("governor,operator").
+Result<ledger::RoleSet> parse_role_list(std::string_view text);
+
 // Unix milliseconds or an ISO 8601 UTC date or date-time.
 Result<std::uint64_t> parse_time_argument(std::string_view option, std::string_view value);
 

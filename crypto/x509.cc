@@ -130,6 +130,67 @@ Result<std::string> issue_node_certificate(const PrivateKey& ca_key,
   return to_pem(cert);
 }
 
+Result<std::string> create_certificate_request(const PrivateKey& key, std::string_view node_id) {
+  std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> request(X509_REQ_new(), &X509_REQ_free);
+  TC_ASSERT(request);
+  X509_REQ_set_version(request.get(), 0);
+  X509_NAME* name = X509_REQ_get_subject_name(request.get());
+  if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(node_id.data()),
+                                 static_cast<int>(node_id.size()), -1, 0) != 1) {
+    return x509_error("cannot set the request's name");
+  }
+  if (X509_REQ_set_pubkey(request.get(), key.handle().pkey.get()) != 1) {
+    return x509_error("cannot set the request's key");
+  }
+  const EVP_MD* md = key.suite() == Suite::kEd25519Sha256 ? nullptr
+                                                          : detail::md_for(suite_hash(key.suite()));
+  if (X509_REQ_sign(request.get(), key.handle().pkey.get(), md) <= 0) {
+    return x509_error("cannot sign the request");
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()), &BIO_free);
+  TC_ASSERT(bio && PEM_write_bio_X509_REQ(bio.get(), request.get()) == 1);
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+Result<CertificateRequest> read_certificate_request(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  TC_ASSERT(bio);
+  std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> request(
+      PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), &X509_REQ_free);
+  if (!request) return x509_error("not a PEM certificate request");
+  EVP_PKEY* key = X509_REQ_get0_pubkey(request.get());
+  if (key == nullptr) return x509_error("the request carries no public key");
+  if (X509_REQ_verify(request.get(), key) != 1) {
+    return x509_error("the request's signature does not verify with its own key");
+  }
+  X509_NAME* name = X509_REQ_get_subject_name(request.get());
+  int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (index < 0) return Error(ErrorCode::kInvalidInput, "the request has no common name");
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  std::string common_name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                          static_cast<std::size_t>(ASN1_STRING_length(data)));
+  BioPtr out(BIO_new(BIO_s_mem()), &BIO_free);
+  TC_ASSERT(out && PEM_write_bio_PUBKEY(out.get(), key) == 1);
+  char* text = nullptr;
+  long length = BIO_get_mem_data(out.get(), &text);
+  auto public_key = PublicKey::from_pem(std::string_view(text, static_cast<std::size_t>(length)));
+  if (!public_key) return public_key.error().with_context("the request's key");
+  return CertificateRequest{std::move(common_name), std::move(*public_key)};
+}
+
+Status certificate_matches_key(std::string_view certificate_pem, const PrivateKey& key) {
+  auto certificate = parse_certificate(certificate_pem);
+  if (!certificate) return certificate.error();
+  if (X509_check_private_key(certificate->get(), key.handle().pkey.get()) != 1) {
+    detail::take_openssl_errors();
+    return Error(ErrorCode::kInvalidInput, "the certificate is not for this node's TLS key");
+  }
+  return {};
+}
+
 Result<std::string> certificate_common_name(std::string_view certificate_pem) {
   auto certificate = parse_certificate(certificate_pem);
   if (!certificate) return certificate.error();

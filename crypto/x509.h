@@ -26,6 +26,23 @@ Result<std::string> issue_node_certificate(const PrivateKey& ca_key,
                                            const PublicKey& subject_key,
                                            std::string_view node_id, unsigned days);
 
+// A certificate signing request (PKCS#10, PEM) for `key` naming `node_id`,
+// signed by `key`: what a joining node sends the consortium's CA, so that
+// its private key never leaves its home.
+Result<std::string> create_certificate_request(const PrivateKey& key, std::string_view node_id);
+
+struct CertificateRequest {
+  std::string common_name;
+  PublicKey public_key;
+};
+
+// Parses a PEM request and checks that its own key signed it (kInvalidInput
+// otherwise). The common name is returned as written; callers check it.
+Result<CertificateRequest> read_certificate_request(std::string_view pem);
+
+// Whether a PEM certificate certifies `key`'s public key.
+Status certificate_matches_key(std::string_view certificate_pem, const PrivateKey& key);
+
 // The subject common name of a PEM certificate.
 Result<std::string> certificate_common_name(std::string_view certificate_pem);
 
