@@ -17,7 +17,7 @@ DESTDIR=$work/stage cmake --install "$build" >"$work/install.log" || { cat "$wor
 staged=$work/stage$prefix
 (cd "$work/stage" && find . -type f | sort)
 
-for program in bin/tracechaind bin/tracectl share/tracechain/testnet.sh; do
+for program in bin/tracechaind bin/tracectl share/tracechain/testnet.sh share/tracechain/netns-testnet.sh; do
   [[ -x $staged/$program ]] || fail "$program is not installed as a program"
 done
 "$staged/bin/tracechaind" --version | grep -q '^tracechaind [0-9]' || fail "installed tracechaind --version"
