@@ -8,7 +8,7 @@ set -euo pipefail
 unit=$1 tracechaind=$2
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for setting in Type=notify WatchdogSec= Restart=on-failure LimitNOFILE= User=tracechain \
+for setting in Type=notify WatchdogSec= Restart=on-failure RestartPreventExitStatus=2 LimitNOFILE= User=tracechain \
     NoNewPrivileges=yes ProtectSystem=strict 'ReadWritePaths=/var/lib/tracechain/%i' \
     ProtectHome=yes PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes \
     ProtectKernelModules=yes ProtectKernelLogs=yes ProtectControlGroups=yes \
