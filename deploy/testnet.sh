@@ -11,15 +11,19 @@
 # NODE is a home name such as node0: a directory of DIR with config/node.toml. Each node logs to DIR/<node>.log and its
 # process id is kept in DIR/<node>.pid. A node for which DIR/<node>.netns
 # names a network namespace starts in it (ip netns exec; root only). Binaries
-# come from $TRACECHAIN_BIN, else ./build next to this script's repository.
+# come from the build directory $TRACECHAIN_BIN, else ./build next to this
+# script's repository, else (an installed copy) the PATH.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${TRACECHAIN_BIN:-$root/build}
 tracectl=$bin/cli/tracectl
 tracechaind=$bin/node/tracechaind
+if [[ -z ${TRACECHAIN_BIN:-} && ! -x $tracechaind ]] && command -v tracechaind >/dev/null; then
+  tracectl=$(command -v tracectl) tracechaind=$(command -v tracechaind)
+fi
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 is_home() { [[ -f $1/config/node.toml && -f $1/config/genesis.json ]]; }
 

@@ -17,6 +17,7 @@
 #include "node/log.h"
 #include "node/node.h"
 #include "node/rpc/server.h"
+#include "node/systemd_notify.h"
 
 extern char** environ;
 
@@ -104,6 +105,11 @@ int main(int argc, char** argv) {
   // The RPC server registers for commit notices before the node starts,
   // serves once it runs, and stops before it.
   node::rpc::Server rpc(**node, config->rpc);
+  // Under systemd's watchdog, the beats come from the node's core, so a
+  // node that is stuck gets restarted.
+  if (auto interval = node::systemd::watchdog_interval()) {
+    (*node)->set_heartbeat(*interval, node::systemd::notify_watchdog);
+  }
   if (Status s = (*node)->start(); !s) {
     node::log::error("node", "cannot start: {}", s.error().message());
     node::log::flush();
@@ -114,12 +120,14 @@ int main(int argc, char** argv) {
     (*node)->stop();
     return 1;
   }
+  node::systemd::notify_ready();
   std::atomic<bool> stopped_by_itself{false};
   std::thread waiter([&] {
     int received = 0;
     sigwait(&signals, &received);
     if (stopped_by_itself) return;  // woken by the node's own stop below
     node::log::info("node", "received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
+    node::systemd::notify_stopping();
     rpc.stop();
     (*node)->stop();
   });
@@ -131,6 +139,7 @@ int main(int argc, char** argv) {
   rpc.stop();
   if (auto failure = (*node)->failure()) {
     // A supervisor (systemd's Restart=on-failure) must see this as a failure.
+    node::systemd::notify_stopping();
     node::log::error("node", "stopped on a fatal error: {}", *failure);
     node::log::flush();
     std::cerr << "tracechaind: stopped on a fatal error: " << *failure << "\n";

@@ -104,6 +104,7 @@ class Node::Impl final : public ReplicaEffects {
       if (stopping_) return;
       replica_.start();
       update_status();
+      if (heartbeat_) beat();
     });
     std::size_t threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) {
@@ -119,6 +120,7 @@ class Node::Impl final : public ReplicaEffects {
         stopping_ = true;
         replica_.stop();
         for (auto& [key, timer] : timers_) timer->cancel();
+        heartbeat_timer_.cancel();
         if (network_) network_->stop();
         work_.reset();
         // Let queued handlers finish, then end the threads.
@@ -185,6 +187,10 @@ class Node::Impl final : public ReplicaEffects {
   asio::io_context& io() { return io_; }
   void add_commit_listener(std::function<void(const CommitNotice&)> listener) {
     commit_listeners_.push_back(std::move(listener));
+  }
+  void set_heartbeat(std::chrono::milliseconds period, std::function<void()> beat) {
+    heartbeat_period_ = period;
+    heartbeat_ = std::move(beat);
   }
 
   // ------------------------------------------------ what the replica asks for
@@ -302,6 +308,17 @@ class Node::Impl final : public ReplicaEffects {
     });
   }
 
+  // On the core strand, so that the beats stop when the core is stuck.
+  void beat() {
+    if (stopping_ || failure()) return;
+    heartbeat_();
+    heartbeat_timer_.expires_after(heartbeat_period_);
+    heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      beat();
+    });
+  }
+
   // After a commit: the admission snapshot and the committed status.
   void refresh_state() {
     committed_height_ = store_->height();
@@ -355,6 +372,9 @@ class Node::Impl final : public ReplicaEffects {
   std::map<std::uint64_t, std::shared_ptr<asio::steady_timer>> timers_;
   std::uint64_t next_timer_ = 0;
   std::vector<std::function<void(const CommitNotice&)>> commit_listeners_;
+  std::function<void()> heartbeat_;
+  std::chrono::milliseconds heartbeat_period_{0};
+  asio::steady_timer heartbeat_timer_{core_};
 
   std::atomic<std::uint64_t> committed_height_{0};
   std::atomic<bool> wake_posted_{false};
@@ -473,6 +493,9 @@ Status Node::start() { return impl_->start(); }
 void Node::stop() { impl_->stop(); }
 void Node::wait() { impl_->wait(); }
 std::optional<std::string> Node::failure() const { return impl_->failure(); }
+void Node::set_heartbeat(std::chrono::milliseconds period, std::function<void()> beat) {
+  impl_->set_heartbeat(period, std::move(beat));
+}
 void Node::submit(Bytes encoded, std::function<void(Result<Digest>)> done) {
   impl_->submit(std::move(encoded), std::move(done));
 }

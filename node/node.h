@@ -17,6 +17,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -90,6 +91,13 @@ class Node {
   // Called after every commit, on the node's core strand: must not block
   // (post any real work elsewhere). Register before start().
   void add_commit_listener(std::function<void(const CommitNotice&)> listener);
+
+  // Calls `beat` on the core strand every `period` while the node runs and
+  // has met no fatal error: a core that is stuck (a blocked disk write, a
+  // deadlock) stops the beats, which is what a watchdog (systemd's
+  // WatchdogSec=) needs to see. `beat` must not block. Register before
+  // start().
+  void set_heartbeat(std::chrono::milliseconds period, std::function<void()> beat);
 
   // The io_context the node's network runs on, for servers that share its
   // threads (the RPC). Valid from open() until the Node is destroyed.

@@ -15,6 +15,7 @@ packages=(
   librocksdb-dev libjemalloc-dev
   libboost-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev
+  libsystemd-dev  # sd_notify: readiness and the watchdog under systemd
   clang-14 libclang-rt-14-dev  # libFuzzer, for tests/fuzz (docs/testing.md)
 )
 
