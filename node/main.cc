@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "node/build_info.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/rpc/server.h"
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
   // process creates is its owner's alone.
   ::umask(077);
   CLI::App app{"tracechaind: a tracechain node"};
-  app.set_version_flag("--version", "tracechaind " TRACECHAIN_VERSION);
+  app.set_version_flag("--version", "tracechaind " + std::string(node::build_version()));
   std::filesystem::path home = default_home();
   std::vector<std::string> settings;
   app.add_option("--home", home, "Node home directory (config/, data/, logs/)")
