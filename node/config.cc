@@ -328,7 +328,20 @@ const std::vector<Field>& fields() {
 
     Binder<LogSection> log{"log", &NodeConfig::log};
     f.push_back(log.text("level", "trace, debug, info, warn or error", &LogSection::level));
+    f.push_back(log.text("format", "text or json (one JSON object a line)", &LogSection::format));
     f.push_back(log.text("file", "log file, relative to the home (\"\" for none)", &LogSection::file));
+    Field to_stdout = log.text("stdout",
+                               "auto (stdout under systemd or in a container, else the file), "
+                               "true (stdout too) or false (the file only)",
+                               &LogSection::to_stdout);
+    // `stdout = true` in the file is a TOML boolean; it means "true".
+    to_stdout.set = [set = to_stdout.set](NodeConfig& c, const Input& in) -> Status {
+      if (in.node && in.node->is_boolean()) {
+        return set(c, Input{nullptr, in.node->value<bool>().value_or(false) ? "true" : "false"});
+      }
+      return set(c, in);
+    };
+    f.push_back(std::move(to_stdout));
     f.push_back(log.number("max_file_mb", "size at which the log file rotates",
                            &LogSection::max_file_mb));
     f.push_back(log.number("max_files", "rotated files kept", &LogSection::max_files));
@@ -357,6 +370,18 @@ Status check(const NodeConfig& config) {
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), config.log.level) == levels.end()) {
     return invalid("log.level '" + config.log.level + "' is not one of trace, debug, info, warn, error");
+  }
+  if (config.log.format != "text" && config.log.format != "json") {
+    return invalid("log.format '" + config.log.format + "' is not one of text, json");
+  }
+  static const std::vector<std::string> stdout_settings = {"auto", "true", "false"};
+  if (std::find(stdout_settings.begin(), stdout_settings.end(), config.log.to_stdout) ==
+      stdout_settings.end()) {
+    return invalid("log.stdout '" + config.log.to_stdout + "' is not one of auto, true, false");
+  }
+  if (config.log.to_stdout == "false" && config.log.file.empty()) {
+    return invalid("log.stdout = false with log.file = \"\" leaves the log nowhere to go; "
+                   "set a log.file or log.stdout = auto");
   }
   if (config.p2p.max_frame_bytes < 1024) return invalid("p2p.max_frame_bytes must be at least 1024");
   if (config.p2p.reconnect_min_ms == 0 || config.p2p.reconnect_max_ms < config.p2p.reconnect_min_ms) {

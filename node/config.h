@@ -126,7 +126,11 @@ struct StorageSection {
 
 struct LogSection {
   std::string level = "info";     // trace, debug, info, warn, error
+  std::string format = "text";    // text or json
   std::string file = "logs/tracechaind.log";  // relative to the home; "" for none
+  // "auto": stdout under systemd or in a container (or with no file), else
+  // the file only; "true": stdout too; "false": the file only.
+  std::string to_stdout = "auto";
   std::uint64_t max_file_mb = 64;
   std::uint64_t max_files = 10;
 };

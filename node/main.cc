@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "node/build_info.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/rpc/server.h"
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
   // process creates is its owner's alone.
   ::umask(077);
   CLI::App app{"tracechaind: a tracechain node"};
-  app.set_version_flag("--version", "tracechaind " TRACECHAIN_VERSION);
+  app.set_version_flag("--version", "tracechaind " + std::string(node::build_version()));
   std::filesystem::path home = default_home();
   std::vector<std::string> settings;
   app.add_option("--home", home, "Node home directory (config/, data/, logs/)")
@@ -80,7 +81,14 @@ int main(int argc, char** argv) {
   }
   node::log::Options log_options;
   log_options.level = config->log.level;
-  log_options.file = config->log_file();
+  log_options.format = config->log.format == "json" ? node::log::Format::kJson
+                                                    : node::log::Format::kText;
+  // One place by default: under systemd or in a container stdout is kept
+  // (the journal, the container's log), and a file as well would double it.
+  auto destinations = node::log::destinations(config->log.to_stdout, config->log_file(),
+                                              node::log::stdout_is_kept(environment));
+  log_options.file = destinations.file;
+  log_options.to_stdout = destinations.to_stdout;
   log_options.max_file_bytes = config->log.max_file_mb * 1024 * 1024;
   log_options.max_files = config->log.max_files;
   if (Status s = node::log::init(log_options); !s) {

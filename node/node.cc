@@ -301,7 +301,7 @@ class Node::Impl final : public ReplicaEffects {
       try {
         replica_.on_message(peer, message, id);
       } catch (const std::exception& e) {
-        log::error("node", "peer={} message {} failed: {}", peer,
+        log::error("node", {.peer = peer}, "peer={} message {} failed: {}", peer,
                    message_type_name(message_type(message)), e.what());
       }
       update_status();

@@ -159,8 +159,9 @@ class PeerNetwork::Impl : public std::enable_shared_from_this<PeerNetwork::Impl>
   // Connection events. admit() returns why a connection is refused, if it is.
   std::optional<std::string> admit(const std::shared_ptr<Connection>& connection);
   void closed(Connection* connection);
-  // Writes a refusal line unless too many of its kind were written lately.
-  void log_refusal(std::string_view kind, const std::string& line);
+  // Writes a refusal line unless too many of its kind were written lately;
+  // `peer` is the id the connection named, if any.
+  void log_refusal(std::string_view kind, std::string_view peer, const std::string& line);
 
   ssl::context& tls() { return *tls_; }
   const NodeConfig& config() const { return config_; }
@@ -373,7 +374,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (hello->node_id == own.node_id) return shutdown("connected to itself");
       if (auto refusal = network->admit(shared_from_this())) return shutdown(*refusal);
       admitted_ = true;
-      log::info("p2p", "peer {} connected ({}, height {})", peer_id_,
+      log::info("p2p", {.peer = peer_id_}, "peer {} connected ({}, height {})", peer_id_,
                 outbound() ? "outbound" : "inbound", hello->height);
       start_heartbeat();
       network->callbacks().on_connected(peer_id_);
@@ -461,17 +462,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     queue_.clear();
     auto network = network_.lock();
     if (admitted_) {
-      log::info("p2p", "peer {} disconnected: {}", peer_id_, reason);
+      log::info("p2p", {.peer = peer_id_}, "peer {} disconnected: {}", peer_id_, reason);
     } else {
+      std::string_view id = !peer_id_.empty() ? std::string_view(peer_id_)
+                            : dial_           ? std::string_view(dial_->node_id)
+                                              : std::string_view();
       std::string who = !peer_id_.empty() ? "peer " + peer_id_
                         : dial_           ? "peer " + dial_->node_id + " (dialled)"
                                           : "an unidentified peer at " + remote_.to_string();
       std::string line = who + " refused: " + reason;
       // A flood of connects fails in TLS; real misconfigurations mostly after it.
       if (network) {
-        network->log_refusal(tls_done_ ? "after TLS" : "in TLS", line);
+        network->log_refusal(tls_done_ ? "after TLS" : "in TLS", id, line);
       } else {
-        log::warn("p2p", "{}", line);
+        log::warn("p2p", {.peer = id}, "{}", line);
       }
     }
     if (network) network->closed(this);
@@ -592,8 +596,9 @@ void PeerNetwork::Impl::accept() {
         connection->start();
       } else if (!refusal.empty()) {
         // `socket` closes as it goes out of scope.
-        self->log_refusal(kind, "refusing a connection from " + remote.address().to_string() +
-                                    ": " + refusal);
+        self->log_refusal(kind, {},
+                          "refusing a connection from " + remote.address().to_string() + ": " +
+                              refusal);
       }
     }
     self->accept();
@@ -630,8 +635,9 @@ void PeerNetwork::Impl::attempt_failed(std::size_t index, std::uint64_t attempt,
     if (peers_.count(dialer.address.node_id)) return;
     delay = next_backoff_locked(dialer);
   }
-  log::debug("p2p", "dialling {} failed ({}); retrying in {} ms",
-             dialers_[index].address.node_id, why, delay);
+  log::debug("p2p", {.peer = dialers_[index].address.node_id},
+             "dialling {} failed ({}); retrying in {} ms", dialers_[index].address.node_id, why,
+             delay);
   if (!stopped_) schedule_dial(index, delay);
 }
 
@@ -753,18 +759,20 @@ void PeerNetwork::Impl::closed(Connection* connection) {
   }
   if (was_peer) callbacks_.on_disconnected(id);
   if (redial && !stopped_) {
-    log::debug("p2p", "redialling {} in {} ms", dialers_[*redial].address.node_id, delay);
+    log::debug("p2p", {.peer = dialers_[*redial].address.node_id}, "redialling {} in {} ms",
+               dialers_[*redial].address.node_id, delay);
     schedule_dial(*redial, delay);
   }
 }
 
-void PeerNetwork::Impl::log_refusal(std::string_view kind, const std::string& line) {
+void PeerNetwork::Impl::log_refusal(std::string_view kind, std::string_view peer,
+                                    const std::string& line) {
   log::LogRateLimiter::Verdict verdict = refusals_.admit(kind, log::LogRateLimiter::Clock::now());
   if (verdict.held_back > 0) {
     log::warn("p2p", "{} more refused ({}) in the last second", verdict.held_back, kind);
   }
   if (verdict.write) {
-    log::warn("p2p", "{}", line);
+    log::warn("p2p", {.peer = peer}, "{}", line);
   } else {
     arm_refusal_summary();
   }

@@ -112,8 +112,8 @@ void Replica::on_timer(const ReplicaTimer& timer) {
   if (!started_ || stopped_) return;
   switch (timer.kind) {
     case ReplicaTimer::Kind::kConsensus:
-      log::debug("consensus", "height={} round={} {} timeout", timer.timeout.height,
-                 timer.timeout.round, consensus::step_name(timer.timeout.step));
+      log::debug("consensus", {.height = timer.timeout.height, .round = timer.timeout.round},
+                 "{} timeout", consensus::step_name(timer.timeout.step));
       feed(timer.timeout);
       return;
     case ReplicaTimer::Kind::kGossip:
@@ -125,8 +125,8 @@ void Replica::on_timer(const ReplicaTimer& timer) {
       return;
     case ReplicaTimer::Kind::kSync:
       if (timer.generation != sync_generation_ || !sync_peer_) return;
-      log::info("sync", "height={} no answer from {}; asking another peer", store_.height(),
-                *sync_peer_);
+      log::info("sync", {.height = store_.height(), .peer = *sync_peer_},
+                "no answer from {}; asking another peer", *sync_peer_);
       ++sync_failures_[*sync_peer_];
       sync_peer_.reset();
       request_sync_any();
@@ -156,7 +156,7 @@ const Replica::SignerSet* Replica::signers() {
   if (signers_ && signers_->height == height) return &*signers_;
   auto validators = store_.validators();
   if (!validators) {
-    log::error("consensus", "height={} no validator set: {}", height,
+    log::error("consensus", {.height = height}, "no validator set: {}",
                validators.error().message());
     return nullptr;
   }
@@ -167,7 +167,7 @@ const Replica::SignerSet* Replica::signers() {
   for (const ledger::Validator& v : set.validators.validators) {
     auto key = crypto::PublicKey::from_bytes(set.validators.suite, v.public_key);
     if (!key) {
-      log::error("consensus", "height={} validator {} has an unusable key: {}", height, v.id,
+      log::error("consensus", {.height = height}, "validator {} has an unusable key: {}", v.id,
                  key.error().message());
       return nullptr;
     }
@@ -224,8 +224,9 @@ bool Replica::over_quota(const std::string& peer) {
   auto it = bad_signatures_.find(peer);
   if (it == bad_signatures_.end() || it->second < kMaxBadSignaturesPerPeer) return false;
   if (it->second == kMaxBadSignaturesPerPeer) {
-    log::warn("consensus", "height={} peer={} sent {} messages with bad signatures; ignoring it "
-              "until the next height", store_.height() + 1, peer, it->second);
+    log::warn("consensus", {.height = store_.height() + 1, .peer = peer},
+              "peer={} sent {} messages with bad signatures; ignoring it until the next height",
+              peer, it->second);
     ++it->second;  // log once
   }
   ++stats_.messages_ignored;
@@ -264,7 +265,7 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
   if (Status s = check_proposal(m.proposal, starts_height); !s) {
     ++stats_.proposals_refused;
     if (s.error().code() == ErrorCode::kVerificationFailed) ++bad_signatures_[peer];
-    log::debug("consensus", "height={} peer={} proposal refused: {}", height, peer,
+    log::debug("consensus", {.height = height, .peer = peer}, "peer={} proposal refused: {}", peer,
                s.error().message());
     return;
   }
@@ -287,20 +288,22 @@ void Replica::on_proposal(const std::string& peer, const ProposalMessage& m,
   // the block by its hash.
   auto block = ledger::decode_block(m.block, store_.params().suite);
   if (!block) {
-    log::warn("consensus", "height={} peer={} proposal with an undecodable block: {}", height,
-              peer, block.error().message());
+    log::warn("consensus", {.height = height, .peer = peer, .block = hash},
+              "peer={} proposal with an undecodable block: {}", peer, block.error().message());
     return;
   }
   if (Digest h = ledger::header_hash(store_.params().hash_algorithm(), block->header);
       h != hash || block->header.height != height) {
-    log::warn("consensus", "height={} peer={} proposal names block {} but carries {}", height,
-              peer, short_hash(hash), short_hash(h));
+    log::warn("consensus", {.height = height, .peer = peer, .block = hash},
+              "peer={} proposal names block {} but carries {}", peer, short_hash(hash),
+              short_hash(h));
     return;
   }
   crypto::MerkleHasher hasher(store_.params().hash_algorithm());
   if (ledger::digest_list_root(hasher, block->tx_hashes()) != block->header.transactions_root) {
-    log::warn("consensus", "height={} peer={} block {} does not hold the transactions its "
-              "header names", height, peer, short_hash(hash));
+    log::warn("consensus", {.height = height, .peer = peer, .block = hash},
+              "peer={} block {} does not hold the transactions its header names", peer,
+              short_hash(hash));
     return;
   }
   // Transactions relayed here before were decoded and verified at admission:
@@ -393,13 +396,17 @@ void Replica::execute(const consensus::Action& action) {
           [&](const consensus::BroadcastProposal& a) {
             auto it = pending_.find(a.proposal.block_hash);
             if (it == pending_.end()) {
-              log::error("consensus", "height={} round={} proposing block {} that is not held",
-                         a.proposal.height, a.proposal.round, short_hash(a.proposal.block_hash));
+              log::error("consensus",
+                         {.height = a.proposal.height, .round = a.proposal.round,
+                          .block = a.proposal.block_hash},
+                         "proposing block {} that is not held", short_hash(a.proposal.block_hash));
               return;
             }
             it->second.proposal = a.proposal;
-            log::info("consensus", "height={} round={} proposing block {} ({} txs)",
-                      a.proposal.height, a.proposal.round, short_hash(a.proposal.block_hash),
+            log::info("consensus",
+                      {.height = a.proposal.height, .round = a.proposal.round,
+                       .block = a.proposal.block_hash},
+                      "proposing block {} ({} txs)", short_hash(a.proposal.block_hash),
                       it->second.block.transactions.size());
             effects_.broadcast(ProposalMessage{a.proposal, it->second.encoded}, std::nullopt, {});
             if (a.proposal.valid_round) {
@@ -418,8 +425,9 @@ void Replica::execute(const consensus::Action& action) {
             }
           },
           [&](const consensus::BroadcastVote& a) {
-            log::debug("consensus", "height={} round={} {} for {}", a.vote.height, a.vote.round,
-                       a.vote.type == ledger::VoteType::kPrevote ? "prevote" : "precommit",
+            log::debug("consensus",
+                       {.height = a.vote.height, .round = a.vote.round, .block = a.vote.block_hash},
+                       "{} for {}", a.vote.type == ledger::VoteType::kPrevote ? "prevote" : "precommit",
                        a.vote.block_hash ? short_hash(*a.vote.block_hash) : "nil");
             effects_.broadcast(VoteMessage{a.vote}, std::nullopt, {});
           },
@@ -436,8 +444,8 @@ void Replica::execute(const consensus::Action& action) {
               return;
             }
             requested_.emplace(a.block_hash, std::nullopt);
-            log::info("consensus", "height={} asking peers for block {}", a.height,
-                      short_hash(a.block_hash));
+            log::info("consensus", {.height = a.height, .block = a.block_hash},
+                      "asking peers for block {}", short_hash(a.block_hash));
             ProposalRequest request{a.height, a.block_hash};
             for (const std::string& peer : effects_.peers()) effects_.send(peer, request);
           },
@@ -451,8 +459,9 @@ void Replica::execute(const consensus::Action& action) {
           [&](const consensus::GetValue& a) { propose_value(a); },
           [&](const consensus::ReportEvidence& a) {
             log::warn("consensus",
-                      "height={} round={} validator {} signed conflicting {}s (evidence kept)",
-                      a.evidence.first.height, a.evidence.first.round, a.evidence.first.validator,
+                      {.height = a.evidence.first.height, .round = a.evidence.first.round},
+                      "validator {} signed conflicting {}s (evidence kept)",
+                      a.evidence.first.validator,
                       a.evidence.first.type == ledger::VoteType::kPrevote ? "prevote"
                                                                           : "precommit");
             if (evidence_.size() >= kMaxEvidence) evidence_.erase(evidence_.begin());
@@ -480,8 +489,8 @@ void Replica::persist_signing_state(const consensus::SigningState& state) {
       } else if (auto held = held_.find(hash); held != held_.end()) {
         blocks.push_back(held->second.encoded);
       } else {
-        log::warn("consensus", "height={} signing for block {} that is not held", state.height,
-                  short_hash(hash));
+        log::warn("consensus", {.height = state.height, .block = hash},
+                  "signing for block {} that is not held", short_hash(hash));
         continue;
       }
       saved.insert(hash);
@@ -556,8 +565,8 @@ void Replica::validate_and_report(const Digest& hash,
     }
     if (!problem.empty()) {
       pending.invalid = true;
-      log::warn("consensus", "height={} block {} is invalid: {}", header.height, short_hash(hash),
-                problem);
+      log::warn("consensus", {.height = header.height, .block = hash}, "block {} is invalid: {}",
+                short_hash(hash), problem);
     }
   }
   feed(consensus::BlockValidated{pending.block.header.height, hash, pending.executed.has_value()});
@@ -569,8 +578,8 @@ void Replica::propose_value(const consensus::GetValue& a) {
   // propose timeout moves the round on meanwhile.
   if (credible_peer_height() >= a.height) {
     ++stats_.proposals_not_built;
-    log::info("consensus", "height={} round={} peers have decided this height; syncing instead "
-              "of proposing", a.height, a.round);
+    log::info("consensus", {.height = a.height, .round = a.round},
+              "peers have decided this height; syncing instead of proposing");
     request_sync_any();
     return;
   }
@@ -581,7 +590,7 @@ void Replica::propose_value(const consensus::GetValue& a) {
   ledger::BlockLimits limits{config_.max_block_transactions, config_.max_block_bytes};
   auto built = ledger::build_block(store_.state(), tip, context, candidates, limits, verified_);
   if (!built) {
-    log::error("consensus", "height={} round={} cannot build a block: {}", a.height, a.round,
+    log::error("consensus", {.height = a.height, .round = a.round}, "cannot build a block: {}",
                built.error().message());
     return;  // the propose timeout moves the round on
   }
@@ -589,8 +598,8 @@ void Replica::propose_value(const consensus::GetValue& a) {
     std::vector<Digest> drop;
     for (const auto& [index, error] : built->dropped) {
       drop.push_back(candidates[index]->hash);
-      log::info("mempool", "dropping transaction {}: {}", short_hash(drop.back()),
-                error.message());
+      log::info("mempool", {.tx = drop.back()}, "dropping transaction {}: {}",
+                short_hash(drop.back()), error.message());
     }
     mempool_.remove(drop);
   }
@@ -600,7 +609,7 @@ void Replica::propose_value(const consensus::GetValue& a) {
   // Our own block is never refused room: evict if we must.
   if (!hold(hash, PendingBlock{std::move(built->block), std::move(encoded), std::nullopt,
                                std::move(built->executed), false, a.round})) {
-    log::error("consensus", "height={} round={} no room for our own block", a.height, a.round);
+    log::error("consensus", {.height = a.height, .round = a.round}, "no room for our own block");
     return;
   }
   feed(consensus::ValueReady{a.height, a.round, hash});
@@ -612,8 +621,8 @@ void Replica::commit_decided(const consensus::CommitBlock& a) {
   auto it = pending_.find(a.block_hash);
   if (it == pending_.end() || !it->second.executed) {
     // Decided without the block here: sync fetches it with its certificate.
-    log::warn("consensus", "height={} decided block {} is not held; syncing", a.height,
-              short_hash(a.block_hash));
+    log::warn("consensus", {.height = a.height, .block = a.block_hash},
+              "decided block {} is not held; syncing", short_hash(a.block_hash));
     request_sync_any();
     return;
   }
@@ -633,12 +642,14 @@ bool Replica::commit(const ledger::AdmittedBlock& block, const ledger::CommitCer
   mempool_.remove(executed.tx_hashes);
   std::size_t failed = 0;
   for (const ledger::Receipt& r : executed.receipts) failed += !r.ok();
-  log::info("consensus", "height={} round={} committed block {} ({} txs, {} failed) via {}",
-            block.header.height, certificate.round, short_hash(certificate.block_hash),
+  log::info("consensus",
+            {.height = block.header.height, .round = certificate.round,
+             .block = certificate.block_hash},
+            "committed block {} ({} txs, {} failed) via {}", short_hash(certificate.block_hash),
             block.transactions.size(), failed, how);
   if (executed.next_validators) {
-    log::info("consensus", "height={} validator set changes from height {}: {} validators",
-              block.header.height, block.header.height + 1,
+    log::info("consensus", {.height = block.header.height},
+              "validator set changes from height {}: {} validators", block.header.height + 1,
               executed.next_validators->validators.size());
   }
   effects_.committed(block, certificate, executed, how);
@@ -681,7 +692,7 @@ void Replica::start_height_now() {
     stats_.block_txs_reused += mempool_.reuse_admitted(block->transactions);
     hold(hash, PendingBlock{std::move(*block), held.encoded, std::nullopt, std::nullopt, false, 0});
   }
-  log::debug("consensus", "height={} round=0 starting", height);
+  log::debug("consensus", {.height = height, .round = 0}, "starting");
   feed(consensus::StartHeight{height, set->validators});
 }
 
@@ -777,8 +788,8 @@ void Replica::request_sync_any() {
 void Replica::request_sync(const std::string& peer) {
   if (sync_peer_) return;  // one request at a time
   sync_peer_ = peer;
-  log::info("sync", "height={} asking {} for blocks from {}", store_.height(), peer,
-            store_.height() + 1);
+  log::info("sync", {.height = store_.height(), .peer = peer}, "asking {} for blocks from {}",
+            peer, store_.height() + 1);
   effects_.send(peer, BlockRequest{store_.height() + 1, kSyncBatch});
   effects_.set_timer(kSyncTimeoutMs, ReplicaTimer{ReplicaTimer::Kind::kSync, {}, ++sync_generation_});
 }
@@ -813,15 +824,16 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
     const CommittedBlock& entry = m.blocks[i];
     auto block = ledger::decode_block(entry.block, store_.params().suite);
     if (!block) {
-      log::warn("sync", "peer={} sent an undecodable block: {}", peer, block.error().message());
+      log::warn("sync", {.peer = peer}, "peer={} sent an undecodable block: {}", peer,
+                block.error().message());
       refused = true;
       break;
     }
     const std::uint64_t height = block->header.height;
     if (height <= store_.height()) continue;
     if (height != store_.height() + 1) {
-      log::warn("sync", "peer={} sent height {} when {} was asked for", peer, height,
-                store_.height() + 1);
+      log::warn("sync", {.peer = peer}, "peer={} sent height {} when {} was asked for", peer,
+                height, store_.height() + 1);
       refused = true;
       break;
     }
@@ -829,7 +841,7 @@ void Replica::on_block_response(const std::string& peer, const BlockResponse& m)
     auto executed = ledger::apply_certified_block(store_.state(), store_.tip(), *block,
                                                   entry.certificate, verified_);
     if (!executed) {
-      log::warn("sync", "height={} peer={} block refused: {}", height, peer,
+      log::warn("sync", {.height = height, .peer = peer}, "peer={} block refused: {}", peer,
                 executed.error().message());
       refused = true;
       break;

@@ -234,7 +234,7 @@ void ServerContext::on_commit(const CommitNotice& notice) {
     try {
       events = build_events(*copy, trade_events, receipts_for);
     } catch (const std::exception& e) {
-      log::error("rpc", "height={} cannot build subscription events: {}", copy->header.height,
+      log::error("rpc", {.height = copy->header.height}, "cannot build subscription events: {}",
                  e.what());
       return;
     }

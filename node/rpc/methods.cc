@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "ledger/queries.h"
+#include "node/build_info.h"
+#include "node/wire.h"
 #include "node/rpc/access.h"
 #include "node/rpc/dispatcher.h"
 
@@ -618,6 +620,21 @@ Json who_am_i(const Params&, CallContext& c) {
           {"roles", roles_json(c.caller()->roles)}};
 }
 
+Json get_version(const Params&, CallContext&) {
+  // Every suite this build signs and verifies with: the suite numbers the
+  // decoders accept, so a suite added there is listed here.
+  Json suites = Json::array();
+  for (unsigned number = 0; number <= 0xff; ++number) {
+    if (auto suite = crypto::suite_from_byte(static_cast<std::uint8_t>(number))) {
+      suites.push_back(crypto::suite_name(*suite));
+    }
+  }
+  return {{"version", build_version()},
+          {"commit", build_commit()},
+          {"protocol", kProtocolVersion},
+          {"suites", std::move(suites)}};
+}
+
 Subscriptions& websocket(CallContext& c) {
   if (!c.subscriptions()) {
     throw RpcFailure(rpc_error::kWebSocketOnly,
@@ -722,6 +739,7 @@ const std::vector<Method>& all_methods() {
       {"governance_listProposals", true, {"open", "startAfter", "limit"}, list_proposals},
       {"governance_getProposal", true, {"proposalId"}, get_proposal},
       {"auth_whoAmI", false, {}, who_am_i},
+      {"node_getVersion", false, {}, get_version},
       {"events_subscribe", false, {"topic"}, subscribe},
       {"events_unsubscribe", false, {"subscription"}, unsubscribe},
   };

@@ -5,6 +5,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "node/build_info.h"
+#include "node/log.h"
+#include "node/rpc/process_stats.h"
+
 namespace tracechain::node::rpc {
 
 namespace {
@@ -52,6 +56,23 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   validators_ = &gauge(r, "tracechain_validators", "validators in the set signing the next block");
   connections_ = &gauge(r, "tracechain_rpc_connections", "open RPC connections");
   subscriptions_ = &gauge(r, "tracechain_rpc_subscriptions", "active WebSocket subscriptions");
+  prometheus::BuildGauge()
+      .Name("tracechain_build_info")
+      .Help("1, labelled with the release and the commit this node was built from")
+      .Register(r)
+      .Add({{"version", std::string(build_version())}, {"commit", std::string(build_commit())}})
+      .Set(1);
+  // The process_* names are Prometheus's own, so the usual dashboards and
+  // alerts work unchanged.
+  process_cpu_seconds_ = &counter(r, "process_cpu_seconds_total",
+                                  "user and system CPU time spent, in seconds")
+                              .Add({});
+  process_resident_memory_ = &gauge(r, "process_resident_memory_bytes", "resident memory size");
+  process_virtual_memory_ = &gauge(r, "process_virtual_memory_bytes", "virtual memory size");
+  process_open_fds_ = &gauge(r, "process_open_fds", "open file descriptors");
+  process_max_fds_ = &gauge(r, "process_max_fds", "file descriptors allowed (soft limit)");
+  process_start_time_ = &gauge(r, "process_start_time_seconds",
+                               "start time of the process since the Unix epoch, in seconds");
 }
 
 Metrics::~Metrics() = default;
@@ -98,6 +119,22 @@ std::string Metrics::render(const NodeStatus& status) {
   mempool_transactions_->Set(static_cast<double>(status.mempool_transactions));
   mempool_bytes_->Set(static_cast<double>(status.mempool_bytes));
   validators_->Set(static_cast<double>(status.validators.validators.size()));
+  if (auto process = read_process_stats()) {
+    // A counter only grows: it takes the CPU time spent since the last scrape.
+    {
+      std::lock_guard lock(cpu_mutex_);
+      double spent = process->cpu_seconds - process_cpu_seconds_->Value();
+      if (spent > 0) process_cpu_seconds_->Increment(spent);
+    }
+    process_resident_memory_->Set(process->resident_bytes);
+    process_virtual_memory_->Set(process->virtual_bytes);
+    process_open_fds_->Set(process->open_fds);
+    process_max_fds_->Set(process->max_fds);
+    process_start_time_->Set(process->start_time_seconds);
+  } else {
+    log::warn("rpc", "cannot read the process's figures for /metrics: {}",
+              process.error().message());
+  }
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -2,7 +2,8 @@
 // chain height, peers, sync state, mempool size and bytes, committed blocks
 // and transactions (failed ones by reason), RPC requests by method and
 // outcome, transaction submissions refused by reason, connections and
-// subscriptions. Label values come from closed sets (known method names,
+// subscriptions; the process's CPU, memory and file descriptors (read from
+// /proc/self at each scrape) and the build (tracechain_build_info). Label values come from closed sets (known method names,
 // error kinds), so a client cannot grow the series.
 //
 // Thread-safety: every method may be called from any thread (prometheus-cpp
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -72,6 +74,13 @@ class Metrics {
   prometheus::Gauge* validators_;
   prometheus::Gauge* connections_;
   prometheus::Gauge* subscriptions_;
+  std::mutex cpu_mutex_;  // one scrape at a time brings the CPU counter up to date
+  prometheus::Counter* process_cpu_seconds_;  // GUARDED_BY(cpu_mutex_) for Increment
+  prometheus::Gauge* process_resident_memory_;
+  prometheus::Gauge* process_virtual_memory_;
+  prometheus::Gauge* process_open_fds_;
+  prometheus::Gauge* process_max_fds_;
+  prometheus::Gauge* process_start_time_;
 };
 
 }  // namespace tracechain::node::rpc

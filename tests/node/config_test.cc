@@ -111,3 +111,47 @@ TEST_CASE("a home without a configuration says how to create one", "[node][confi
   REQUIRE(loaded.ok());
   CHECK(loaded->data_dir() == dir.path() / "data");
 }
+
+TEST_CASE("log format and stdout take known values only", "[node][config]") {
+  auto parse = [](const std::string& text, Overrides env = {}, Overrides cli = {}) {
+    return parse_config("[node]\nid = 'n'\n" + text, "node.toml", "/h", env, cli);
+  };
+  auto defaults = parse("");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->log.format == "text");
+  CHECK(defaults->log.to_stdout == "auto");
+
+  auto json = parse("", {{"log.format", "json"}});  // TRACECHAIN_LOG_FORMAT=json
+  REQUIRE(json.ok());
+  CHECK(json->log.format == "json");
+  auto from_environment = overrides_from_environment({"TRACECHAIN_LOG_FORMAT=json",
+                                                      "TRACECHAIN_LOG_STDOUT=false"});
+  REQUIRE(from_environment.ok());
+  CHECK(from_environment->at("log.format") == "json");
+  CHECK(from_environment->at("log.stdout") == "false");
+
+  // In the file, stdout may be a TOML boolean or a string.
+  auto boolean = parse("[log]\nstdout = true\n");
+  REQUIRE(boolean.ok());
+  CHECK(boolean->log.to_stdout == "true");
+  auto text = parse("[log]\nstdout = 'false'\n");
+  REQUIRE(text.ok());
+  CHECK(text->log.to_stdout == "false");
+  auto round_trip = parse_config(config_to_toml(*boolean), "node.toml", "/h");
+  REQUIRE(round_trip.ok());
+  CHECK(round_trip->log.to_stdout == "true");
+
+  auto error = [&](const std::string& file, Overrides cli = {}) {
+    auto config = parse(file, {}, cli);
+    REQUIRE_FALSE(config.ok());
+    return config.error().message();
+  };
+  CHECK(error("[log]\nformat = 'xml'\n") == "node.toml: log.format 'xml' is not one of text, json");
+  CHECK(error("", {{"log.format", "JSON"}}) ==
+        "node.toml: log.format 'JSON' is not one of text, json");
+  CHECK(error("[log]\nstdout = 'sometimes'\n") ==
+        "node.toml: log.stdout 'sometimes' is not one of auto, true, false");
+  CHECK(error("[log]\nstdout = 1\n") == "node.toml:4: log.stdout: expected a string");
+  CHECK_THAT(error("[log]\nfile = ''\nstdout = false\n"),
+             Catch::Contains("leaves the log nowhere to go"));
+}
