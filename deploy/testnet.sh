@@ -45,9 +45,28 @@ running() {  # running DIR NODE: is its process alive?
   [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
 }
 
-last_height() {  # the last height a node's log says it committed
+last_height() {  # the last height a node's text log says it committed
   grep -o 'height=[0-9]* round=[0-9]* committed' "$1/$2.log" 2>/dev/null | tail -1 |
     sed 's/height=\([0-9]*\).*/\1/' || true
+}
+
+rpc_address() {  # a node's JSON-RPC host:port, from its config ([rpc] listen)
+  awk -F"'" '/^\[/ { section = $0 } section == "[rpc]" && /^listen = / { print $2; exit }' \
+    "$1/$2/config/node.toml"
+}
+
+height_of() {  # DIR NODE: a running node's height over RPC (else from its log); a stopped one's from its data
+  local dir=$1 node=$2 h='' address
+  if running "$dir" "$node"; then
+    address=$(rpc_address "$dir" "$node")
+    address=${address/0.0.0.0/127.0.0.1}
+    h=$(timeout 5 "$tracectl" status --node "http://$address" --output json 2>/dev/null |
+        grep -o '"height": *[0-9]*' | head -1 | grep -o '[0-9]*$' || true)
+    [[ -n $h ]] || h=$(last_height "$dir" "$node")
+  else
+    h=$("$tracectl" inspect --home "$dir/$node" 2>/dev/null | awk '$1 == "height" { print $2 }' || true)
+  fi
+  echo "${h:--}"
 }
 
 [[ $# -ge 2 ]] || usage
@@ -93,7 +112,7 @@ case $command in
     for node in $nodes; do
       state=stopped
       running "$dir" "$node" && state=running
-      echo "$node $state height $(last_height "$dir" "$node")"
+      echo "$node $state height $(height_of "$dir" "$node")"
     done
     ;;
   *)
