@@ -60,7 +60,9 @@ height_of() {  # DIR NODE: a running node's height over RPC (else from its log);
   if running "$dir" "$node"; then
     address=$(rpc_address "$dir" "$node")
     address=${address/0.0.0.0/127.0.0.1}
-    h=$(timeout 5 "$tracectl" status --node "http://$address" --output json 2>/dev/null |
+    local netns=()  # asked from the node's own namespace, where it has one
+    [[ -f $dir/$node.netns ]] && netns=(ip netns exec "$(cat "$dir/$node.netns")")
+    h=$(timeout 5 "${netns[@]}" "$tracectl" status --node "http://$address" --output json 2>/dev/null |
         grep -o '"height": *[0-9]*' | head -1 | grep -o '[0-9]*$' || true)
     [[ -n $h ]] || h=$(last_height "$dir" "$node")
   else
