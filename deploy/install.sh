@@ -105,9 +105,13 @@ tracechain is installed in $root$prefix. Create a node's home as the user tracec
 
   a chain of its own (one validator):
     runuser -u tracechain -- $prefix/bin/tracectl init --home /var/lib/tracechain/NAME
-  or a node joining a consortium (its genesis.json, and the consortium CA's files):
+  or a node of a consortium: its keys and a certificate request for the CA,
     runuser -u tracechain -- $prefix/bin/tracectl join --home /var/lib/tracechain/NAME \\
-      --genesis genesis.json --ca-dir CA_DIR --node-id ID --peer ID@HOST:PORT
+      --node-id ID [--validator] --peer ID@HOST:PORT
+  then, with the certificate the CA signed, its ca.pem and the chain's genesis.json,
+    runuser -u tracechain -- $prefix/bin/tracectl join --home /var/lib/tracechain/NAME \\
+      --certificate NODE.pem --ca-certificate ca.pem --genesis genesis.json
+  (docs/operations.md, "Founding a consortium")
 
 then start it now and at every boot, and follow its log:
 
