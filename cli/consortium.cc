@@ -31,14 +31,6 @@ std::uint64_t unix_now_ms() {
                                         .count());
 }
 
-Json role_names(ledger::RoleSet roles) {
-  Json out = Json::array();
-  for (ledger::Role role : ledger::all_roles()) {
-    if (ledger::has_role(roles, role)) out.push_back(std::string(ledger::role_name(role)));
-  }
-  return out;
-}
-
 // A genesis draft: the JSON document, read and written whole. Each command
 // checks what it adds; `genesis check` checks the whole.
 struct Draft {
@@ -200,7 +192,7 @@ int genesis_add_participant(const GenesisParticipantOptions& options, std::ostre
   }
   draft->document["participants"].push_back({{"id", options.id},
                                              {"public_key", *key},
-                                             {"roles", role_names(*roles)},
+                                             {"roles", ledger::roles_json(*roles)},
                                              {"jurisdiction", options.jurisdiction}});
   if (Status s = draft->save(); !s) return report_error(err, s.error());
   out << "added participant " << options.id << " (" << ledger::roles_to_string(*roles) << ", "

@@ -37,14 +37,6 @@ Result<RoleSet> parse_roles(const json& node, const std::string& path) {
   return roles;
 }
 
-json roles_json(RoleSet roles) {
-  json out = json::array();
-  for (Role role : all_roles()) {
-    if (has_role(roles, role)) out.push_back(std::string(role_name(role)));
-  }
-  return out;
-}
-
 Result<Policy> parse_policy(const json& node, const std::string& path) {
   auto r = JsonFields::of(node, path);
   if (!r) return r.error();
@@ -297,6 +289,14 @@ Result<Genesis> load_genesis(const std::filesystem::path& path) {
   auto text = read_file(path, kMaxGenesisBytes);
   if (!text) return text.error().with_context("genesis");
   return parse_genesis_json(*text, path.string());
+}
+
+Json roles_json(RoleSet roles) {
+  Json out = Json::array();
+  for (Role role : all_roles()) {
+    if (has_role(roles, role)) out.push_back(std::string(role_name(role)));
+  }
+  return out;
 }
 
 Result<Policy> parse_policy_json(std::string_view text, std::string_view source) {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/json_fields.h"
 #include "ledger/model.h"
 #include "ledger/state.h"
 
@@ -70,6 +71,10 @@ Digest genesis_state_root(const Genesis& genesis);
 // "genesis.json: participants[2].public_key: not hex".
 Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source);
 std::string genesis_to_json(const Genesis& genesis);
+// Role names in bit order, as genesis.json and the RPC list them:
+// ["governor", "operator"].
+Json roles_json(RoleSet roles);
+
 // A policy alone, in genesis.json's "policy" form (for a change-policy
 // proposal).
 Result<Policy> parse_policy_json(std::string_view text, std::string_view source);

@@ -52,14 +52,6 @@ Json field_json(const ledger::Change& change) { return change_json(change); }
 
 std::string u64_text(std::uint64_t value) { return std::to_string(value); }
 
-Json roles_json(ledger::RoleSet roles) {
-  Json out = Json::array();
-  for (ledger::Role role : ledger::all_roles()) {
-    if (ledger::has_role(roles, role)) out.push_back(ledger::role_name(role));
-  }
-  return out;
-}
-
 Json payload_json(ledger::TxKind kind, ByteView payload, crypto::Suite suite) {
   auto decoded = ledger::decode_payload(kind, payload, suite);
   if (!decoded) return nullptr;

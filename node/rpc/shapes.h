@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/genesis.h"
 #include "ledger/queries.h"
 #include "storage/block_store.h"
 
@@ -55,7 +56,7 @@ Json proposal_json(const ledger::GovernanceProposal& proposal, std::uint64_t hei
 Json trail_entry_json(const ledger::TrailEntry& entry);
 
 // Role names in bit order: ["governor", "operator"].
-Json roles_json(ledger::RoleSet roles);
+using ledger::roles_json;
 
 // JSON text that never throws: invalid UTF-8 (which no ledger value holds,
 // but a client's id or method name might in theory) is replaced.
