@@ -245,6 +245,27 @@ int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out,
   return v.ok() ? kExitOk : kExitVerificationFailed;
 }
 
+int verify_state_file(const VerifyReceiptOptions& options, std::ostream& out,
+                      std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto proof = read_json_file(options.receipt, kMaxJsonFileBytes);
+  if (!proof) return report_error(err, proof.error());
+  if (!proof->is_object() || !proof->contains("format")) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   options.receipt.string() +
+                                       ": not a state proof file (no \"format\": \"" +
+                                       std::string(node::rpc::kStateProofFormat) + "\")"));
+  }
+  StateProofVerification v = verify_state_proof(*proof, anchor->genesis, anchor->validators);
+  if (options.output == OutputFormat::kJson) {
+    out << verification_json(v).dump(2) << "\n";
+  } else {
+    print_verification(out, v);
+  }
+  return v.ok() ? kExitOk : kExitVerificationFailed;
+}
+
 // ----------------------------------------------------- validator changes
 
 Result<Json> fetch_validator_changes(node::rpc::Client& client) {

@@ -42,6 +42,27 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
       "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
   verify_cmd->callback([&] { exit_code = verify_receipt_file(verify, std::cout, std::cerr); });
 
+  // verify-state
+  static VerifyReceiptOptions verify_state;
+  auto* verify_state_cmd = app.add_subcommand(
+      "verify-state",
+      "Verify a state proof offline (a record's value, or its absence), trusting only genesis");
+  verify_state_cmd
+      ->add_option("FILE", verify_state.receipt,
+                   "State proof file (state_getProof's result, or tracectl state-proof --out)")
+      ->required();
+  verify_state_cmd->add_option("--genesis", verify_state.genesis, "The chain's genesis.json")
+      ->required();
+  verify_state_cmd->add_option("--changes", verify_state.changes,
+                               "Validator-set changes from genesis (tracectl validator-changes "
+                               "get), needed once the validators have changed");
+  add_output_option(*verify_state_cmd, verify_state.output);
+  verify_state_cmd->footer(
+      "Example: tracectl verify-state trade-7.json --genesis genesis.json\n"
+      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
+  verify_state_cmd->callback(
+      [&] { exit_code = verify_state_file(verify_state, std::cout, std::cerr); });
+
   // validator-changes get
   static ValidatorChangesOptions changes;
   auto* changes_cmd = app.add_subcommand("validator-changes", "Validator-set changes of a chain");

@@ -155,8 +155,11 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<AssetOptions>();
     auto* history = asset->add_subcommand("history", "An asset's registration, reviews and trades");
     history->add_option("ASSET", options->asset, "Asset id")->required();
+    history->add_option("--genesis", options->genesis,
+                        "The chain's genesis.json: prove the history complete offline");
     add_remote_options(*history, options->remote);
-    history->footer("Example:\n  tracectl asset history weather-2026 --key keys/auditor-1.pem");
+    history->footer("Example:\n  tracectl asset history weather-2026 --key keys/auditor-1.pem "
+                    "--genesis genesis.json\n\nExit code 1 when it is not proven complete.");
     history->callback(
         [&exit_code, options] { exit_code = asset_history(*options, std::cout, std::cerr); });
   }
@@ -241,6 +244,37 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
     });
   }
   {
+    auto* history = app.add_subcommand(
+        "history", "A participant's or an asset's whole history, proven complete with --genesis");
+    history->require_subcommand(1);
+    auto participant_options = std::make_shared<ParticipantHistoryOptions>();
+    auto* of_participant = history->add_subcommand(
+        "participant", "Every trade a participant is a party to, in the order they were created");
+    of_participant->add_option("PARTICIPANT", participant_options->participant, "Participant id")
+        ->required();
+    of_participant->add_option("--genesis", participant_options->genesis,
+                               "The chain's genesis.json: prove the list complete offline");
+    add_remote_options(*of_participant, participant_options->remote);
+    of_participant->footer(
+        "Example:\n  tracectl history participant buyer-bank --key keys/auditor-1.pem "
+        "--genesis genesis.json\n\nExit code 1 when it is not proven complete.");
+    of_participant->callback([&exit_code, participant_options] {
+      exit_code = participant_history(*participant_options, std::cout, std::cerr);
+    });
+    auto asset_options = std::make_shared<AssetOptions>();
+    auto* of_asset = history->add_subcommand(
+        "asset", "An asset's registration, reviews and trades (as tracectl asset history)");
+    of_asset->add_option("ASSET", asset_options->asset, "Asset id")->required();
+    of_asset->add_option("--genesis", asset_options->genesis,
+                         "The chain's genesis.json: prove the history complete offline");
+    add_remote_options(*of_asset, asset_options->remote);
+    of_asset->footer("Example:\n  tracectl history asset weather-2026 --key keys/auditor-1.pem "
+                     "--genesis genesis.json\n\nExit code 1 when it is not proven complete.");
+    of_asset->callback([&exit_code, asset_options] {
+      exit_code = asset_history(*asset_options, std::cout, std::cerr);
+    });
+  }
+  {
     auto options = std::make_shared<TradesOptions>();
     auto* command = app.add_subcommand("trades", "Trades of a participant or of an asset");
     command->add_option("--participant", options->participant, "Buyer or provider");
@@ -257,6 +291,26 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
     command->footer("Example:\n  tracectl attestations buyer-bank --key keys/auditor-1.pem");
     command->callback(
         [&exit_code, options] { exit_code = attestations(*options, std::cout, std::cerr); });
+  }
+  {
+    auto options = std::make_shared<StateProofOptions>();
+    auto* command = app.add_subcommand(
+        "state-proof", "Save a proof of a record's current value (or its absence) for offline "
+                       "checks");
+    command->add_option("STATE_KEY", options->key,
+                        "A raw state key, e.g. t/trade-1 (docs/storage.md)");
+    command->add_option("--trade", options->trade, "A trade's record");
+    command->add_option("--asset", options->asset, "An asset's record");
+    command->add_option("--participant", options->participant, "A participant's record");
+    command->add_flag("--history", options->history,
+                      "The record's history commitment instead of the record");
+    command->add_option("--out", options->out, "File to write (default: print it)");
+    add_remote_options(*command, options->remote);
+    command->footer(
+        "Example:\n  tracectl state-proof --trade trade-1 --key keys/buyer-bank.pem --out s.json\n"
+        "  tracectl verify-state s.json --genesis genesis.json");
+    command->callback(
+        [&exit_code, options] { exit_code = state_proof_get(*options, std::cout, std::cerr); });
   }
   {
     auto* receipt = app.add_subcommand("receipt", "Self-contained receipts for offline checks");

@@ -158,6 +158,7 @@ int genesis_new(const GenesisNewOptions& options, std::ostream& out, std::ostrea
   empty.suite = *suite;
   empty.time_ms = *time;
   empty.policy = default_policy(1);
+  empty.state_tree = true;
   Json document = Json::parse(ledger::genesis_to_json(empty));
   document["participants"] = Json::array();
   document["validators"] = Json::array();

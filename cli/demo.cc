@@ -67,6 +67,7 @@ int demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
   genesis.chain_id = kDemoChain;
   genesis.suite = suite;
   genesis.time_ms = kGenesisTimeMs;
+  genesis.state_tree = true;
   genesis.policy.levels.fill(ledger::level_rule(true, 1, false));
   genesis.participants = {
       {"exchange", exchange_key->public_key().bytes(),
@@ -76,7 +77,7 @@ int demo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
   genesis.validators.suite = suite;
   genesis.validators.validators = {{"validator-0", validator_key->public_key().bytes(), 1}};
   if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
-  ledger::ChainParams params{genesis.chain_id, suite, ledger::genesis_hash(genesis)};
+  ledger::ChainParams params = ledger::chain_params(genesis);
 
   out << "genesis\n"
       << "  chain         " << genesis.chain_id << " (" << crypto::suite_name(suite) << ")\n"

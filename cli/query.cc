@@ -49,6 +49,27 @@ Result<Json> all_pages(node::rpc::Client& client, const std::string& method, Jso
 
 void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << "\n"; }
 
+// The trust anchor from `genesis` (and the node's validator-set changes),
+// or none when no genesis was given.
+Result<std::optional<TrustAnchor>> trust_anchor_if(node::rpc::Client& client,
+                                                   const std::filesystem::path& genesis) {
+  if (genesis.empty()) return std::optional<TrustAnchor>();
+  auto loaded = load_trust_anchor(client, genesis, {});
+  if (!loaded) return loaded.error();
+  return std::optional<TrustAnchor>(std::move(*loaded));
+}
+
+// A history read's exit code: 1, saying so, when it is not proven complete.
+int history_exit(bool complete, std::ostream& err, const std::string& what) {
+  if (complete) return kExitOk;
+  err << "tracectl: " << what << " is not proven complete\n";
+  return kExitVerificationFailed;
+}
+
+// Why completeness is not checked, for a chain whose headers cannot prove it.
+constexpr std::string_view kNoHistoryProofs =
+    "completeness not provable: this chain's headers (format 1) commit to no state tree\n";
+
 // A list for people: one row per record.
 void print_list(std::ostream& out, OutputFormat format, ListKind kind, const Json& list,
                 bool truncated) {
@@ -195,14 +216,19 @@ int policy(const RemoteOptions& remote, std::ostream& out, std::ostream& err) {
 int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
   auto client = connect(options.remote);
   if (!client) return report_error(err, client.error());
-  std::optional<TrustAnchor> anchor;
-  if (!options.genesis.empty()) {
-    auto loaded = load_trust_anchor(*client, options.genesis, {});
-    if (!loaded) return report_error(err, loaded.error());
-    anchor = std::move(*loaded);
-  }
-  auto trail = client->call("trade_getTrail", {{"tradeId", options.trade}});
+  auto loaded = trust_anchor_if(*client, options.genesis);
+  if (!loaded) return report_error(err, loaded.error());
+  std::optional<TrustAnchor> anchor = std::move(*loaded);
+  const bool prove = anchor && anchor->genesis.state_tree;
+  Json params = {{"tradeId", options.trade}};
+  if (prove) params["proof"] = true;
+  auto trail = client->call("trade_getTrail", params);
   if (!trail) return report_error(err, trail.error().with_context("trade " + options.trade));
+  bool complete = true;
+  if (prove) {
+    complete = check_completeness(*trail, ledger::keys::trade(options.trade), (*trail)["steps"],
+                                  anchor->genesis, anchor->validators, false);
+  }
 
   // Every entry: the trade's steps, then what they relied on.
   struct Entry {
@@ -325,10 +351,18 @@ int trail(const TrailOptions& options, std::ostream& out, std::ostream& err) {
     }
     if (!anchor) {
       out << "\nreceipts not verified: pass --genesis FILE to check each one offline\n";
+    } else if (prove) {
+      out << "\n" << completeness_line(*trail);
+    } else {
+      out << "\n" << kNoHistoryProofs;
     }
   }
   if (!all_verified) {
     err << "tracectl: at least one receipt of the trail failed verification\n";
+    return kExitVerificationFailed;
+  }
+  if (!complete) {
+    err << "tracectl: the trail is not proven complete\n";
     return kExitVerificationFailed;
   }
   return kExitOk;
@@ -397,13 +431,24 @@ int show(const ShowOptions& options, std::ostream& out, std::ostream& err) {
 int asset_history(const AssetOptions& options, std::ostream& out, std::ostream& err) {
   auto client = connect(options.remote);
   if (!client) return report_error(err, client.error());
+  auto loaded = trust_anchor_if(*client, options.genesis);
+  if (!loaded) return report_error(err, loaded.error());
+  std::optional<TrustAnchor> anchor = std::move(*loaded);
+  const bool prove = anchor && anchor->genesis.state_tree;
+  Json params = {{"assetId", options.asset}};
+  if (prove) params["proof"] = true;
   bool truncated = false;
-  auto history = all_pages(*client, "asset_getHistory", {{"assetId", options.asset}}, "entries",
-                           truncated);
+  auto history = all_pages(*client, "asset_getHistory", params, "entries", truncated);
   if (!history) return report_error(err, history.error().with_context("asset " + options.asset));
+  // The first page's proof: later pages, read as the chain grew, may add
+  // entries beyond the count it commits to.
+  const bool complete = !prove || check_completeness(*history, ledger::keys::asset(options.asset),
+                                                     (*history)["entries"], anchor->genesis,
+                                                     anchor->validators, true);
+  auto finish = [&] { return history_exit(complete, err, "the history of asset " + options.asset); };
   if (options.remote.output == OutputFormat::kJson) {
     print_json(out, *history);
-    return kExitOk;
+    return finish();
   }
   const Json& asset = (*history)["asset"];
   out << "asset " << asset.value("id", "") << " of " << asset.value("provider", "") << ", level L"
@@ -426,7 +471,60 @@ int asset_history(const AssetOptions& options, std::ostream& out, std::ostream& 
   }
   table.print(out);
   if (truncated) out << "(the history goes on: only the first " << kMaxPages * 1000 << " shown)\n";
-  return kExitOk;
+  if (prove) {
+    out << "\n" << completeness_line(*history);
+  } else if (anchor) {
+    out << "\n" << kNoHistoryProofs;
+  }
+  return finish();
+}
+
+int participant_history(const ParticipantHistoryOptions& options, std::ostream& out,
+                        std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  auto loaded = trust_anchor_if(*client, options.genesis);
+  if (!loaded) return report_error(err, loaded.error());
+  std::optional<TrustAnchor> anchor = std::move(*loaded);
+  const bool prove = anchor && anchor->genesis.state_tree;
+  auto history = client->call("participant_getHistory",
+                              {{"participantId", options.participant}, {"proof", prove}});
+  if (!history) return report_error(err, history.error().with_context(options.participant));
+  const bool complete =
+      !prove || check_completeness(*history, ledger::keys::participant(options.participant),
+                                   (*history)["entries"], anchor->genesis,
+                                   anchor->validators, false);
+  auto finish = [&] { return history_exit(complete, err, "the trades of " + options.participant); };
+  if (options.remote.output == OutputFormat::kJson) {
+    print_json(out, *history);
+    return finish();
+  }
+  out << "trades of " << options.participant << ", in the order they were created, read at height "
+      << history->value("height", std::uint64_t{0}) << "\n\n";
+  std::set<std::uint64_t> heights;
+  for (const auto& e : (*history)["entries"]) heights.insert(e.value("height", std::uint64_t{0}));
+  auto times = block_times(*client, heights);
+  if (!times) return report_error(err, times.error());
+  Table table({"#", "trade", "when", "block", "created by", "transaction"});
+  int n = 0;
+  for (const auto& e : (*history)["entries"]) {
+    table.add({std::to_string(++n), e.value("tradeId", ""),
+               time_at(*times, e.value("height", std::uint64_t{0})), block_of(e),
+               e.value("sender", ""), short_hash(e.value("txHash", ""))});
+  }
+  if (table.empty()) {
+    out << "no trades\n";
+  } else {
+    table.print(out);
+  }
+  if (prove) {
+    out << "\n" << completeness_line(*history);
+  } else if (anchor) {
+    out << "\n" << kNoHistoryProofs;
+  } else {
+    out << "\nnot checked for completeness: pass --genesis FILE\n";
+  }
+  return finish();
 }
 
 int attestations(const AttestationsOptions& options, std::ostream& out, std::ostream& err) {
@@ -460,6 +558,25 @@ int attestations(const AttestationsOptions& options, std::ostream& out, std::ost
   return kExitOk;
 }
 
+namespace {
+
+// Prints `document` when `path` is empty, or writes it to `path`: the exit
+// code when done here (printed, or the write failed), nothing when written.
+std::optional<int> save_or_print(const Json& document, const std::filesystem::path& path,
+                                 std::ostream& out, std::ostream& err) {
+  const std::string text = document.dump(2) + "\n";
+  if (path.empty()) {
+    out << text;
+    return kExitOk;
+  }
+  if (Status s = write_file_atomic(path, text, 0644, Overwrite::kReplace); !s) {
+    return report_error(err, s.error());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostream& err) {
   auto client = connect(options.remote);
   if (!client) return report_error(err, client.error());
@@ -467,20 +584,37 @@ int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostrea
   if (options.height) params["height"] = *options.height;
   auto receipt = client->call("tx_getVerifiableReceipt", params);
   if (!receipt) return report_error(err, receipt.error().with_context("transaction " + options.tx));
-  const std::string text = receipt->dump(2) + "\n";
-  if (options.out.empty()) {
-    out << text;
-    return kExitOk;
-  }
-  if (Status s = write_file_atomic(options.out, text, 0644, Overwrite::kReplace); !s) {
-    return report_error(err, s.error());
-  }
+  if (auto done = save_or_print(*receipt, options.out, out, err)) return *done;
   const Json& header = (*receipt)["header"];
   out << "wrote " << options.out.string() << ": transaction " << options.tx << "\n"
       << "  committed at height " << (*receipt)["receipt"].value("height", std::uint64_t{0}) << ", proved against "
       << "header " << header.value("height", std::uint64_t{0}) << " (log size " << header.value("logSize", std::uint64_t{0})
       << ")\n"
       << "verify it offline: tracectl verify " << options.out.string()
+      << " --genesis genesis.json\n";
+  return kExitOk;
+}
+
+int state_proof_get(const StateProofOptions& options, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> keys;
+  if (!options.key.empty()) keys.push_back(options.key);
+  if (!options.trade.empty()) keys.push_back(ledger::keys::trade(options.trade));
+  if (!options.asset.empty()) keys.push_back(ledger::keys::asset(options.asset));
+  if (!options.participant.empty()) keys.push_back(ledger::keys::participant(options.participant));
+  if (keys.size() != 1) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "name exactly one of STATE_KEY, --trade, --asset, --participant"));
+  }
+  std::string key = options.history ? ledger::keys::history(keys.front()) : keys.front();
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  auto proof = client->call("state_getProof", {{"key", key}});
+  if (!proof) return report_error(err, proof.error().with_context("state key '" + key + "'"));
+  if (auto done = save_or_print(*proof, options.out, out, err)) return *done;
+  out << "wrote " << options.out.string() << ": '" << key << "' "
+      << ((*proof)["value"].is_null() ? "holds nothing" : "and its value") << " at height "
+      << proof->value("height", std::uint64_t{0}) << "\n"
+      << "verify it offline: tracectl verify-state " << options.out.string()
       << " --genesis genesis.json\n";
   return kExitOk;
 }

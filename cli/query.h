@@ -37,11 +37,25 @@ struct TradesOptions {
 };
 int trades(const TradesOptions& options, std::ostream& out, std::ostream& err);
 
+// With genesis (of a chain that commits to a state tree), the history is
+// checked for completeness against the asset's history commitment proven at
+// a certified height; exit code 1 when it is not complete.
 struct AssetOptions {
   RemoteOptions remote;
   std::string asset;
+  std::filesystem::path genesis;
 };
 int asset_history(const AssetOptions& options, std::ostream& out, std::ostream& err);
+
+// The trades a participant is a party to, in the order they were created,
+// with the same completeness check as asset_history.
+struct ParticipantHistoryOptions {
+  RemoteOptions remote;
+  std::string participant;
+  std::filesystem::path genesis;
+};
+int participant_history(const ParticipantHistoryOptions& options, std::ostream& out,
+                        std::ostream& err);
 
 struct AttestationsOptions {
   RemoteOptions remote;
@@ -78,5 +92,19 @@ struct ReceiptGetOptions {
   std::filesystem::path out;      // empty: print to stdout
 };
 int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostream& err);
+
+// A state proof (state_getProof) of a raw state key, or of a trade's, an
+// asset's or a participant's record (or, with history, of its history
+// commitment), for `tracectl verify-state`.
+struct StateProofOptions {
+  RemoteOptions remote;
+  std::string key;  // one of these four
+  std::string trade;
+  std::string asset;
+  std::string participant;
+  bool history = false;
+  std::filesystem::path out;  // empty: print to stdout
+};
+int state_proof_get(const StateProofOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace tracechain::cli

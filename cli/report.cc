@@ -92,8 +92,23 @@ class ReportBuilder {
       : client_(client), anchor_(anchor), checkpoint_(checkpoint) {}
 
   Result<Json> trade(const std::string& trade_id) {
-    auto trail = client_.call("trade_getTrail", {{"tradeId", trade_id}});
+    const bool prove = anchor_.genesis.state_tree;
+    Json params = {{"tradeId", trade_id}};
+    if (prove) params["proof"] = true;
+    auto trail = client_.call("trade_getTrail", params);
     if (!trail) return trail.error().with_context("trade " + trade_id);
+    // The trail's steps against the trade's history commitment: nothing
+    // missing, added or reordered (a chain of format 1 cannot prove it).
+    Json completeness = nullptr;
+    if (prove) {
+      if (check_completeness(*trail, ledger::keys::trade(trade_id), (*trail)["steps"],
+                             anchor_.genesis, anchor_.validators, false)) {
+        ++complete_;
+      } else {
+        ++failed_;
+      }
+      completeness = (*trail)["completeness"];
+    }
     std::vector<Entry> entries;
     try {
       entries = entries_of(*trail);
@@ -122,6 +137,7 @@ class ReportBuilder {
     });
     return Json{{"trade", trail->value("trade", Json())},
                 {"asset", trail->value("asset", Json())},
+                {"completeness", std::move(completeness)},
                 {"entries", std::move(rows)}};
   }
 
@@ -134,6 +150,7 @@ class ReportBuilder {
   }
   std::uint64_t verified() const { return verified_; }
   std::uint64_t failed() const { return failed_; }
+  std::uint64_t complete() const { return complete_; }
 
  private:
   Json row(const Entry& entry, const node::rpc::CallOutcome& outcome) {
@@ -266,6 +283,7 @@ class ReportBuilder {
   Json checkpoint_seen_;
   std::uint64_t verified_ = 0;
   std::uint64_t failed_ = 0;
+  std::uint64_t complete_ = 0;  // trades whose trail is proven complete
 };
 
 // The trades a list method (trade_listByParticipant, trade_listByAsset,
@@ -377,6 +395,21 @@ std::string render_csv(const Json& report) {
   return out.str();
 }
 
+// A trade's completeness for the HTML report.
+std::string completeness_html(const Json& completeness) {
+  if (completeness.is_null()) {
+    return "not provable: this chain's headers (format 1) commit to no state tree";
+  }
+  if (!completeness.value("complete", false)) {
+    return "<span class=\"bad\">✗ NOT PROVEN COMPLETE: " +
+           html_text(completeness.value("detail", Json())) + "</span>";
+  }
+  return "<span class=\"ok\">✓ complete at height " + html_text(completeness.value("height", Json())) +
+         "</span>: its " + html_text(completeness.value("count", Json())) +
+         " steps are every transaction that touched the trade, in order (history commitment "
+         "proven against the certified header)";
+}
+
 std::string render_html(const Json& report) {
   std::ostringstream out;
   const Json& cp = report.at("checkpoint");
@@ -428,7 +461,9 @@ std::string render_html(const Json& report) {
         << "<tr><td>Buyer / provider</td><td>" << html_text(trade.value("buyer", Json())) << " / "
         << html_text(trade.value("provider", Json())) << "</td></tr>\n"
         << "<tr><td>Asset</td><td>" << html_text(trade.value("asset", Json())) << " (level "
-        << html_text(t.at("asset").value("level", Json())) << ")</td></tr>\n</table>\n"
+        << html_text(t.at("asset").value("level", Json())) << ")</td></tr>\n"
+        << "<tr><td>Completeness</td><td>" << completeness_html(t.value("completeness", Json()))
+        << "</td></tr>\n</table>\n"
         << "<table><tr><th>Time (UTC)</th><th>Block</th><th>Section</th><th>Kind</th>"
            "<th>Actor</th><th>Outcome</th><th>Details</th><th>Transaction</th>"
            "<th>Receipt</th></tr>\n";
@@ -562,6 +597,7 @@ int audit_report(const AuditReportOptions& options, std::ostream& out, std::ostr
         {"transactions", transactions},
         {"verified", builder.verified()},
         {"failed", builder.failed()},
+        {"provenComplete", anchor->genesis.state_tree ? Json(builder.complete()) : Json(nullptr)},
         {"failedSteps", failed_steps},
         {"parties", parties},
         {"firstTime", first_time.empty() ? Json(nullptr) : Json(first_time)},

@@ -5,6 +5,7 @@
 
 #include "ledger/json_fields.h"
 #include "ledger/receipt.h"
+#include "ledger/state_tree.h"
 #include "node/rpc/shapes.h"
 
 namespace tracechain::cli {
@@ -185,7 +186,7 @@ void follow_change(const Json& change, const ledger::ChainParams& params,
 // ------------------------------------------------------------- validators
 
 ValidatorHistory::ValidatorHistory(const ledger::Genesis& genesis) {
-  params_ = {genesis.chain_id, genesis.suite, ledger::genesis_hash(genesis)};
+  params_ = ledger::chain_params(genesis);
   epochs_.push_back({1, genesis.validators, ledger::validator_set_hash(genesis.validators)});
 }
 
@@ -234,9 +235,9 @@ const ValidatorEpoch& ValidatorHistory::at(std::uint64_t height) const {
 
 // --------------------------------------------------------------- receipts
 
-bool ReceiptVerification::ok() const { return first_failure() == nullptr && !checks.empty(); }
+bool Verification::ok() const { return first_failure() == nullptr && !checks.empty(); }
 
-const Check* ReceiptVerification::first_failure() const {
+const Check* Verification::first_failure() const {
   for (const Check& check : checks) {
     if (!check.ok) return &check;
   }
@@ -244,6 +245,45 @@ const Check* ReceiptVerification::first_failure() const {
 }
 
 namespace {
+
+// Runs one named check into `checks`: what `f` established, or why it failed.
+template <typename F>
+void run_check(std::vector<Check>& checks, std::string name, F f) {
+  Check c{std::move(name), false, {}};
+  try {
+    c.detail = f();
+    c.ok = true;
+  } catch (const BadInput& e) {
+    c.detail = e.what();
+  } catch (const Json::exception& e) {
+    c.detail = std::string("malformed JSON: ") + e.what();
+  }
+  checks.push_back(std::move(c));
+}
+
+// The format, chain, suite and genesis a document names must be these.
+std::string check_document(const Json& file, std::string_view expected_format,
+                           const ledger::Genesis& genesis, const std::string& where) {
+  std::string format = text(file, "format", where);
+  if (format != expected_format) {
+    throw BadInput("format is '" + format + "', not " + std::string(expected_format));
+  }
+  std::string chain = text(file, "chainId", where);
+  if (chain != genesis.chain_id) {
+    throw BadInput("chainId is '" + chain + "' but genesis is for '" + genesis.chain_id + "'");
+  }
+  std::string suite = text(file, "suite", where);
+  if (suite != crypto::suite_name(genesis.suite)) {
+    throw BadInput("suite is '" + suite + "' but genesis uses " +
+                   std::string(crypto::suite_name(genesis.suite)));
+  }
+  Digest genesis_hash = digest(file, "genesisHash", where);
+  if (genesis_hash != ledger::genesis_hash(genesis)) {
+    throw BadInput("genesisHash " + brief(genesis_hash) + " is not this genesis's (" +
+                   brief(ledger::genesis_hash(genesis)) + ")");
+  }
+  return std::string(expected_format) + ", chain " + chain;
+}
 
 class ReceiptChecker {
  public:
@@ -271,41 +311,12 @@ class ReceiptChecker {
  private:
   template <typename F>
   void check(std::string name, F f) {
-    Check c{std::move(name), false, {}};
-    try {
-      c.detail = f();
-      c.ok = true;
-    } catch (const BadInput& e) {
-      c.detail = e.what();
-    } catch (const Json::exception& e) {
-      c.detail = std::string("malformed JSON: ") + e.what();
-    }
-    result_.checks.push_back(std::move(c));
+    run_check(result_.checks, std::move(name), std::move(f));
   }
 
   const Json& part(const char* key) { return field(file_, key, "receipt file"); }
 
-  std::string format() {
-    std::string format = text(file_, "format", "receipt file");
-    if (format != kReceiptFormat) {
-      throw BadInput("format is '" + format + "', not " + std::string(kReceiptFormat));
-    }
-    std::string chain = text(file_, "chainId", "receipt file");
-    if (chain != genesis_.chain_id) {
-      throw BadInput("chainId is '" + chain + "' but genesis is for '" + genesis_.chain_id + "'");
-    }
-    std::string suite = text(file_, "suite", "receipt file");
-    if (suite != crypto::suite_name(genesis_.suite)) {
-      throw BadInput("suite is '" + suite + "' but genesis uses " +
-                     std::string(crypto::suite_name(genesis_.suite)));
-    }
-    Digest genesis_hash = digest(file_, "genesisHash", "receipt file");
-    if (genesis_hash != ledger::genesis_hash(genesis_)) {
-      throw BadInput("genesisHash " + brief(genesis_hash) + " is not this genesis's (" +
-                     brief(ledger::genesis_hash(genesis_)) + ")");
-    }
-    return std::string(kReceiptFormat) + ", chain " + chain;
-  }
+  std::string format() { return check_document(file_, kReceiptFormat, genesis_, "receipt file"); }
 
   const ledger::Transaction& tx() {
     if (!tx_) {
@@ -543,14 +554,38 @@ ReceiptVerification verify_receipt(const Json& receipt, const ledger::Genesis& g
   return ReceiptChecker(receipt, genesis, validators).run();
 }
 
-Json verification_json(const ReceiptVerification& v) {
+namespace {
+
+// The fields every verification's JSON has: ok, failure, checks.
+Json verification_fields(const Verification& v) {
   Json checks = Json::array();
   for (const Check& c : v.checks) {
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
   }
   const Check* failure = v.first_failure();
-  return {
-      {"ok", v.ok()},
+  return {{"ok", v.ok()},
+          {"failure", failure ? Json(failure->name + ": " + failure->detail) : Json(nullptr)},
+          {"checks", std::move(checks)}};
+}
+
+// One line per check; then FAILED and the first failure, returning false, or
+// nothing, returning true (the caller says what was verified).
+bool print_checks(std::ostream& out, const Verification& v) {
+  for (const Check& c : v.checks) {
+    out << (c.ok ? "✓ " : "✗ ") << c.name << ": " << c.detail << "\n";
+  }
+  if (const Check* failure = v.first_failure()) {
+    out << "FAILED: " << failure->name << ": " << failure->detail << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Json verification_json(const ReceiptVerification& v) {
+  Json out = verification_fields(v);
+  out.update({
       {"txHash", v.tx_hash},
       {"kind", v.kind},
       {"sender", v.sender},
@@ -562,18 +597,12 @@ Json verification_json(const ReceiptVerification& v) {
         {"headerHash", v.header_hash},
         {"logSize", v.log_size},
         {"logRoot", v.log_root}}},
-      {"failure", failure ? Json(failure->name + ": " + failure->detail) : Json(nullptr)},
-      {"checks", std::move(checks)},
-  };
+  });
+  return out;
 }
 
 void print_verification(std::ostream& out, const ReceiptVerification& v) {
-  for (const Check& c : v.checks) {
-    out << (c.ok ? "✓ " : "✗ ") << c.name << ": " << c.detail << "\n";
-  }
-  if (const Check* failure = v.first_failure()) {
-    out << "FAILED: " << failure->name << ": " << failure->detail << "\n";
-  } else {
+  if (print_checks(out, v)) {
     out << "VERIFIED: transaction " << v.tx_hash << " was committed at height " << v.height
         << " with status " << v.status << "\n";
   }
@@ -605,7 +634,7 @@ Result<LogCheckpoint> certified_checkpoint(const Json& header_json, const Json& 
     if (Status s = ledger::verify_certificate(genesis.chain_id, trusted.set, certificate); !s) {
       throw BadInput(where + ".certificate: " + s.error().message());
     }
-    return LogCheckpoint{header.height, header.log_size, header.log_root, header.time_ms};
+    return LogCheckpoint{header.height, header.log_size, header.log_root, header.time_ms, header};
   } catch (const BadInput& e) {
     return Error(ErrorCode::kVerificationFailed, e.what());
   } catch (const Json::exception& e) {
@@ -640,6 +669,196 @@ Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
     return Error(ErrorCode::kInvalidInput, std::string("consistency proof: malformed JSON: ") + e.what());
   }
   return {};
+}
+
+// ------------------------------------------------------------ state proofs
+
+namespace {
+
+class StateProofChecker {
+ public:
+  StateProofChecker(const Json& file, const ledger::Genesis& genesis,
+                    const ValidatorHistory& validators)
+      : file_(file),
+        genesis_(genesis),
+        validators_(validators),
+        algorithm_(crypto::suite_hash(genesis.suite)) {}
+
+  StateProofVerification run() {
+    check("format", [&] { return format(); });
+    check("header", [&] { return header(); });
+    check("value", [&] { return value(); });
+    check("state proof", [&] { return proof(); });
+    return std::move(result_);
+  }
+
+ private:
+  template <typename F>
+  void check(std::string name, F f) {
+    run_check(result_.checks, std::move(name), std::move(f));
+  }
+
+  std::string format() {
+    return check_document(file_, shapes::kStateProofFormat, genesis_, "state proof");
+  }
+
+  std::string header() {
+    auto checkpoint = certified_checkpoint(field(file_, "header", "state proof"),
+                                           field(file_, "certificate", "state proof"), genesis_,
+                                           validators_, "state proof");
+    if (!checkpoint) throw BadInput(checkpoint.error().message());
+    const ledger::BlockHeader& h = checkpoint->header;
+    expect_same(shapes::header_json(h, algorithm_), file_["header"], "header");
+    if (!h.state_tree()) {
+      throw BadInput("the header of height " + std::to_string(h.height) +
+                     " is of format 1: its state root is a hash chain of deltas, which proves "
+                     "no single key");
+    }
+    if (number(file_, "height", "state proof") != h.height) {
+      throw BadInput("height " + std::to_string(number(file_, "height", "state proof")) +
+                     " is not the header's " + std::to_string(h.height));
+    }
+    header_ = h;
+    result_.height = h.height;
+    result_.header_hash = hex(ledger::header_hash(algorithm_, h));
+    result_.state_root = hex(h.state_root);
+    return "block " + std::to_string(h.height) + " certified by the trusted validators; state root " +
+           brief(h.state_root);
+  }
+
+  std::string value() {
+    result_.key = text(file_, "key", "state proof");
+    if (!file_.contains("value")) throw BadInput("state proof.value: missing");
+    const Json& value = file_["value"];
+    if (value.is_null()) return "'" + result_.key + "' holds nothing, the proof says";
+    Bytes bytes = hex_bytes(value, "hex", "value");
+    result_.record = shapes::state_record_json(result_.key, bytes);
+    expect_same(result_.record, field(value, "record", "value"), "value.record");
+    result_.value = std::move(bytes);
+    return "'" + result_.key + "' = " + std::to_string(result_.value->size()) + " bytes (hash " +
+           brief(crypto::hash(algorithm_, *result_.value)) + ")";
+  }
+
+  std::string proof() {
+    if (!header_) throw BadInput("no certified header to prove against (see above)");
+    if (!result_.checks.back().ok) throw BadInput("no value to prove (see above)");
+    const Json& j = field(file_, "proof", "state proof");
+    auto proof = decode_hex<ledger::StateTreeProof>(j, "proof");
+    if (Status s = ledger::verify_state_proof(algorithm_, header_->state_root, result_.key,
+                                              result_.value, proof);
+        !s) {
+      throw BadInput(s.error().message());
+    }
+    return std::to_string(proof.siblings.size()) + " siblings lead to the state root of block " +
+           std::to_string(header_->height);
+  }
+
+  const Json& file_;
+  const ledger::Genesis& genesis_;
+  const ValidatorHistory& validators_;
+  crypto::HashAlgorithm algorithm_;
+  StateProofVerification result_;
+  std::optional<ledger::BlockHeader> header_;
+};
+
+}  // namespace
+
+StateProofVerification verify_state_proof(const Json& proof, const ledger::Genesis& genesis,
+                                          const ValidatorHistory& validators) {
+  return StateProofChecker(proof, genesis, validators).run();
+}
+
+Json verification_json(const StateProofVerification& v) {
+  Json out = verification_fields(v);
+  out.update({
+      {"key", v.key},
+      {"present", v.value.has_value()},
+      {"valueHex", v.value ? Json(to_hex(*v.value)) : Json(nullptr)},
+      {"record", v.record},
+      {"height", v.height},
+      {"headerHash", v.header_hash},
+      {"stateRoot", v.state_root},
+  });
+  return out;
+}
+
+void print_verification(std::ostream& out, const StateProofVerification& v) {
+  if (!print_checks(out, v)) return;
+  if (v.value) {
+    out << "VERIFIED: '" << v.key << "' held this value at height " << v.height << "\n";
+  } else {
+    out << "VERIFIED: '" << v.key << "' held nothing at height " << v.height << "\n";
+  }
+}
+
+Result<CompleteHistory> verify_history(const Json& history_proof, std::string_view record_key,
+                                       std::span<const Digest> tx_hashes,
+                                       const ledger::Genesis& genesis,
+                                       const ValidatorHistory& validators, bool allow_later) {
+  StateProofVerification v = verify_state_proof(history_proof, genesis, validators);
+  if (const Check* failure = v.first_failure()) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "history proof: " + failure->name + ": " + failure->detail);
+  }
+  const std::string expected_key = ledger::keys::history(record_key);
+  if (v.key != expected_key) {
+    return Error(ErrorCode::kVerificationFailed, "the history proof is for '" + v.key +
+                                                     "', not '" + expected_key + "'");
+  }
+  ledger::HistoryCommitment commitment;  // no value: no transaction touched it
+  if (v.value) {
+    auto decoded = ledger::decode<ledger::HistoryCommitment>(*v.value);
+    if (!decoded) {
+      return Error(ErrorCode::kVerificationFailed,
+                   "the proven history commitment does not decode: " + decoded.error().message());
+    }
+    commitment = *decoded;
+  }
+  std::span<const Digest> covered = tx_hashes;
+  if (allow_later && covered.size() > commitment.count) covered = covered.first(commitment.count);
+  if (Status s = ledger::check_history_complete(crypto::suite_hash(genesis.suite), commitment,
+                                                covered);
+      !s) {
+    return s.error().with_context("the history of '" + std::string(record_key) + "' at height " +
+                                  std::to_string(v.height));
+  }
+  return CompleteHistory{v.height, commitment};
+}
+
+// Whether `entries` (each with its "txHash", in order) are the whole history
+// of the record at `record_key`, by the history proof in `answer`: sets
+// answer["completeness"] either way and returns whether it holds.
+bool check_completeness(Json& answer, const std::string& record_key, const Json& entries,
+                        const ledger::Genesis& genesis,
+                        const ValidatorHistory& validators, bool allow_later) {
+  auto fail = [&](const std::string& detail) {
+    answer["completeness"] = {{"complete", false}, {"detail", detail}};
+    return false;
+  };
+  std::vector<Digest> hashes;
+  for (const Json& entry : entries) {
+    auto hash = digest_from_hex(entry.is_object() ? entry.value("txHash", "") : "");
+    if (!hash) return fail("an entry has no valid txHash");
+    hashes.push_back(*hash);
+  }
+  if (!answer.contains("historyProof")) return fail("the node sent no history proof");
+  auto complete = verify_history(answer["historyProof"], record_key, hashes, genesis, validators,
+                                 allow_later);
+  if (!complete) return fail(complete.error().message());
+  answer["completeness"] = {
+      {"complete", true}, {"height", complete->height}, {"count", complete->commitment.count}};
+  return true;
+}
+
+// The line that says what check_completeness found.
+std::string completeness_line(const Json& answer) {
+  const Json& c = answer.contains("completeness") ? answer["completeness"] : Json(nullptr);
+  if (c.is_null()) return "";
+  if (!c.value("complete", false)) return "✗ not proven complete: " + c.value("detail", "") + "\n";
+  return "✓ complete at height " + std::to_string(c.value("height", std::uint64_t{0})) + ": " +
+         std::to_string(c.value("count", std::uint64_t{0})) +
+         " transactions, none missing, none added, in order (the history commitment is proven "
+         "against the certified header)\n";
 }
 
 }  // namespace tracechain::cli

@@ -9,9 +9,12 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "ledger/block.h"
 #include "ledger/genesis.h"
 #include "ledger/validators.h"
 
@@ -60,8 +63,16 @@ struct Check {
   std::string detail;  // what was established, or exactly what failed
 };
 
-struct ReceiptVerification {
+// The checks of one verification, in order; it holds when all do.
+struct Verification {
   std::vector<Check> checks;
+
+  bool ok() const;
+  // The first failed check, if any.
+  const Check* first_failure() const;
+};
+
+struct ReceiptVerification : Verification {
   // From the hex, when it decoded (empty otherwise).
   std::string tx_hash;
   std::string kind;
@@ -74,10 +85,6 @@ struct ReceiptVerification {
   std::string header_hash;
   std::uint64_t log_size = 0;
   std::string log_root;
-
-  bool ok() const;
-  // The first failed check, if any.
-  const Check* first_failure() const;
 };
 
 // Checks a VerifiableReceipt in full (see docs/audit.md for each step).
@@ -97,6 +104,7 @@ struct LogCheckpoint {
   std::uint64_t size = 0;
   Digest root{};
   std::uint64_t time_ms = 0;  // the block's time, as its certified header says
+  ledger::BlockHeader header;  // the certified header itself
 };
 
 // Takes a Header (with `hex`) and its Certificate, checks the certificate
@@ -111,5 +119,56 @@ Result<LogCheckpoint> certified_checkpoint(const Json& header, const Json& certi
 // two checkpoints: sizes and roots match theirs and the path verifies.
 Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
                                 const LogCheckpoint& to, crypto::HashAlgorithm algorithm);
+
+// ------------------------------------------------------------ state proofs
+
+struct StateProofVerification : Verification {
+  std::string key;
+  std::optional<Bytes> value;  // as proven; nullopt: the key holds nothing
+  Json record;                 // the value decoded, for keys of known records
+  std::uint64_t height = 0;    // of the certified header proved against
+  std::string header_hash;
+  std::string state_root;
+};
+
+// Checks a state proof document (state_getProof's result, or a `stateProof`
+// / `historyProof` member of a read with proof: true): the chain, the header
+// certified by the trusted validators, a header of format 2, and the key's
+// value (or absence) proven against its state root. Never throws.
+StateProofVerification verify_state_proof(const Json& proof, const ledger::Genesis& genesis,
+                                          const ValidatorHistory& validators);
+Json verification_json(const StateProofVerification& verification);
+void print_verification(std::ostream& out, const StateProofVerification& verification);
+
+// A history proven complete: the record's committed count and head at a
+// certified height.
+struct CompleteHistory {
+  std::uint64_t height = 0;
+  ledger::HistoryCommitment commitment;
+};
+
+// Checks that `tx_hashes`, in order, are the whole history of the record at
+// `record_key` ("t/<trade>", "asset/<asset>", "p/<participant>") at the
+// height of `history_proof` (a state proof of keys::history(record_key)).
+// `tx_hashes` may run past that height (a history read in pages as the
+// chain grew): the first `count` must be exactly the committed ones, and the
+// rest are ignored when `allow_later` (then only those covered are proven).
+// kVerificationFailed naming what does not hold.
+Result<CompleteHistory> verify_history(const Json& history_proof, std::string_view record_key,
+                                       std::span<const Digest> tx_hashes,
+                                       const ledger::Genesis& genesis,
+                                       const ValidatorHistory& validators,
+                                       bool allow_later = false);
+
+// Whether `entries` (each with its "txHash", in order) are the whole history
+// of the record at `record_key`, by the history proof in `answer` (its
+// "historyProof"), as verify_history: sets answer["completeness"] either way
+// ({"complete", "height", "count"} or {"complete": false, "detail"}) and
+// returns whether it holds.
+bool check_completeness(Json& answer, const std::string& record_key, const Json& entries,
+                        const ledger::Genesis& genesis, const ValidatorHistory& validators,
+                        bool allow_later);
+// "✓ complete at height H: ..." or "✗ not proven complete: ...", a line.
+std::string completeness_line(const Json& answer);
 
 }  // namespace tracechain::cli

@@ -3,6 +3,11 @@
 namespace tracechain::ledger {
 
 Status validate(const BlockHeader& header) {
+  if (header.format != BlockHeader::kFormatVersion &&
+      header.format != BlockHeader::kStateTreeFormatVersion) {
+    return Error(ErrorCode::kInvalidInput,
+                 "block header format " + std::to_string(header.format) + " is not 1 or 2");
+  }
   if (Status s = validate_identifier("chain id", header.chain_id); !s) return s;
   return validate_identifier("proposer", header.proposer);
 }

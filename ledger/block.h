@@ -1,7 +1,8 @@
 // Block headers, consensus votes and commit certificates: the bytes that make
 // a committed block verifiable by anyone who knows the validator set.
 //
-// BlockHeader, format version 1:
+// BlockHeader, format version 1 or 2 (the same fields; in version 2 the
+// state root is the state tree's):
 //   u8 version, text chain id, u64 height, digest previous header hash,
 //   u64 time (Unix milliseconds, chosen by the proposer), text proposer,
 //   digest transactions root, digest receipts root, digest state root,
@@ -35,7 +36,12 @@ inline constexpr std::size_t kMaxValidators = 256;
 struct BlockHeader {
   static constexpr std::string_view kTypeName = "block header";
   static constexpr std::uint8_t kFormatVersion = 1;
+  static constexpr std::uint8_t kStateTreeFormatVersion = 2;
 
+  // 1: state_root is the hash chain of state deltas (ledger/state.h);
+  // 2: state_root is the root of the state tree (ledger/state_tree.h).
+  // The chain's parameters say which its headers carry.
+  std::uint8_t format = kFormatVersion;
   ChainId chain_id;
   std::uint64_t height = 0;
   Digest previous_hash{};
@@ -53,14 +59,27 @@ struct BlockHeader {
   Digest next_validator_set_hash{};
 
   template <class Archive>
-  void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, kTypeName.data()};
-    ar(version, chain_id, height, previous_hash, time_ms, proposer, transactions_root,
-       receipts_root, state_root, log_size, log_root, validator_set_hash,
-       next_validator_set_hash);
+  void save(Archive& ar) const {
+    ar(format);
+    fields(ar, *this);
   }
 
+  template <class Archive>
+  void load(Archive& ar) {
+    format = load_state_tree_version(ar, kTypeName) ? kStateTreeFormatVersion : kFormatVersion;
+    fields(ar, *this);
+  }
+
+  bool state_tree() const { return format == kStateTreeFormatVersion; }
   bool operator==(const BlockHeader&) const = default;
+
+ private:
+  template <class Archive, class Self>
+  static void fields(Archive& ar, Self& h) {
+    ar(h.chain_id, h.height, h.previous_hash, h.time_ms, h.proposer, h.transactions_root,
+       h.receipts_root, h.state_root, h.log_size, h.log_root, h.validator_set_hash,
+       h.next_validator_set_hash);
+  }
 };
 
 Status validate(const BlockHeader& header);

@@ -249,6 +249,20 @@ inline void CEREAL_LOAD_FUNCTION_NAME(CanonicalInputArchive& ar, FormatVersion& 
   }
 }
 
+// Reads the version byte of a type whose version 2 differs from version 1
+// only in committing to the state tree (chain parameters, genesis, block
+// headers); true for version 2.
+template <class Archive>
+bool load_state_tree_version(Archive& ar, std::string_view type_name) {
+  std::uint8_t found = 0;
+  ar(found);
+  if (found != 1 && found != 2) {
+    throw DecodeError(std::string(type_name) + " format version " + std::to_string(found) +
+                      " is not supported (this build reads versions 1 and 2)");
+  }
+  return found == 2;
+}
+
 // Enums need no overload here: cereal stores them as their underlying integer.
 // Loading accepts any value of that width; each type's validate() rejects
 // values that name nothing.

@@ -26,21 +26,35 @@ Result<T> read_record(const StateView& state, std::string_view key) {
   return value;
 }
 
+// Extends the history commitment of the record at `record_key` with `tx_hash`
+// on a chain that keeps them (`histories`: its hash algorithm).
+void commit_history(StateOverlay& state, std::optional<crypto::HashAlgorithm> histories,
+                    std::string_view record_key, const Digest& tx_hash) {
+  if (!histories) return;
+  std::string key = keys::history(record_key);
+  HistoryCommitment commitment =
+      detail::load_record<HistoryCommitment>(state, key).value_or(HistoryCommitment{});
+  state.put(key, encode(extend_history(*histories, commitment, tx_hash)));
+}
+
 // Appends a trail entry to a record's history (trade or asset) and bumps the
 // record's history count.
 template <typename Record>
-void append_history(StateOverlay& state, Record& record, std::string_view record_key,
-                    const std::string& entry_key, const TrailEntry& entry) {
+void append_history(StateOverlay& state, std::optional<crypto::HashAlgorithm> histories,
+                    Record& record, std::string_view record_key, const std::string& entry_key,
+                    const TrailEntry& entry) {
   state.put(entry_key, encode(entry));
   ++record.history_count;
   state.put(record_key, encode(record));
+  commit_history(state, histories, record_key, entry.tx_hash);
 }
 
-// Puts the transaction on the trail of the trade and the asset it concerns.
-// Runs after the transaction's own writes were merged (or discarded), so a
-// failed attempt is recorded on a record that exists.
-void record_trail(StateOverlay& state, const Transaction& tx, const Payload& payload,
-                  const TrailEntry& entry) {
+// Puts the transaction on the trail of the trade and the asset it concerns,
+// and a trade's creation on the history of both its parties. Runs after the
+// transaction's own writes were merged (or discarded), so a failed attempt is
+// recorded on a record that exists.
+void record_trail(StateOverlay& state, std::optional<crypto::HashAlgorithm> histories,
+                  const Transaction& tx, const Payload& payload, const TrailEntry& entry) {
   bool ok = entry.status == TxStatus::kOk;
 
   // A failed trade.create names a trade that is not its own.
@@ -48,14 +62,16 @@ void record_trail(StateOverlay& state, const Transaction& tx, const Payload& pay
   if (auto trade_id = payload_trade_id(payload); trade_id && touches_trade) {
     std::string key = keys::trade(*trade_id);
     if (auto trade = detail::load_record<Trade>(state, key)) {
-      append_history(state, *trade, key, keys::trade_history(*trade_id, trade->history_count),
-                     entry);
+      append_history(state, histories, *trade, key,
+                     keys::trade_history(*trade_id, trade->history_count), entry);
       if (tx.kind == TxKind::kTradeCreate) {
         std::string asset_key = keys::asset(trade->asset);
         if (auto asset = detail::load_record<Asset>(state, asset_key)) {
-          append_history(state, *asset, asset_key,
+          append_history(state, histories, *asset, asset_key,
                          keys::asset_history(trade->asset, asset->history_count), entry);
         }
+        commit_history(state, histories, keys::participant(trade->buyer), entry.tx_hash);
+        commit_history(state, histories, keys::participant(trade->provider), entry.tx_hash);
       }
     }
   }
@@ -65,8 +81,8 @@ void record_trail(StateOverlay& state, const Transaction& tx, const Payload& pay
   if (asset_id && (tx.kind != TxKind::kAssetRegister || ok)) {
     std::string key = keys::asset(*asset_id);
     if (auto asset = detail::load_record<Asset>(state, key)) {
-      append_history(state, *asset, key, keys::asset_history(*asset_id, asset->history_count),
-                     entry);
+      append_history(state, histories, *asset, key,
+                     keys::asset_history(*asset_id, asset->history_count), entry);
     }
   }
 }
@@ -159,7 +175,9 @@ class BlockExecutor {
 
     TrailEntry entry{tx_hash, context_.height, index, tx.kind, tx.sender, receipt.status,
                      receipt.reason};
-    record_trail(state_, tx, *payload, entry);
+    record_trail(state_,
+                 params_.state_tree ? std::optional(params_.hash_algorithm()) : std::nullopt, tx,
+                 *payload, entry);
 
     tx_hashes_.push_back(tx_hash);
     tx_bytes_.push_back(std::move(tx_bytes));
@@ -175,7 +193,14 @@ class BlockExecutor {
     crypto::MerkleHasher hasher(params_.hash_algorithm());
     ExecutedBlock executed;
     executed.delta = state_.delta();
-    executed.state_root = next_state_root(params_.hash_algorithm(), tip_.state_root, executed.delta);
+    if (params_.state_tree) {
+      TC_ASSERT_MSG(tip_.tree != nullptr, "a state tree chain executes on a tip with its tree");
+      executed.tree = std::make_shared<const StateTree>(tip_.tree->apply(executed.delta));
+      executed.state_root = executed.tree->root();
+    } else {
+      executed.state_root =
+          next_state_root(params_.hash_algorithm(), tip_.state_root, executed.delta);
+    }
     BlockRoots roots = derive_roots(
         hasher, tx_hashes_, receipt_hashes_, context_.height, tip_.log,
         [&](std::uint32_t level, std::uint64_t index, const Digest& node) {
@@ -245,7 +270,13 @@ ChainTip genesis_tip(const Genesis& genesis) {
   tip.height = 0;
   tip.header_hash = genesis_hash(genesis);
   tip.time_ms = genesis.time_ms;
-  tip.state_root = genesis_state_root(genesis);
+  if (genesis.state_tree) {
+    tip.tree = std::make_shared<const StateTree>(
+        StateTree(crypto::suite_hash(genesis.suite)).apply(genesis_delta(genesis)));
+    tip.state_root = tip.tree->root();
+  } else {
+    tip.state_root = genesis_state_root(genesis);
+  }
   return tip;
 }
 
@@ -399,6 +430,8 @@ Result<ExecutedBlock> execute_block(const StateView& state, const ChainTip& tip,
 BlockHeader make_header(const ChainParams& params, const ChainTip& tip,
                         const BlockContext& context, const ExecutedBlock& executed) {
   BlockHeader header;
+  header.format =
+      params.state_tree ? BlockHeader::kStateTreeFormatVersion : BlockHeader::kFormatVersion;
   header.chain_id = params.chain_id;
   header.height = context.height;
   header.previous_hash = tip.header_hash;
@@ -422,6 +455,7 @@ ChainTip next_tip(const ChainParams& params, const BlockHeader& header,
   tip.time_ms = header.time_ms;
   tip.state_root = executed.state_root;
   tip.log = executed.log;
+  tip.tree = executed.tree;
   return tip;
 }
 
@@ -439,6 +473,7 @@ Result<ExecutedBlock> validate_block(const StateView& state, const ChainTip& tip
                  "block " + std::to_string(header.height) + ": " + field +
                      " in the header does not match re-execution");
   };
+  if (header.format != expected.format) return mismatch("header format");
   if (header.chain_id != expected.chain_id) return mismatch("chain id");
   if (header.previous_hash != expected.previous_hash) return mismatch("previous header hash");
   if (header.transactions_root != expected.transactions_root) {

@@ -35,6 +35,7 @@
 #include "ledger/genesis.h"
 #include "ledger/payloads.h"
 #include "ledger/state.h"
+#include "ledger/state_tree.h"
 
 namespace tracechain::ledger {
 
@@ -45,8 +46,16 @@ struct ChainTip {
   std::uint64_t time_ms = 0;
   Digest state_root{};
   crypto::MerkleFrontier log;
+  // The state tree after the tip, on a chain that commits to one (its root
+  // is state_root); null on a chain of header format 1.
+  std::shared_ptr<const StateTree> tree;
 
-  bool operator==(const ChainTip&) const = default;
+  // The tree is compared by its root, which state_root already is.
+  bool operator==(const ChainTip& other) const {
+    return height == other.height && header_hash == other.header_hash &&
+           time_ms == other.time_ms && state_root == other.state_root && log == other.log &&
+           (tree == nullptr) == (other.tree == nullptr);
+  }
 };
 
 ChainTip genesis_tip(const Genesis& genesis);
@@ -130,6 +139,8 @@ struct ExecutedBlock {
   std::vector<LogLeaf> leaves;
   std::vector<LogNode> log_nodes;  // the log nodes the leaves complete, in order
   StateDelta delta;
+  // The state tree with the delta applied, on a chain that commits to one.
+  std::shared_ptr<const StateTree> tree;
   Digest transactions_root{};
   Digest receipts_root{};
   Digest state_root{};

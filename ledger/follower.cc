@@ -138,7 +138,7 @@ Result<ExecutedBlock> apply_certified_block(const StateView& state, const ChainT
 }
 
 ChainFollower::ChainFollower(const Genesis& genesis)
-    : params_{genesis.chain_id, genesis.suite, genesis_hash(genesis)}, tip_(genesis_tip(genesis)) {
+    : params_(chain_params(genesis)), tip_(genesis_tip(genesis)) {
   state_.apply(genesis_delta(genesis));
 }
 

@@ -5,6 +5,7 @@
 
 #include "crypto/file_util.h"
 #include "ledger/json_fields.h"
+#include "ledger/state_tree.h"
 
 namespace tracechain::ledger {
 
@@ -167,11 +168,19 @@ Digest genesis_hash(const Genesis& genesis) {
   return crypto::hash(crypto::suite_hash(genesis.suite), encode(genesis));
 }
 
+ChainParams chain_params(const Genesis& genesis) {
+  ChainParams params;
+  params.chain_id = genesis.chain_id;
+  params.suite = genesis.suite;
+  params.genesis_hash = genesis_hash(genesis);
+  params.state_tree = genesis.state_tree;
+  return params;
+}
+
 StateDelta genesis_delta(const Genesis& genesis) {
   MemoryState empty;
   StateOverlay state(&empty);
-  ChainParams params{genesis.chain_id, genesis.suite, genesis_hash(genesis)};
-  state.put(keys::kChain, encode(params));
+  state.put(keys::kChain, encode(chain_params(genesis)));
   state.put(keys::kPolicy, encode(genesis.policy));
   state.put(keys::kValidators, encode(genesis.validators));
   for (const GenesisParticipant& p : genesis.participants) {
@@ -186,7 +195,9 @@ StateDelta genesis_delta(const Genesis& genesis) {
 }
 
 Digest genesis_state_root(const Genesis& genesis) {
-  return next_state_root(crypto::suite_hash(genesis.suite), Digest{}, genesis_delta(genesis));
+  const crypto::HashAlgorithm algorithm = crypto::suite_hash(genesis.suite);
+  if (genesis.state_tree) return StateTree(algorithm).apply(genesis_delta(genesis)).root();
+  return next_state_root(algorithm, Digest{}, genesis_delta(genesis));
 }
 
 Result<Genesis> parse_genesis_json(std::string_view text, std::string_view source) {
@@ -214,6 +225,11 @@ Result<Genesis> parse_genesis_json(std::string_view text, std::string_view sourc
   auto policy = parse_policy(**policy_node, "policy");
   if (!policy) return fail(policy.error());
   genesis.policy = *policy;
+  if (r->has("state_tree")) {
+    auto state_tree = r->boolean("state_tree");
+    if (!state_tree) return fail(state_tree.error());
+    genesis.state_tree = *state_tree;
+  }
 
   auto participants = r->array("participants");
   if (!participants) return fail(participants.error());
@@ -282,6 +298,7 @@ std::string genesis_to_json(const Genesis& genesis) {
                    {"policy", policy_json(genesis.policy)},
                    {"participants", participants},
                    {"validators", validators}};
+  if (genesis.state_tree) document["state_tree"] = true;
   return document.dump(2) + "\n";
 }
 

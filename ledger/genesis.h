@@ -38,9 +38,13 @@ struct GenesisParticipant {
   bool operator==(const GenesisParticipant&) const = default;
 };
 
+// Format version 1 starts a chain whose headers commit to a hash chain of
+// state deltas; version 2, the same fields, a chain whose headers commit to
+// the state tree and whose records carry history commitments.
 struct Genesis {
   static constexpr std::string_view kTypeName = "genesis";
   static constexpr std::uint8_t kFormatVersion = 1;
+  static constexpr std::uint8_t kStateTreeFormatVersion = 2;
 
   ChainId chain_id;
   crypto::Suite suite = crypto::kDefaultSuite;
@@ -48,11 +52,18 @@ struct Genesis {
   Policy policy;
   std::vector<GenesisParticipant> participants;
   ValidatorSet validators;
+  bool state_tree = false;
 
   template <class Archive>
-  void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, kTypeName.data()};
+  void save(Archive& ar) const {
+    const std::uint8_t version = state_tree ? kStateTreeFormatVersion : kFormatVersion;
     ar(version, chain_id, suite, time_ms, policy, participants, validators);
+  }
+
+  template <class Archive>
+  void load(Archive& ar) {
+    state_tree = load_state_tree_version(ar, kTypeName);
+    ar(chain_id, suite, time_ms, policy, participants, validators);
   }
 
   bool operator==(const Genesis&) const = default;
@@ -62,6 +73,8 @@ struct Genesis {
 // for the threshold, a valid validator set of the same suite.
 Status validate(const Genesis& genesis);
 Digest genesis_hash(const Genesis& genesis);
+// The parameters of the chain `genesis` starts.
+ChainParams chain_params(const Genesis& genesis);
 
 // The state writes genesis makes, in key order, and the state root after them.
 StateDelta genesis_delta(const Genesis& genesis);

@@ -1,5 +1,7 @@
 #include "ledger/model.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -365,6 +367,49 @@ std::string asset_trade(std::string_view asset, std::string_view trade) {
   return asset_trades_prefix(asset) + std::string(trade);
 }
 
+std::string history(std::string_view record_key) { return "hc/" + std::string(record_key); }
+
 }  // namespace keys
+
+HistoryCommitment extend_history(crypto::HashAlgorithm algorithm,
+                                 const HistoryCommitment& commitment, const Digest& tx_hash) {
+  std::uint8_t buffer[1 + 2 * kDigestSize];
+  buffer[0] = 0x02;
+  std::memcpy(buffer + 1, commitment.head.data(), kDigestSize);
+  std::memcpy(buffer + 1 + kDigestSize, tx_hash.data(), kDigestSize);
+  return {commitment.count + 1, crypto::hash(algorithm, ByteView(buffer, sizeof(buffer)))};
+}
+
+}  // namespace tracechain::ledger
+
+namespace tracechain::ledger {
+
+HistoryCommitment history_of(crypto::HashAlgorithm algorithm, std::span<const Digest> tx_hashes) {
+  HistoryCommitment commitment;
+  for (const Digest& tx_hash : tx_hashes) commitment = extend_history(algorithm, commitment, tx_hash);
+  return commitment;
+}
+
+Status check_history_complete(crypto::HashAlgorithm algorithm,
+                              const HistoryCommitment& commitment,
+                              std::span<const Digest> tx_hashes) {
+  if (tx_hashes.size() != commitment.count) {
+    const bool fewer = tx_hashes.size() < commitment.count;
+    return Error(ErrorCode::kVerificationFailed,
+                 std::to_string(tx_hashes.size()) + " entries, but the history commitment counts " +
+                     std::to_string(commitment.count) + ": " +
+                     std::to_string(fewer ? commitment.count - tx_hashes.size()
+                                          : tx_hashes.size() - commitment.count) +
+                     (fewer ? " missing" : " too many"));
+  }
+  HistoryCommitment found = history_of(algorithm, tx_hashes);
+  if (found.head != commitment.head) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "the entries chain to head " + to_hex(found.head) + ", not the committed " +
+                     to_hex(commitment.head) +
+                     ": an entry is another transaction, or out of order");
+  }
+  return {};
+}
 
 }  // namespace tracechain::ledger

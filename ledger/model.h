@@ -28,6 +28,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,18 +64,29 @@ std::vector<Role> all_roles();
 
 // ----------------------------------------------------------- chain, policy
 
+// Format version 1 is a chain whose headers commit to a hash chain of state
+// deltas (header format 1); version 2, the same fields, a chain whose headers
+// commit to the state tree (ledger/state_tree.h, header format 2).
 struct ChainParams {
   static constexpr std::string_view kTypeName = "chain parameters";
   static constexpr std::uint8_t kFormatVersion = 1;
+  static constexpr std::uint8_t kStateTreeFormatVersion = 2;
 
   ChainId chain_id;
   crypto::Suite suite = crypto::kDefaultSuite;
   Digest genesis_hash{};
+  bool state_tree = false;
 
   template <class Archive>
-  void serialize(Archive& ar) {
-    FormatVersion version{kFormatVersion, kTypeName.data()};
+  void save(Archive& ar) const {
+    const std::uint8_t version = state_tree ? kStateTreeFormatVersion : kFormatVersion;
     ar(version, chain_id, suite, genesis_hash);
+  }
+
+  template <class Archive>
+  void load(Archive& ar) {
+    state_tree = load_state_tree_version(ar, kTypeName);
+    ar(chain_id, suite, genesis_hash);
   }
 
   crypto::HashAlgorithm hash_algorithm() const { return crypto::suite_hash(suite); }
@@ -552,6 +564,45 @@ struct TrailEntry {
 };
 inline Status validate(const TrailEntry&) { return {}; }
 
+// The commitment to a record's whole history, on a chain that commits to the
+// state tree: how many transactions touched the record and the head of a hash
+// chain over their hashes, in order,
+//   head(0) = 0^32,  head(n) = H(0x02 || head(n-1) || tx hash n)
+// A history answer proven complete at height H is one whose transactions
+// give this count and head (docs/audit.md). Kept under keys::history(record
+// key) for trades and assets (every transaction on their trail) and for
+// participants (the trade.create of each trade they are a party to).
+struct HistoryCommitment {
+  static constexpr std::string_view kTypeName = "history commitment";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  std::uint64_t count = 0;
+  Digest head{};
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    FormatVersion version{kFormatVersion, kTypeName.data()};
+    ar(version, count, head);
+  }
+
+  bool operator==(const HistoryCommitment&) const = default;
+};
+inline Status validate(const HistoryCommitment&) { return {}; }
+
+// The commitment after one more transaction.
+HistoryCommitment extend_history(crypto::HashAlgorithm algorithm,
+                                 const HistoryCommitment& commitment, const Digest& tx_hash);
+
+// The commitment a history of these transactions (in order) comes to.
+HistoryCommitment history_of(crypto::HashAlgorithm algorithm, std::span<const Digest> tx_hashes);
+
+// Whether `tx_hashes`, in order, are the whole history `commitment` commits
+// to: kVerificationFailed saying how they differ (entries missing or added,
+// or the same number but another order or another transaction).
+Status check_history_complete(crypto::HashAlgorithm algorithm,
+                              const HistoryCommitment& commitment,
+                              std::span<const Digest> tx_hashes);
+
 // --------------------------------------------------------------- state keys
 
 namespace keys {
@@ -580,6 +631,9 @@ std::string participant_trades_prefix(std::string_view participant);
 std::string participant_trade(std::string_view participant, std::string_view trade);
 std::string asset_trades_prefix(std::string_view asset);
 std::string asset_trade(std::string_view asset, std::string_view trade);
+// The history commitment of the record at `record_key` ("hc/t/<trade>",
+// "hc/asset/<asset>", "hc/p/<participant>").
+std::string history(std::string_view record_key);
 
 }  // namespace keys
 

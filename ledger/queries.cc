@@ -193,6 +193,34 @@ std::vector<std::string> trades_of_asset(const StateView& state, std::string_vie
   return index_page(state, keys::asset_trades_prefix(asset), start_after, limit);
 }
 
+Result<std::vector<PartyTradeCreation>> participant_history(const StateView& state,
+                                                            std::string_view participant,
+                                                            std::size_t max) {
+  return guarded([&]() -> Result<std::vector<PartyTradeCreation>> {
+    std::vector<std::string> ids = trades_of_participant(state, participant, {}, max + 1);
+    if (ids.size() > max) {
+      return Error(ErrorCode::kResourceExhausted,
+                   "'" + std::string(participant) + "' is a party to more than " +
+                       std::to_string(max) + " trades");
+    }
+    std::vector<PartyTradeCreation> creations;
+    creations.reserve(ids.size());
+    for (std::string& id : ids) {
+      auto entry = find<TrailEntry>(state, keys::trade_history(id, 0),
+                                    "the creation entry of trade '" + id + "'");
+      if (!entry) {
+        return Error(ErrorCode::kCorruption, "trade '" + id + "' of '" + std::string(participant) +
+                                                 "': " + entry.error().message());
+      }
+      creations.push_back({std::move(id), std::move(*entry)});
+    }
+    std::sort(creations.begin(), creations.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.entry.height, a.entry.index) < std::pair(b.entry.height, b.entry.index);
+    });
+    return creations;
+  });
+}
+
 Result<AssetHistoryPage> asset_history_page(const StateView& state, std::string_view asset_id,
                                             std::optional<std::uint64_t> start_after,
                                             std::size_t limit) {

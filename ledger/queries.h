@@ -50,6 +50,17 @@ std::vector<std::string> trades_of_asset(const StateView& state, std::string_vie
                                          std::string_view start_after = {},
                                          std::size_t limit = 100);
 
+// The creation of every trade `participant` is a party to, in chain order
+// (the history its commitment keys::history(keys::participant(id)) covers),
+// each with its trade's id. kResourceExhausted beyond `max` trades.
+struct PartyTradeCreation {
+  std::string trade_id;
+  TrailEntry entry;
+};
+Result<std::vector<PartyTradeCreation>> participant_history(const StateView& state,
+                                                            std::string_view participant,
+                                                            std::size_t max);
+
 // A page of an asset's history: at most `limit` entries after sequence
 // number `start_after` (from the first when none), each with its sequence
 // number; `next` is the last one's when more follow.

@@ -143,6 +143,13 @@ class BlockStore {
                                                                    std::uint64_t to,
                                                                    std::size_t limit) const = 0;
 
+  // The state tree after block `height` (ledger/state_tree.h), on a chain
+  // that commits to one (kUnsupported otherwise). Only the last few heights
+  // are held (kNotFound for the others): the tree lives in memory, built
+  // from the stored state at open and updated by every commit.
+  virtual Result<std::shared_ptr<const ledger::StateTree>> state_tree(
+      std::uint64_t height) const = 0;
+
   // The trail of `trade_id` at one committed height, with every receipt.
   Result<TradeTrailReceipts> trade_trail(std::string_view trade_id) const;
 

@@ -10,6 +10,7 @@
 //  - validator_sets holds the set that signs each height from where it changed;
 //  - state is genesis followed by the deltas of blocks 1..H.
 #include <limits>
+#include <map>
 #include <mutex>
 
 #include "ledger/follower.h"
@@ -236,10 +237,27 @@ class KvBlockStore final : public BlockStore {
     return kv_->checkpoint(dir);
   }
 
+  Result<std::shared_ptr<const ledger::StateTree>> state_tree(
+      std::uint64_t height) const override {
+    if (!params_.state_tree) {
+      return Error(ErrorCode::kUnsupported,
+                   "chain '" + params_.chain_id +
+                       "' does not commit to a state tree (its headers are of format 1)");
+    }
+    std::lock_guard lock(tip_mutex_);
+    if (auto it = trees_.find(height); it != trees_.end()) return it->second;
+    std::string held = trees_.empty() ? std::string("none")
+                                      : std::to_string(trees_.begin()->first) + " to " +
+                                            std::to_string(trees_.rbegin()->first);
+    return Error(ErrorCode::kNotFound, "the state tree of height " + std::to_string(height) +
+                                           " is not held (this node holds heights " + held +
+                                           ")");
+  }
+
  private:
   KvBlockStore(std::shared_ptr<KvStore> kv, const ledger::Genesis& genesis)
       : kv_(std::move(kv)),
-        params_{genesis.chain_id, genesis.suite, ledger::genesis_hash(genesis)},
+        params_(ledger::chain_params(genesis)),
         hasher_(params_.hash_algorithm()),
         state_(*kv_),
         tip_(ledger::genesis_tip(genesis)) {}
@@ -251,6 +269,13 @@ class KvBlockStore final : public BlockStore {
   Status check_nothing_above(std::uint64_t last, std::uint64_t log_size) const;
   Status check_block_contents(const BlockHeader& header) const;
   Status check_state_agrees(std::uint64_t last);
+  // Keeps `tree` as the state tree of `height`, dropping the oldest beyond
+  // kHeldStateTrees. Takes tip_mutex_'s place: call with it held.
+  void retain_tree(std::uint64_t height, std::shared_ptr<const ledger::StateTree> tree) {
+    if (!tree) return;
+    trees_.insert_or_assign(height, std::move(tree));
+    while (trees_.size() > kHeldStateTrees) trees_.erase(trees_.begin());
+  }
   Status prepare(const BlockHeader& header, const CommitCertificate& certificate,
                  const ExecutedBlock& executed, const ChainTip& tip,
                  const ledger::ValidatorSet& signers, KvBatch& batch,
@@ -361,6 +386,10 @@ class KvBlockStore final : public BlockStore {
   mutable std::mutex tip_mutex_;
   ChainTip tip_;                        // guarded by tip_mutex_
   ledger::ValidatorSet next_signers_;   // the set that signs tip_.height + 1; guarded by tip_mutex_
+  // The state trees of the last few heights, for proofs at a snapshot that
+  // a commit has just overtaken; guarded by tip_mutex_.
+  static constexpr std::size_t kHeldStateTrees = 8;
+  std::map<std::uint64_t, std::shared_ptr<const ledger::StateTree>> trees_;
 };
 
 // --------------------------------------------------------------- opening
@@ -498,7 +527,7 @@ Status KvBlockStore::load_tip(const ledger::Genesis& genesis, std::uint64_t last
                         " at size " + std::to_string(header.log_size) +
                         ", but the tip's header says " + short_hex(header.log_root));
     }
-    tip = ChainTip{last, previous, header.time_ms, header.state_root, log->frontier()};
+    tip = ChainTip{last, previous, header.time_ms, header.state_root, log->frontier(), nullptr};
   }
   if (Status s = check_nothing_above(last, tip.log.size()); !s) return s;
   auto signers = read_validators_at(*kv_, last + 1);
@@ -579,6 +608,19 @@ Status KvBlockStore::check_state_agrees(std::uint64_t last) {
     return corruption("the validator set in the state differs from validator_sets at height " +
                       std::to_string(last + 1));
   }
+  if (params_.state_tree) {
+    // The tree is held in memory only: built again from the stored state, it
+    // must give the root the tip's header committed to.
+    auto tree = std::make_shared<const ledger::StateTree>(
+        ledger::StateTree::of(params_.hash_algorithm(), state_));
+    if (tree->root() != tip_.state_root) {
+      return corruption("the stored state gives state root " + short_hex(tree->root()) +
+                        ", but the header at height " + std::to_string(last) + " says " +
+                        short_hex(tip_.state_root));
+    }
+    tip_.tree = tree;
+    retain_tree(last, std::move(tree));
+  }
   return {};
 }
 
@@ -612,7 +654,8 @@ Status KvBlockStore::commit(const BlockHeader& header, const CommitCertificate& 
   }
   std::lock_guard lock(tip_mutex_);
   tip_ = ChainTip{header.height, certificate.block_hash, header.time_ms, header.state_root,
-                  std::move(log_after)};
+                  std::move(log_after), executed.tree};
+  retain_tree(header.height, executed.tree);
   if (executed.next_validators) next_signers_ = *executed.next_validators;
   return {};
 }

@@ -140,9 +140,10 @@ class Reader {
   digest() {
     return this.take(32);
   }
-  version(type) {
+  version(type, highest = 1) {
     const v = this.u8();
-    if (v !== 1) throw new Error(`${type} format version ${v} is not supported`);
+    if (v < 1 || v > highest) throw new Error(`${type} format version ${v} is not supported`);
+    return v;
   }
   end(type) {
     if (this.at !== this.b.length) throw new Error(`${type}: trailing bytes`);
@@ -391,10 +392,13 @@ async function verifyInclusion(index, size, leaf, path, root) {
   return sn === 0n && equal(r, root);
 }
 
+// Formats 1 and 2 have the same fields; in format 2 the state root is the
+// state tree's (docs/encoding.md, BlockHeader).
 function parseHeader(bytes) {
   const r = new Reader(bytes);
-  r.version('block header');
+  const format = r.version('block header', 2);
   const h = {
+    format,
     chainId: r.text(),
     height: r.u64(),
     previousHash: r.digest(),
@@ -453,6 +457,47 @@ function precommitSigningBytes(chainId, certificate, validator) {
     .done();
 }
 
+// Checks that `certificateHex` certifies `headerBytes` with more than two
+// thirds of the power of the set in `validatorSetHex` (which the header must
+// name, and which must be `trusted` when given). Returns the signers.
+async function verifyCertifiedHeader(headerBytes, header, validatorSetHex, certificateHex, trusted, fail) {
+  const set = parseValidatorSet(fromHex(validatorSetHex));
+  if (!equal(await sha256(fromHex(validatorSetHex)), header.validatorSetHash)) {
+    fail("the validator set is not the one the header names");
+  }
+  if (trusted) {
+    const same =
+      trusted.length === set.validators.length &&
+      trusted.every(
+        (t, i) =>
+          t.id === set.validators[i].id &&
+          t.publicKey === hex(set.validators[i].publicKey) &&
+          BigInt(t.power) === set.validators[i].power,
+      );
+    if (!same) fail('the validator set is not the trusted one');
+  }
+  const certificate = parseCertificate(fromHex(certificateHex));
+  const headerHash = await sha256(headerBytes);
+  if (!equal(certificate.blockHash, headerHash) || certificate.height !== header.height) {
+    fail('the certificate is for another block');
+  }
+  const total = set.validators.reduce((n, x) => n + x.power, 0n);
+  let signed = 0n;
+  const seen = new Set();
+  for (const s of certificate.signatures) {
+    const validator = set.validators.find((x) => x.id === s.validator);
+    if (!validator || seen.has(s.validator)) fail(`unknown or repeated signer ${s.validator}`);
+    seen.add(s.validator);
+    const key = await importPublicKey(validator.publicKey);
+    if (!(await verify(key, precommitSigningBytes(header.chainId, certificate, s.validator), s.signature))) {
+      fail(`the signature of ${s.validator} does not verify`);
+    }
+    signed += validator.power;
+  }
+  if (signed * 3n <= total * 2n) fail(`signers hold ${signed} of ${total} power, not more than two thirds`);
+  return [...seen];
+}
+
 // Checks a self-contained receipt (tx_getVerifiableReceipt's result) from its
 // hex fields alone. `trusted` (optional) is the validator set the caller
 // already trusts, e.g. from genesis: [{id, publicKey (hex), power}].
@@ -490,41 +535,7 @@ async function verifyReceipt(v, { trusted } = {}) {
   );
   if (!included) fail("the inclusion proof does not lead to the header's log root");
 
-  const set = parseValidatorSet(fromHex(v.validatorSet.hex));
-  if (!equal(await sha256(fromHex(v.validatorSet.hex)), header.validatorSetHash)) {
-    fail("the validator set is not the one the header names");
-  }
-  if (trusted) {
-    const same =
-      trusted.length === set.validators.length &&
-      trusted.every(
-        (t, i) =>
-          t.id === set.validators[i].id &&
-          t.publicKey === hex(set.validators[i].publicKey) &&
-          BigInt(t.power) === set.validators[i].power,
-      );
-    if (!same) fail('the validator set is not the trusted one');
-  }
-
-  const certificate = parseCertificate(fromHex(v.certificate.hex));
-  const headerHash = await sha256(headerBytes);
-  if (!equal(certificate.blockHash, headerHash) || certificate.height !== header.height) {
-    fail('the certificate is for another block');
-  }
-  const total = set.validators.reduce((n, x) => n + x.power, 0n);
-  let signed = 0n;
-  const seen = new Set();
-  for (const s of certificate.signatures) {
-    const validator = set.validators.find((x) => x.id === s.validator);
-    if (!validator || seen.has(s.validator)) fail(`unknown or repeated signer ${s.validator}`);
-    seen.add(s.validator);
-    const key = await importPublicKey(validator.publicKey);
-    if (!(await verify(key, precommitSigningBytes(header.chainId, certificate, s.validator), s.signature))) {
-      fail(`the signature of ${s.validator} does not verify`);
-    }
-    signed += validator.power;
-  }
-  if (signed * 3n <= total * 2n) fail(`signers hold ${signed} of ${total} power, not more than two thirds`);
+  const signers = await verifyCertifiedHeader(headerBytes, header, v.validatorSet.hex, v.certificate.hex, trusted, fail);
 
   return {
     txHash: hex(txHash),
@@ -534,8 +545,104 @@ async function verifyReceipt(v, { trusted } = {}) {
     leafIndex: v.inclusionProof.leafIndex,
     logSize: Number(header.logSize),
     headerHeight: Number(header.height),
-    signers: [...seen],
+    signers,
   };
+}
+
+// ------------------------------------------------ state proofs and histories
+
+function bitOf(path, depth) {
+  return (path[depth >> 3] >> (7 - (depth & 7))) & 1;
+}
+
+// The state tree (docs/storage.md): does `proofHex` (a StateTreeProof,
+// docs/encoding.md) show that under `root`, key `key` holds `value` (bytes,
+// or null for nothing)? Throws saying what does not hold.
+async function verifyStateTreeProof(root, key, value, proofHex) {
+  const r = new Reader(fromHex(proofHex));
+  r.version('state proof');
+  const count = r.u32();
+  if (count > 256) throw new Error(`the state proof has ${count} siblings (at most 256)`);
+  const siblings = [];
+  for (let i = 0; i < count; i++) siblings.push(r.digest());
+  let leaf = null;
+  const present = r.u8();
+  if (present > 1) throw new Error('the state proof leaf flag is neither 0 nor 1');
+  if (present === 1) leaf = { path: r.digest(), valueHash: r.digest() };
+  r.end('state proof');
+
+  const path = await sha256(new TextEncoder().encode(key));
+  let node = new Uint8Array(32);
+  if (leaf) {
+    for (let i = 0; i < count; i++) {
+      if (bitOf(leaf.path, i) !== bitOf(path, i)) throw new Error(`the proof's leaf is not on the path of key '${key}'`);
+    }
+    node = await sha256(concat([Uint8Array.of(0x00), leaf.path, leaf.valueHash]));
+  }
+  for (let i = count - 1; i >= 0; i--) {
+    node = bitOf(path, i)
+      ? await sha256(concat([Uint8Array.of(0x01), siblings[i], node]))
+      : await sha256(concat([Uint8Array.of(0x01), node, siblings[i]]));
+  }
+  if (!equal(node, root)) throw new Error(`the proof for key '${key}' does not lead to the state root`);
+  const holds = leaf !== null && equal(leaf.path, path);
+  if (holds && value === null) throw new Error(`key '${key}' has a value under this root`);
+  if (!holds && value !== null) throw new Error(`key '${key}' has no value under this root`);
+  if (holds && !equal(await sha256(value), leaf.valueHash)) throw new Error(`key '${key}' has another value under this root`);
+}
+
+// Checks a state proof (state_getProof's result, or a stateProof /
+// historyProof member of a read with proof: true) from its hex fields: the
+// header certified by the validators (`trusted` as for verifyReceipt), of
+// format 2, and the key's value or absence under its state root. Returns
+// {key, value (bytes or null), height}.
+async function verifyStateProof(v, { trusted } = {}) {
+  const fail = (why) => {
+    throw new Error(`state proof does not verify: ${why}`);
+  };
+  if (v.format !== 'tracechain-state-proof/1') fail(`unknown format ${v.format}`);
+  if (v.suite !== 'p256-sha256') fail(`this client verifies p256-sha256 only, not ${v.suite}`);
+  const headerBytes = fromHex(v.header.hex);
+  const header = parseHeader(headerBytes);
+  if (header.chainId !== v.chainId) fail('the header is for another chain');
+  if (header.format !== 2) fail('the header is of format 1: its state root proves no single key');
+  if (BigInt(v.height) !== header.height) fail('the proof names another height than its header');
+  await verifyCertifiedHeader(headerBytes, header, v.validatorSet.hex, v.certificate.hex, trusted, fail);
+  const value = v.value === null ? null : fromHex(v.value.hex);
+  try {
+    await verifyStateTreeProof(header.stateRoot, v.key, value, v.proof.hex);
+  } catch (e) {
+    fail(e.message);
+  }
+  return { key: v.key, value, height: Number(header.height) };
+}
+
+// Checks that `txHashes` (hex, in order) are the whole history of the record
+// at `recordKey` ("t/<trade>", "asset/<asset>", "p/<participant>") by
+// `historyProof`, the proof of its history commitment (docs/audit.md). With
+// `allowLater`, entries beyond the committed count (read in later pages) are
+// ignored. Returns {height, count}; throws saying what is missing or added.
+async function verifyHistory(historyProof, recordKey, txHashes, { trusted, allowLater = false } = {}) {
+  const proven = await verifyStateProof(historyProof, { trusted });
+  if (proven.key !== `hc/${recordKey}`) throw new Error(`the history proof is for '${proven.key}', not 'hc/${recordKey}'`);
+  let count = 0n;
+  let head = new Uint8Array(32);
+  if (proven.value !== null) {
+    const r = new Reader(proven.value);
+    r.version('history commitment');
+    count = r.u64();
+    head = r.digest();
+    r.end('history commitment');
+  }
+  let hashes = txHashes;
+  if (allowLater && BigInt(hashes.length) > count) hashes = hashes.slice(0, Number(count));
+  if (BigInt(hashes.length) !== count) {
+    throw new Error(`${hashes.length} entries, but the history commitment counts ${count}`);
+  }
+  let chained = new Uint8Array(32);
+  for (const h of hashes) chained = await sha256(concat([Uint8Array.of(0x02), chained, fromHex(h)]));
+  if (!equal(chained, head)) throw new Error('the entries do not chain to the committed head: one is another transaction, or out of order');
+  return { height: proven.height, count: Number(count) };
 }
 
 module.exports = {
@@ -558,6 +665,9 @@ module.exports = {
   transactionEncoding,
   transactionSigningBytes,
   verify,
+  verifyHistory,
   verifyInclusion,
   verifyReceipt,
+  verifyStateProof,
+  verifyStateTreeProof,
 };

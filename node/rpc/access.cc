@@ -92,6 +92,41 @@ Access::Attestations Access::attestations_of(std::string_view subject) const {
   return Attestations::kNone;
 }
 
+bool Access::can_read_state_key(std::string_view key) const {
+  if (auditor()) return true;
+  if (key == ledger::keys::kChain || key == ledger::keys::kPolicy ||
+      key == ledger::keys::kValidators) {
+    return true;
+  }
+  const bool history = key.starts_with("hc/");
+  std::string_view record = history ? key.substr(3) : key;
+  auto id_after = [&](std::string_view prefix) -> std::optional<std::string_view> {
+    if (!record.starts_with(prefix)) return std::nullopt;
+    return record.substr(prefix.size());
+  };
+  if (auto id = id_after("t/")) {
+    auto trade = ledger::find_trade(state_, *id);
+    return trade && can_read_trade(*trade);
+  }
+  if (auto id = id_after("p/")) {
+    return ledger::find_participant(state_, *id) && can_read_participant(*id);
+  }
+  if (auto id = id_after("asset/")) {
+    auto asset = ledger::find_asset(state_, *id);
+    return asset && (history ? can_read_asset_history(*asset) : can_read_asset(*asset));
+  }
+  if (auto id = id_after("a/"); id && !history) {
+    auto digest = digest_from_hex(*id);
+    if (!digest) return false;
+    auto attestation = ledger::find_attestation(state_, *digest);
+    if (!attestation) return false;
+    Attestations scope = attestations_of(attestation->subject);
+    return scope == Attestations::kAll ||
+           (scope == Attestations::kOwn && is(attestation->attestor));
+  }
+  return false;
+}
+
 bool Access::can_read_transaction(const ledger::Transaction& tx) const {
   if (!caller_) return false;
   if (auditor() || is(tx.sender)) return true;

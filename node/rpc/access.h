@@ -54,6 +54,11 @@ class Access {
   bool can_read_blocks() const { return auditor(); }
   // The trade-events subscription delivers events of the caller's own trades.
   bool is_party(const ledger::Trade& trade) const;
+  // A state key's proof (state_getProof): whoever may read the record it
+  // holds, or the record whose history commitment it is ("hc/<record key>");
+  // anyone for the chain parameters, policy and validator set; auditors for
+  // every other key, and for keys that hold nothing.
+  bool can_read_state_key(std::string_view key) const;
 
  private:
   bool is(std::string_view participant) const { return caller_ && caller_->id == participant; }

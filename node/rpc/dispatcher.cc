@@ -2,6 +2,7 @@
 
 
 #include "ledger/json_fields.h"
+#include "storage/state_view.h"
 #include "node/log.h"
 
 namespace tracechain::node::rpc {
@@ -179,6 +180,15 @@ const ledger::StateView& CallContext::state() {
     snapshot_ = std::shared_ptr<const ledger::StateView>(std::move(*snapshot));
   }
   return *snapshot_;
+}
+
+std::uint64_t CallContext::state_height() {
+  const ledger::StateView& view = state();
+  if (const auto* snapshot = dynamic_cast<const storage::StateSnapshot*>(&view)) {
+    return snapshot->height();
+  }
+  // A view handed in from outside that is not a store snapshot: the tip's.
+  return backend_.store().height();
 }
 
 // -------------------------------------------------------------- Dispatcher

@@ -145,6 +145,8 @@ class CallContext {
   Subscriptions* subscriptions() { return subscriptions_; }
   // Committed state, one snapshot for the whole request, taken on first use.
   const ledger::StateView& state();
+  // The committed height that state() is the state after.
+  std::uint64_t state_height();
 
  private:
   Backend& backend_;

@@ -400,9 +400,57 @@ Json get_verifiable_receipt(const Params& p, CallContext& c) {
   };
 }
 
+// ------------------------------------------------------------ state proofs
+
+// Longest state key a proof is asked for (ids are at most 128 bytes).
+constexpr std::size_t kMaxStateKey = 512;
+// Most trades a participant's history answer lists.
+constexpr std::size_t kMaxParticipantHistory = 10000;
+
+// The proof of `key`'s value, or of its absence, at the request's snapshot
+// against that height's certified header; checked here before it leaves.
+Json state_proof(CallContext& c, const std::string& key) {
+  std::uint64_t height = c.state_height();
+  if (height == 0) {
+    throw not_found("no block is committed yet: a state proof needs a certified header");
+  }
+  auto tree = c.store().state_tree(height);
+  if (!tree) {
+    if (tree.error().code() == ErrorCode::kUnsupported) throw not_found(tree.error().message());
+    throw failure_from(tree.error());
+  }
+  std::optional<Bytes> value = c.state().get(key);
+  ledger::StateTreeProof proof = (*tree)->prove(key);
+  ledger::BlockHeader header = header_at(c, height);
+  if (Status s = ledger::verify_state_proof(algorithm(c), header.state_root, key, value, proof);
+      !s) {
+    throw failure_from(Error(ErrorCode::kCorruption, "the state tree contradicts the header of "
+                                                     "height " + std::to_string(height) + ": " +
+                                                         s.error().message()));
+  }
+  return state_proof_json(c.store().params(), key, value, proof, header,
+                          unwrap(c.store().certificate(height)),
+                          unwrap(c.store().validators_at(height)));
+}
+
+bool proof_asked(const Params& p) { return p.optional_boolean("proof").value_or(false); }
+
+Json get_state_proof(const Params& p, CallContext& c) {
+  std::string key = p.string("key", kMaxStateKey);
+  if (!Access(c.state(), c.caller()).can_read_state_key(key)) {
+    throw not_authorised("state key '" + key + "'");
+  }
+  return state_proof(c, key);
+}
+
 // ----------------------------------------------------------------- trades
 
-Json get_trade(const Params& p, CallContext& c) { return trade_json(readable_trade(p, c)); }
+Json get_trade(const Params& p, CallContext& c) {
+  ledger::Trade trade = readable_trade(p, c);
+  Json out = trade_json(trade);
+  if (proof_asked(p)) out["stateProof"] = state_proof(c, ledger::keys::trade(trade.id));
+  return out;
+}
 
 Json get_trade_trail(const Params& p, CallContext& c) {
   ledger::Trade trade = readable_trade(p, c);
@@ -422,7 +470,7 @@ Json get_trade_trail(const Params& p, CallContext& c) {
     attestations.push_back(
         with_receipt(attestation_json(t.trail.attestations[i]), t.attestations[i], a));
   }
-  return {
+  Json out = {
       {"height", t.height},
       {"trade", trade_json(t.trail.trade)},
       {"asset", asset_json(t.trail.asset)},
@@ -431,6 +479,17 @@ Json get_trade_trail(const Params& p, CallContext& c) {
       {"sourceReviews", std::move(reviews)},
       {"attestations", std::move(attestations)},
   };
+  if (proof_asked(p)) {
+    // The trail and the proofs are read at one height: the snapshot's.
+    if (t.height != c.state_height()) {
+      throw failure_from(Error(ErrorCode::kUnavailable, "the chain moved on while the trail was "
+                                                        "read; ask again"));
+    }
+    std::string key = ledger::keys::trade(trade.id);
+    out["stateProof"] = state_proof(c, key);
+    out["historyProof"] = state_proof(c, ledger::keys::history(key));
+  }
+  return out;
 }
 
 // A page of the trades `ids` (up to `limit` scanned): only those the caller
@@ -507,7 +566,9 @@ Json get_asset(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_asset(asset)) {
     throw not_authorised("asset '" + asset.id + "'");
   }
-  return asset_json(asset);
+  Json out = asset_json(asset);
+  if (proof_asked(p)) out["stateProof"] = state_proof(c, ledger::keys::asset(asset.id));
+  return out;
 }
 
 // Entries are read straight from the asset's history index, a page at a
@@ -531,9 +592,15 @@ Json get_asset_history(const Params& p, CallContext& c) {
     }
     entries.push_back(std::move(item));
   }
-  return {{"asset", asset_json(asset)},
-          {"entries", std::move(entries)},
-          {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+  Json out = {{"asset", asset_json(asset)},
+              {"entries", std::move(entries)},
+              {"next", page.next ? Json(*page.next) : Json(nullptr)}};
+  if (proof_asked(p)) {
+    // Histories only grow: the first `count` entries, gathered over pages
+    // read at any later height, are the ones this commitment covers.
+    out["historyProof"] = state_proof(c, ledger::keys::history(ledger::keys::asset(asset.id)));
+  }
+  return out;
 }
 
 // ------------------------------------------------------------ participants
@@ -586,7 +653,34 @@ Json get_participant(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_participant(id)) {
     throw not_authorised("participant '" + id + "'");
   }
-  return participant_json(participant);
+  Json out = participant_json(participant);
+  if (proof_asked(p)) out["stateProof"] = state_proof(c, ledger::keys::participant(id));
+  return out;
+}
+
+// The creation of every trade the participant is a party to, in chain order,
+// with the proof of the participant's history commitment at the same height.
+Json get_participant_history(const Params& p, CallContext& c) {
+  std::string id = p.identifier("participantId");
+  unwrap(ledger::find_participant(c.state(), id), "participantId");
+  if (!Access(c.state(), c.caller()).can_list_trades_of_participant(id)) {
+    throw not_authorised("the trades of '" + id + "'");
+  }
+  auto creations = ledger::participant_history(c.state(), id, kMaxParticipantHistory);
+  if (!creations && creations.error().code() == ErrorCode::kResourceExhausted) {
+    throw RpcFailure(rpc_error::kLimitExceeded, creations.error().message());
+  }
+  Json entries = Json::array();
+  for (const ledger::PartyTradeCreation& creation : unwrap(std::move(creations))) {
+    Json item = trail_entry_json(creation.entry);
+    item["tradeId"] = creation.trade_id;
+    entries.push_back(std::move(item));
+  }
+  Json out = {{"participantId", id}, {"height", c.state_height()}, {"entries", std::move(entries)}};
+  if (p.optional_boolean("proof").value_or(true)) {
+    out["historyProof"] = state_proof(c, ledger::keys::history(ledger::keys::participant(id)));
+  }
+  return out;
 }
 
 Json get_attestations(const Params& p, CallContext& c) {
@@ -602,10 +696,13 @@ Json get_attestations(const Params& p, CallContext& c) {
   // A page of `limit` attestations scanned, of which an attestor sees its
   // own: the work per request is bounded whatever the caller may see.
   auto page = unwrap(ledger::attestations_page(c.state(), id, after, limit));
+  const bool with_proofs = proof_asked(p);
   Json list = Json::array();
   for (const ledger::Attestation& a : page.attestations) {
     if (scope == Access::Attestations::kOwn && a.attestor != c.caller()->id) continue;
-    list.push_back(attestation_json(a));
+    Json item = attestation_json(a);
+    if (with_proofs) item["stateProof"] = state_proof(c, ledger::keys::attestation(a.id));
+    list.push_back(std::move(item));
   }
   return {{"attestations", std::move(list)},
           {"next", page.next ? Json(to_hex(*page.next)) : Json(nullptr)}};
@@ -720,21 +817,23 @@ const std::vector<Method>& all_methods() {
       {"tx_getReceipt", true, {"hash"}, get_receipt},
       {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},
       {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},
-      {"trade_get", true, {"tradeId"}, get_trade},
+      {"state_getProof", true, {"key"}, get_state_proof},
+      {"trade_get", true, {"tradeId", "proof"}, get_trade},
       {"trade_list", true, {"state", "startAfter", "limit"}, list_trades},
-      {"trade_getTrail", true, {"tradeId"}, get_trade_trail},
+      {"trade_getTrail", true, {"tradeId", "proof"}, get_trade_trail},
       {"trade_listByParticipant",
        true,
        {"participant", "startAfter", "limit"},
        list_trades_by_participant},
       {"trade_listByAsset", true, {"assetId", "startAfter", "limit"}, list_trades_by_asset},
-      {"asset_get", true, {"assetId"}, get_asset},
+      {"asset_get", true, {"assetId", "proof"}, get_asset},
       {"asset_list", true, {"startAfter", "limit"}, list_assets},
-      {"asset_getHistory", true, {"assetId", "startAfter", "limit"}, get_asset_history},
-      {"participant_get", true, {"participantId"}, get_participant},
+      {"asset_getHistory", true, {"assetId", "startAfter", "limit", "proof"}, get_asset_history},
+      {"participant_get", true, {"participantId", "proof"}, get_participant},
+      {"participant_getHistory", true, {"participantId", "proof"}, get_participant_history},
       {"participant_getAttestations",
        true,
-       {"participantId", "startAfter", "limit"},
+       {"participantId", "startAfter", "limit", "proof"},
        get_attestations},
       {"governance_listProposals", true, {"open", "startAfter", "limit"}, list_proposals},
       {"governance_getProposal", true, {"proposalId"}, get_proposal},

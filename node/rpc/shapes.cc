@@ -106,6 +106,7 @@ Json header_json(const ledger::BlockHeader& header, crypto::HashAlgorithm algori
   return {
       {"hash", hex(ledger::header_hash(algorithm, header))},
       {"hex", to_hex(ledger::encode(header))},
+      {"format", header.format},
       {"chainId", header.chain_id},
       {"height", header.height},
       {"previousHash", hex(header.previous_hash)},
@@ -333,6 +334,57 @@ Json trail_entry_json(const ledger::TrailEntry& e) {
 
 std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json history_commitment_json(const ledger::HistoryCommitment& commitment) {
+  return {{"count", commitment.count}, {"head", hex(commitment.head)}};
+}
+
+namespace {
+
+template <typename T, typename Shape>
+Json decoded_or_null(ByteView value, Shape&& shape) {
+  auto decoded = ledger::decode<T>(value);
+  return decoded ? shape(*decoded) : Json(nullptr);
+}
+
+}  // namespace
+
+Json state_record_json(std::string_view key, ByteView value) {
+  if (key.starts_with("hc/")) {
+    return decoded_or_null<ledger::HistoryCommitment>(value, history_commitment_json);
+  }
+  if (key.starts_with("t/")) return decoded_or_null<ledger::Trade>(value, trade_json);
+  if (key.starts_with("p/")) return decoded_or_null<ledger::Participant>(value, participant_json);
+  if (key.starts_with("asset/")) return decoded_or_null<ledger::Asset>(value, asset_json);
+  if (key.starts_with("a/")) return decoded_or_null<ledger::Attestation>(value, attestation_json);
+  if (key == ledger::keys::kPolicy) return decoded_or_null<ledger::Policy>(value, policy_json);
+  if (key == ledger::keys::kValidators) {
+    return decoded_or_null<ledger::ValidatorSet>(value, validator_set_json);
+  }
+  return nullptr;
+}
+
+Json state_proof_json(const ledger::ChainParams& params, std::string_view key,
+                      const std::optional<Bytes>& value, const ledger::StateTreeProof& proof,
+                      const ledger::BlockHeader& header,
+                      const ledger::CommitCertificate& certificate,
+                      const ledger::ValidatorSet& validators) {
+  Json value_json = nullptr;
+  if (value) value_json = {{"hex", to_hex(*value)}, {"record", state_record_json(key, *value)}};
+  return {
+      {"format", std::string(kStateProofFormat)},
+      {"chainId", params.chain_id},
+      {"suite", crypto::suite_name(params.suite)},
+      {"genesisHash", hex(params.genesis_hash)},
+      {"height", header.height},
+      {"key", std::string(key)},
+      {"value", std::move(value_json)},
+      {"proof", {{"hex", to_hex(ledger::encode(proof))}, {"depth", proof.siblings.size()}}},
+      {"header", header_json(header, params.hash_algorithm())},
+      {"certificate", certificate_json(certificate)},
+      {"validatorSet", validator_set_json(validators)},
+  };
 }
 
 }  // namespace tracechain::node::rpc

@@ -54,6 +54,23 @@ Json trade_json(const ledger::Trade& trade);
 // `height` (the next block's height: not applied, not expired).
 Json proposal_json(const ledger::GovernanceProposal& proposal, std::uint64_t height);
 Json trail_entry_json(const ledger::TrailEntry& entry);
+Json history_commitment_json(const ledger::HistoryCommitment& commitment);
+
+// The decoded record a state value holds, by its key (trades, participants,
+// assets, attestations, history commitments, the policy, the validator
+// set); null for other keys or a value that does not decode.
+Json state_record_json(std::string_view key, ByteView value);
+
+inline constexpr std::string_view kStateProofFormat = "tracechain-state-proof/1";
+
+// A key's value (or its absence) with its state tree proof against the
+// certified header of `header.height`: what `tracectl verify-state` checks
+// offline (docs/audit.md).
+Json state_proof_json(const ledger::ChainParams& params, std::string_view key,
+                      const std::optional<Bytes>& value, const ledger::StateTreeProof& proof,
+                      const ledger::BlockHeader& header,
+                      const ledger::CommitCertificate& certificate,
+                      const ledger::ValidatorSet& validators);
 
 // Role names in bit order: ["governor", "operator"].
 using ledger::roles_json;

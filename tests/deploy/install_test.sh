@@ -33,7 +33,7 @@ grep -qx "ExecStart=$prefix/bin/tracechaind --home /var/lib/tracechain/%i" "$uni
   fail "the unit does not start $prefix/bin/tracechaind: $(grep ^ExecStart "$unit")"
 
 # The installed testnet.sh, far from any build directory, uses the PATH.
-env -u TRACECHAIN_BIN PATH="$staged/bin:$PATH" "$staged/share/tracechain/testnet.sh" init "$work/net" 1 33100 >"$work/init.log" ||
+env -u TRACECHAIN_BIN PATH="$staged/bin:$PATH" "$staged/share/tracechain/testnet.sh" init "$work/net" 1 30600 >"$work/init.log" ||
   { cat "$work/init.log"; fail "installed testnet.sh init"; }
 [[ -f $work/net/node0/config/node.toml ]] || fail "installed testnet.sh made no home"
 echo "install test passed"

@@ -4,7 +4,7 @@
 // READY=1 once the RPC answers, WATCHDOG=1 at half of WATCHDOG_USEC (and
 // none without it), STOPPING=1 on SIGTERM, then a clean exit.
 //
-// Loopback ports 33000-33029: each case its own three (RPC, P2P, metrics),
+// Loopback ports 30500-30529: each case its own three (RPC, P2P, metrics),
 // as CTest may run them at once.
 #include <catch2/catch.hpp>
 
@@ -207,7 +207,7 @@ struct Service {
 }  // namespace
 
 TEST_CASE("tracechaind tells systemd READY=1, WATCHDOG=1 and STOPPING=1", "[systemd]") {
-  constexpr int kPort = 33000;
+  constexpr int kPort = 30500;
   // A 400 ms watchdog: a beat every 200 ms.
   Service service(kPort, true, "400000");
   NotifySocket& socket = service.socket;
@@ -240,7 +240,7 @@ TEST_CASE("tracechaind tells systemd READY=1, WATCHDOG=1 and STOPPING=1", "[syst
 }
 
 TEST_CASE("without WATCHDOG_USEC tracechaind sends no WATCHDOG=1", "[systemd]") {
-  Service service(33010, true, std::nullopt);
+  Service service(30510, true, std::nullopt);
   NotifySocket& socket = service.socket;
 
   std::vector<std::string> seen;
@@ -258,7 +258,7 @@ TEST_CASE("without WATCHDOG_USEC tracechaind sends no WATCHDOG=1", "[systemd]") 
 }
 
 TEST_CASE("without NOTIFY_SOCKET tracechaind starts and stops as before", "[systemd]") {
-  constexpr int kPort = 33020;
+  constexpr int kPort = 30520;
   // A watchdog with nowhere to send beats must not disturb the node.
   Service service(kPort, false, "400000");
   const auto deadline = Clock::now() + 30s;

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)cli::certified_checkpoint(json["header"], json["certificate"], genesis, history, "input");
   }
   const fuzz::SmallLog& log = fuzz::small_log();
-  const cli::LogCheckpoint from{1, log.size1, log.root1};
-  const cli::LogCheckpoint to{2, log.size2, log.root2};
+  const cli::LogCheckpoint from{1, log.size1, log.root1, 0, {}};
+  const cli::LogCheckpoint to{2, log.size2, log.root2, 0, {}};
   (void)cli::verify_consistency_proof(json, from, to, crypto::HashAlgorithm::kSha256);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ledger/payloads.h"
+#include "ledger/state_tree.h"
 #include "tests/support/vectors.h"
 
 using namespace tracechain;
@@ -52,7 +53,7 @@ Digest sha256_of(const char* text) {
 
 TEST_CASE("golden vectors in docs/encoding.md", "[ledger][encoding][golden]") {
   auto vectors = golden_vectors();
-  REQUIRE(vectors.size() == 7);
+  REQUIRE(vectors.size() == 13);
 
   SECTION("transaction") {
     ledger::Transaction tx;
@@ -115,5 +116,43 @@ TEST_CASE("golden vectors in docs/encoding.md", "[ledger][encoding][golden]") {
     auto decoded = ledger::decode<ledger::BlockHeader>(vectors.at("header.encoding"));
     REQUIRE(decoded.ok());
     CHECK(*decoded == header);
+
+    // Format 2: the same fields, its state root the state tree's.
+    header.format = ledger::BlockHeader::kStateTreeFormatVersion;
+    Bytes encoding2 = vectors.at("header.encoding");
+    encoding2[0] = 2;
+    CHECK(ledger::encode(header) == encoding2);
+    CHECK(to_hex(ledger::header_hash(crypto::HashAlgorithm::kSha256, header)) ==
+          to_hex(vectors.at("header2.hash")));
+    auto decoded2 = ledger::decode<ledger::BlockHeader>(encoding2);
+    REQUIRE(decoded2.ok());
+    CHECK(decoded2->state_tree());
+    CHECK(*decoded2 == header);
+    encoding2[0] = 3;
+    CHECK_FALSE(ledger::decode<ledger::BlockHeader>(encoding2).ok());
+  }
+
+  SECTION("state tree, proofs and history commitments") {
+    constexpr auto kSha256 = crypto::HashAlgorithm::kSha256;
+    auto bytes = [](std::string_view text) { return Bytes(text.begin(), text.end()); };
+    ledger::StateTree tree = ledger::StateTree(kSha256).apply(
+        {{"asset/a1", bytes("L2")}, {"p/bank", bytes("active")}, {"t/trade-1", bytes("open")}});
+    CHECK(to_hex(ledger::state_tree_leaf_hash(kSha256, sha256_of("t/trade-1"),
+                                              sha256_of("open"))) ==
+          to_hex(vectors.at("state_tree.leaf")));
+    CHECK(to_hex(tree.root()) == to_hex(vectors.at("state_tree.root")));
+    CHECK(ledger::encode(tree.prove("t/trade-1")) == vectors.at("state_tree.proof_present"));
+    CHECK(ledger::encode(tree.prove("t/trade-9")) == vectors.at("state_tree.proof_absent"));
+    auto present = ledger::decode<ledger::StateTreeProof>(vectors.at("state_tree.proof_present"));
+    REQUIRE(present.ok());
+    CHECK(ledger::verify_state_proof(kSha256, tree.root(), "t/trade-1", bytes("open"), *present));
+    auto absent = ledger::decode<ledger::StateTreeProof>(vectors.at("state_tree.proof_absent"));
+    REQUIRE(absent.ok());
+    CHECK(ledger::verify_state_proof(kSha256, tree.root(), "t/trade-9", std::nullopt, *absent));
+
+    std::vector<Digest> txs = {sha256_of("tx 1"), sha256_of("tx 2")};
+    ledger::HistoryCommitment commitment = ledger::history_of(kSha256, txs);
+    CHECK(ledger::encode(commitment) == vectors.at("history.encoding"));
+    CHECK(ledger::check_history_complete(kSha256, commitment, txs));
   }
 }

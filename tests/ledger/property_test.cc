@@ -189,7 +189,7 @@ TEST_CASE("random transaction sequences execute identically twice",
     MemoryState state;
     state.apply(genesis_delta(genesis));
     ChainTip tip = genesis_tip(genesis);
-    ChainParams params{genesis.chain_id, genesis.suite, genesis_hash(genesis)};
+    ChainParams params = chain_params(genesis);
     Run first;
     for (std::uint64_t b = 0; b < kBlocks; ++b) {
       std::vector<Transaction> candidates;

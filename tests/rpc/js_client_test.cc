@@ -15,23 +15,12 @@ using namespace tracechain::test;
 
 namespace {
 
-// Runs `command` through the shell; its exit status and output (stdout and stderr).
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return {-1, "cannot start: " + command};
-  char buffer[4096];
-  while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 std::string quote(const std::string& text) { return "'" + text + "'"; }
 
 }  // namespace
 
 TEST_CASE("js client: signs, submits and verifies a receipt against a live node", "[rpc][js]") {
-  auto [found, version] = run("node -p 'process.versions.node.split(\".\")[0]'");
+  auto [found, version] = run_command("node -p 'process.versions.node.split(\".\")[0]'");
   if (found != 0 || std::atoi(version.c_str()) < 18) {
     std::cout
         << "SKIPPED: no Node.js 18 or later on the PATH (scripts/install-deps.sh installs it)\n";
@@ -50,7 +39,7 @@ TEST_CASE("js client: signs, submits and verifies a receipt against a live node"
                         quote((live.home() / "keys" / "provider-acme.pem").string()) +
                         " --sender provider-acme --genesis " +
                         quote(live.config().genesis_file().string()) + " --asset js-asset-1";
-  auto [status, output] = run(command);
+  auto [status, output] = run_command(command);
   INFO(command << "\n" << output);
   REQUIRE(status == 0);
   Json summary = Json::parse(output.substr(output.find('{')));

@@ -1,5 +1,9 @@
 #include "tests/rpc/live_node.h"
 
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -260,6 +264,16 @@ Json WsClient::call(const Json& request) {
   }
   FAIL("no reply among 100 messages");
   return {};
+}
+
+std::pair<int, std::string> run_command(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, "cannot start: " + command};
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace tracechain::test

@@ -53,6 +53,10 @@ std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
 
 std::uint64_t now_ms();
 
+// Runs `command` through the shell; its exit status and output (stdout and
+// stderr together).
+std::pair<int, std::string> run_command(const std::string& command);
+
 class LiveNode {
  public:
   // `configure` may change the configuration before the node opens.

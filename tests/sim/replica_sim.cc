@@ -58,6 +58,7 @@ SimChain make_chain(crypto::Suite suite, std::size_t validators) {
   g.suite = suite;
   g.time_ms = 1'767'225'600'000ull;
   g.policy = test::default_policy();
+  g.state_tree = true;
   for (const test::Member& member : test::default_members()) {
     const crypto::PrivateKey& key = cached_key(suite, member.id);
     g.participants.push_back({member.id, key.public_key().bytes(), member.roles,
@@ -337,7 +338,7 @@ void ReplicaWorld::setup() {
   suite_ = mix_.suites[rng_.below(mix_.suites.size())];
   chain_ = make_chain(suite_, mix_.validators);
   genesis_hash_ = ledger::genesis_hash(chain_.genesis);
-  algorithm_ = ledger::ChainParams{chain_.genesis.chain_id, suite_, genesis_hash_}.hash_algorithm();
+  algorithm_ = crypto::suite_hash(suite_);
   nodes_.resize(mix_.validators);
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     SimNode& node = nodes_[i];

@@ -50,6 +50,7 @@ TestChain::TestChain(std::vector<Member> members, Policy policy, crypto::Suite s
   genesis_.suite = suite;
   genesis_.time_ms = 1'767'225'600'000ull;  // 2026-01-01T00:00:00Z
   genesis_.policy = policy;
+  genesis_.state_tree = true;
   for (const Member& member : members) {
     auto key = crypto::PrivateKey::generate(suite);
     if (!key) throw std::runtime_error(key.error().message());
@@ -73,7 +74,7 @@ TestChain::TestChain(Genesis genesis, std::map<std::string, crypto::PrivateKey> 
 
 void TestChain::start_from_genesis() {
   if (Status s = validate(genesis_); !s) throw std::runtime_error(s.error().message());
-  params_ = {genesis_.chain_id, genesis_.suite, genesis_hash(genesis_)};
+  params_ = chain_params(genesis_);
   state_.apply(genesis_delta(genesis_));
   tip_ = genesis_tip(genesis_);
 }

@@ -1,0 +1,235 @@
+#include "ledger/state_tree.h"
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+
+namespace tracechain::ledger {
+
+struct StateTree::Node {
+  Digest hash{};
+  NodePtr left, right;  // an inner node's children; null is an empty side
+  StateTreeLeaf leaf;   // a leaf's, when is_leaf
+  bool is_leaf = false;
+};
+
+namespace {
+
+using NodePtr = StateTree::NodePtr;
+using Node = StateTree::Node;
+
+constexpr std::uint8_t kLeafTag = 0x00;
+constexpr std::uint8_t kInnerTag = 0x01;
+
+Digest tagged_hash(crypto::HashAlgorithm algorithm, std::uint8_t tag, const Digest& a,
+                   const Digest& b) {
+  std::uint8_t buffer[1 + 2 * kDigestSize];
+  buffer[0] = tag;
+  std::memcpy(buffer + 1, a.data(), kDigestSize);
+  std::memcpy(buffer + 1 + kDigestSize, b.data(), kDigestSize);
+  return crypto::hash(algorithm, ByteView(buffer, sizeof(buffer)));
+}
+
+// Bit `depth` of a path, from the most significant bit of byte 0.
+int bit(const Digest& path, std::size_t depth) {
+  return (path[depth / 8] >> (7 - depth % 8)) & 1;
+}
+
+Digest hash_of(const NodePtr& node) { return node ? node->hash : Digest{}; }
+
+// One key's change: a new value's hash, or nullopt to delete.
+struct Change {
+  Digest path{};
+  std::optional<Digest> value_hash;
+};
+
+class Builder {
+ public:
+  explicit Builder(crypto::HashAlgorithm algorithm) : algorithm_(algorithm) {}
+
+  NodePtr leaf(const StateTreeLeaf& leaf) const {
+    auto node = std::make_shared<Node>();
+    node->is_leaf = true;
+    node->leaf = leaf;
+    node->hash = tagged_hash(algorithm_, kLeafTag, leaf.path, leaf.value_hash);
+    return node;
+  }
+
+  // The subtree with these two sides, in its one canonical shape: nothing
+  // for two empty sides, the leaf itself for a leaf beside an empty side.
+  NodePtr inner(NodePtr left, NodePtr right) const {
+    if (!left && !right) return nullptr;
+    if (!left && right->is_leaf) return right;
+    if (!right && left->is_leaf) return left;
+    auto node = std::make_shared<Node>();
+    node->hash = tagged_hash(algorithm_, kInnerTag, hash_of(left), hash_of(right));
+    node->left = std::move(left);
+    node->right = std::move(right);
+    return node;
+  }
+
+  // The subtree at `depth` holding exactly `leaves` (sorted by path,
+  // distinct, all on this subtree's path prefix).
+  NodePtr build(std::size_t depth, std::span<const StateTreeLeaf> leaves) const {
+    if (leaves.empty()) return nullptr;
+    if (leaves.size() == 1) return leaf(leaves.front());
+    TC_ASSERT(depth < kMaxStateProofDepth);
+    auto split = std::partition_point(leaves.begin(), leaves.end(),
+                                      [&](const StateTreeLeaf& l) { return bit(l.path, depth) == 0; });
+    auto at = static_cast<std::size_t>(split - leaves.begin());
+    return inner(build(depth + 1, leaves.first(at)), build(depth + 1, leaves.subspan(at)));
+  }
+
+  // `node` at `depth` with `changes` (sorted by path, distinct, on this
+  // subtree's prefix) applied; `size` follows the number of keys.
+  NodePtr update(const NodePtr& node, std::size_t depth, std::span<const Change> changes,
+                 std::size_t& size) const {
+    if (changes.empty()) return node;
+    if (!node || node->is_leaf) {
+      // Few keys here: gather them all and build the subtree again.
+      std::vector<StateTreeLeaf> leaves;
+      leaves.reserve(changes.size() + 1);
+      bool kept_old = !node;
+      for (const Change& change : changes) {
+        if (node && !kept_old && node->leaf.path <= change.path) {
+          kept_old = true;
+          if (node->leaf.path == change.path) {
+            if (change.value_hash) {
+              leaves.push_back({change.path, *change.value_hash});
+            } else {
+              --size;
+            }
+            continue;
+          }
+          leaves.push_back(node->leaf);
+        }
+        if (change.value_hash) {
+          leaves.push_back({change.path, *change.value_hash});
+          ++size;
+        }
+      }
+      if (!kept_old) leaves.push_back(node->leaf);
+      return build(depth, leaves);
+    }
+    TC_ASSERT(depth < kMaxStateProofDepth);
+    auto split = std::partition_point(changes.begin(), changes.end(),
+                                      [&](const Change& c) { return bit(c.path, depth) == 0; });
+    auto at = static_cast<std::size_t>(split - changes.begin());
+    NodePtr left = update(node->left, depth + 1, changes.first(at), size);
+    NodePtr right = update(node->right, depth + 1, changes.subspan(at), size);
+    if (left == node->left && right == node->right) return node;
+    return inner(std::move(left), std::move(right));
+  }
+
+ private:
+  crypto::HashAlgorithm algorithm_;
+};
+
+bool by_path(const StateTreeLeaf& a, const StateTreeLeaf& b) { return a.path < b.path; }
+
+}  // namespace
+
+Digest state_tree_leaf_hash(crypto::HashAlgorithm algorithm, const Digest& path,
+                            const Digest& value_hash) {
+  return tagged_hash(algorithm, kLeafTag, path, value_hash);
+}
+
+Digest state_tree_inner_hash(crypto::HashAlgorithm algorithm, const Digest& left,
+                             const Digest& right) {
+  return tagged_hash(algorithm, kInnerTag, left, right);
+}
+
+Status validate(const StateTreeProof& proof) {
+  if (proof.siblings.size() > kMaxStateProofDepth) {
+    return Error(ErrorCode::kInvalidInput,
+                 "state proof has " + std::to_string(proof.siblings.size()) +
+                     " siblings (at most " + std::to_string(kMaxStateProofDepth) + ")");
+  }
+  return {};
+}
+
+Status verify_state_proof(crypto::HashAlgorithm algorithm, const Digest& root,
+                          std::string_view key, const std::optional<Bytes>& value,
+                          const StateTreeProof& proof) {
+  if (Status s = validate(proof); !s) return s;
+  const Digest path = crypto::hash(algorithm, as_bytes(key));
+  const std::size_t depth = proof.siblings.size();
+  Digest node{};
+  if (proof.leaf) {
+    for (std::size_t i = 0; i < depth; ++i) {
+      if (bit(proof.leaf->path, i) != bit(path, i)) {
+        return Error(ErrorCode::kVerificationFailed,
+                     "the proof's leaf is not on the path of key '" + std::string(key) + "'");
+      }
+    }
+    node = state_tree_leaf_hash(algorithm, proof.leaf->path, proof.leaf->value_hash);
+  }
+  for (std::size_t i = depth; i-- > 0;) {
+    node = bit(path, i) ? state_tree_inner_hash(algorithm, proof.siblings[i], node)
+                        : state_tree_inner_hash(algorithm, node, proof.siblings[i]);
+  }
+  if (node != root) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "the proof for key '" + std::string(key) + "' leads to state root " +
+                     to_hex(node) + ", not " + to_hex(root));
+  }
+  const bool present = proof.leaf && proof.leaf->path == path;
+  if (present && !value) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "key '" + std::string(key) + "' has a value under this root");
+  }
+  if (!present && value) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "key '" + std::string(key) + "' has no value under this root");
+  }
+  if (present && crypto::hash(algorithm, *value) != proof.leaf->value_hash) {
+    return Error(ErrorCode::kVerificationFailed,
+                 "key '" + std::string(key) + "' has another value under this root");
+  }
+  return {};
+}
+
+StateTree StateTree::of(crypto::HashAlgorithm algorithm, const StateView& state) {
+  std::vector<StateTreeLeaf> leaves;
+  state.scan("", [&](std::string_view key, ByteView value) {
+    leaves.push_back({crypto::hash(algorithm, as_bytes(key)), crypto::hash(algorithm, value)});
+    return true;
+  });
+  std::sort(leaves.begin(), leaves.end(), by_path);
+  std::size_t size = leaves.size();
+  return StateTree(algorithm, Builder(algorithm).build(0, leaves), size);
+}
+
+Digest StateTree::root() const { return hash_of(root_); }
+
+StateTree StateTree::apply(const StateDelta& delta) const {
+  std::vector<Change> changes;
+  changes.reserve(delta.size());
+  for (const StateWrite& write : delta) {
+    Change change{crypto::hash(algorithm_, as_bytes(write.key)), std::nullopt};
+    if (write.value) change.value_hash = crypto::hash(algorithm_, *write.value);
+    changes.push_back(change);
+  }
+  std::sort(changes.begin(), changes.end(),
+            [](const Change& a, const Change& b) { return a.path < b.path; });
+  std::size_t size = size_;
+  NodePtr root = Builder(algorithm_).update(root_, 0, changes, size);
+  return StateTree(algorithm_, std::move(root), size);
+}
+
+StateTreeProof StateTree::prove(std::string_view key) const {
+  const Digest path = crypto::hash(algorithm_, as_bytes(key));
+  StateTreeProof proof;
+  const Node* node = root_.get();
+  std::size_t depth = 0;
+  while (node && !node->is_leaf) {
+    const bool right = bit(path, depth) == 1;
+    proof.siblings.push_back(hash_of(right ? node->left : node->right));
+    node = (right ? node->right : node->left).get();
+    ++depth;
+  }
+  if (node) proof.leaf = node->leaf;
+  return proof;
+}
+
+}  // namespace tracechain::ledger
