@@ -10,7 +10,9 @@
 #   attestation was revoked (the refusal stays on the record); validator-3
 #   is killed while trade-3 is delivered, disputed, resolved by an
 #   arbitrator and settled, then restarted and catches up; the auditor reads
-#   the trails with every receipt verified, saves a receipt and verifies it
+#   the trails with every receipt verified and each trail proven complete,
+#   saves a receipt and verifies it, proves a trade's state and a
+#   participant's whole list of trades
 #   offline, backs up a node's data and re-executes it (audit verify), and
 #   writes an HTML audit report.
 #
@@ -121,7 +123,7 @@ wait_for_height 3 "$tip"
 echo "validator-3 is at height $(height_of 3); validator-0 at $(height_of 0)"
 testnet status "$net"
 
-step "the auditor reads the three trails, each receipt verified against genesis"
+step "the auditor reads the three trails, each receipt verified and each trail proven complete against genesis"
 for trade in trade-1 trade-2 trade-3; do
   "$tracectl" trail "$trade" --key keys/auditor-1.pem --genesis genesis.json
   echo
@@ -130,6 +132,11 @@ done
 step "the buyer saves trade-1's delivery receipt; it verifies offline, against genesis alone"
 "$tracectl" receipt get "$saved_tx" --key keys/buyer-bank.pem --out "$work/receipt.json"
 "$tracectl" verify "$work/receipt.json" --genesis genesis.json
+
+step "the buyer proves trade-1's current state; the auditor lists buyer-bank's trades, proven complete"
+"$tracectl" state-proof --trade trade-1 --key keys/buyer-bank.pem --out "$work/trade-1-state.json"
+"$tracectl" verify-state "$work/trade-1-state.json" --genesis genesis.json
+"$tracectl" history participant buyer-bank --key keys/auditor-1.pem --genesis genesis.json
 
 step "a backup of validator-3's data, re-executed block by block (audit verify)"
 "$tracectl" backup create --home "$net/node3" --out "$work/backup"
@@ -143,6 +150,7 @@ step "where everything is"
 cat <<INFO
 testnet     $net (homes node0..node3, logs node*.log, participant keys keys/, genesis.json)
 receipt     $work/receipt.json
+state proof $work/trade-1-state.json
 backup      $work/backup
 report      $work/weather-2026-report.html
 documents   $docs (off chain; their hashes are on chain)

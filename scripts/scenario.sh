@@ -60,10 +60,12 @@ step "trade-2: buyer-coop, with no identity attestation, is refused at review"
 request_trade_2
 reject_trade_2
 
-step "the auditor reads both trails"
+step "the auditor reads both trails and the provider's trades, each proven complete"
 "$tracectl" trail trade-1 --key keys/auditor-1.pem --genesis config/genesis.json
 echo
 "$tracectl" trail trade-2 --key keys/auditor-1.pem --genesis config/genesis.json
+echo
+"$tracectl" history participant provider-acme --key keys/auditor-1.pem --genesis config/genesis.json
 
 step "the day's reads: proposals, assets, a reviewer's queue, a trade, a participant, a transaction"
 "$tracectl" governance list --key keys/regulator.pem

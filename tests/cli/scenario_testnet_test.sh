@@ -34,6 +34,11 @@ caught_up=$(grep -E '^validator-3 is at height [0-9]+; validator-0 at [0-9]+' <<
 echo "$caught_up"
 [[ $(grep -c '✗' <<<"$out") -eq 0 ]] || fail "a receipt failed verification"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
+[[ $(grep -Ec '^✓ complete at height [0-9]+: [0-9]+ transactions, none missing, none added, in order' \
+  <<<"$out") -eq 4 ]] || fail "the three trails and buyer-bank's trades are not each proven complete"
+grep -q "^VERIFIED: 't/trade-1' held this value at height" <<<"$out" ||
+  fail "trade-1's state proof did not verify"
+grep -Eq '^[0-9]+ +trade-3 ' <<<"$out" || fail "buyer-bank's trades do not list trade-3"
 grep -Eq '^VERIFIED [0-9]+ blocks' <<<"$out" || fail "audit verify over the backup failed"
 grep -Eq 'weather-2026-report.html: 3 trades, [0-9]+ transactions, ([0-9]+) verified, 0 failed' \
   <<<"$out" || fail "the HTML report is not complete"
