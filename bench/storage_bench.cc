@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 
@@ -44,12 +45,14 @@ struct Args {
   std::size_t cache_mb = 64;
   bool keep = false;
   std::filesystem::path genesis_out;  // write the chain's genesis.json here
+  bool state_tree = true;              // false: a chain of format 1 (no state tree)
 };
 
 [[noreturn]] void usage(const char* problem) {
   std::cerr << "tracechain-storage-bench: " << problem
             << "\nusage: tracechain-storage-bench [--transactions N] [--block-size N] "
-               "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE]\n";
+               "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE] "
+               "[--state-tree true|false]\n";
   std::exit(2);
 }
 
@@ -75,9 +78,15 @@ Args parse(int argc, char** argv) {
       args.keep = true;
     } else if (flag == "--genesis-out") {
       args.genesis_out = value();
+    } else if (flag == "--state-tree") {
+      std::string v = value();
+      if (v != "true" && v != "false") usage("--state-tree takes true or false");
+      args.state_tree = v == "true";
     } else if (flag == "--help") {
       std::cout << "usage: tracechain-storage-bench [--transactions N] [--block-size N] "
-                   "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE]\n"
+                   "[--dir PATH] [--samples N] [--cache-mb N] [--keep] [--genesis-out FILE] "
+                   "[--state-tree true|false]\n"
+                   "  --state-tree false founds a chain of format 1, without the state tree\n"
                    "  --keep with --genesis-out leaves a store that tracectl audit verify "
                    "--data-dir PATH --genesis FILE can check\n";
       std::exit(0);
@@ -176,7 +185,14 @@ int main(int argc, char** argv) {
             << " CPUs, load average " << bench::load_average() << ", block cache " << args.cache_mb
             << " MiB)\n";
 
-  test::TestChain chain(members());
+  test::TestChain founder(members());
+  ledger::Genesis genesis = founder.genesis();
+  genesis.state_tree = args.state_tree;
+  std::map<std::string, crypto::PrivateKey> keys;
+  for (const auto& p : genesis.participants) keys.emplace(p.id, founder.key(p.id));
+  test::TestChain chain(genesis, keys);
+  std::cout << "chain of format " << (args.state_tree ? 2 : 1)
+            << (args.state_tree ? " (headers commit to the state tree)\n" : " (no state tree)\n");
   test::WorkloadOptions options;
   options.assets_per_provider = 25;  // 500 assets
   options.usage_reports = 14;        // 20 steps a trade

@@ -46,6 +46,9 @@ struct InitOptions {
   crypto::Suite suite = crypto::kDefaultSuite;
   std::string node_id = "validator-0";
   bool demo_participants = true;  // the demo consortium's participants, keys in <home>/keys
+  // A chain of format 2 (headers commit to the state tree); false founds one
+  // of format 1, as before the tree existed (to compare their costs).
+  bool state_tree = true;
 };
 int init(const InitOptions& options, std::ostream& out, std::ostream& err);
 
@@ -61,6 +64,7 @@ struct TestnetOptions {
   // The address each node listens on and is dialled at: none (127.0.0.1 for
   // every node), one for every node, or one per node in order.
   std::vector<std::string> hosts;
+  bool state_tree = true;  // as InitOptions::state_tree
 };
 int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream& err);
 

@@ -327,7 +327,7 @@ int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
   genesis.chain_id = options.chain_id;
   genesis.suite = options.suite;
   genesis.time_ms = kGenesisTimeMs;
-  genesis.state_tree = true;
+  genesis.state_tree = options.state_tree;
   genesis.policy = default_policy(1);
   if (Status s = add_demo_participants(genesis, options.home / "keys", options.demo_participants);
       !s) {
@@ -388,7 +388,7 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
   genesis.chain_id = options.chain_id;
   genesis.suite = options.suite;
   genesis.time_ms = kGenesisTimeMs;
-  genesis.state_tree = true;
+  genesis.state_tree = options.state_tree;
   genesis.policy = default_policy(2);
   if (Status s = add_demo_participants(genesis, options.out / "keys", true); !s) {
     return report_error(err, s.error());

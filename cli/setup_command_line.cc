@@ -73,6 +73,11 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
       "init", "Create a single-node home (the embedded default): genesis, keys, certificates");
   init_command->add_option("--home", init.home, "Home directory to create")->capture_default_str();
   init_command->add_option("--chain-id", init.chain_id, "Chain id")->capture_default_str();
+  init_command
+      ->add_option("--state-tree", init.state_tree,
+                   "Found a chain whose headers commit to the state tree (format 2); false "
+                   "founds one of format 1, without state proofs")
+      ->capture_default_str();
   init_command->add_option("--suite", init_suite, "Signature suite")
       ->check(CLI::Validator(suite_validator(), "SUITE"))
       ->capture_default_str();
@@ -95,6 +100,10 @@ void add_setup_commands(CLI::App& app, int& exit_code) {
   testnet_init->add_option("--validators", testnet_options.validators, "Number of validators")
       ->capture_default_str();
   testnet_init->add_option("--out", testnet_options.out, "Directory to create")->required();
+  testnet_init
+      ->add_option("--state-tree", testnet_options.state_tree,
+                   "As for init: false founds a chain of format 1")
+      ->capture_default_str();
   testnet_init->add_option("--chain-id", testnet_options.chain_id, "Chain id")
       ->capture_default_str();
   testnet_init->add_option("--suite", testnet_suite, "Signature suite")

@@ -1,17 +1,52 @@
 #include "ledger/state_tree.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <span>
 
 namespace tracechain::ledger {
 
 struct StateTree::Node {
-  Digest hash{};
-  NodePtr left, right;  // an inner node's children; null is an empty side
-  StateTreeLeaf leaf;   // a leaf's, when is_leaf
+  Node() : kids{nullptr, nullptr} {}
+
+  mutable std::atomic<std::uint32_t> refs{0};
   bool is_leaf = false;
+  Digest hash{};
+  union {
+    struct {
+      const Node* left;  // null: an empty side; each holds a reference
+      const Node* right;
+    } kids;              // an inner node's
+    StateTreeLeaf leaf;  // a leaf's
+  };
 };
+
+namespace {
+
+void drop(const StateTree::Node* node) {
+  if (node == nullptr || node->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (!node->is_leaf) {
+    drop(node->kids.left);
+    drop(node->kids.right);
+  }
+  delete node;
+}
+
+}  // namespace
+
+StateTree::NodePtr StateTree::NodePtr::share(const Node* node) {
+  NodePtr ptr;
+  if (node != nullptr) node->refs.fetch_add(1, std::memory_order_relaxed);
+  ptr.node_ = node;
+  return ptr;
+}
+
+StateTree::NodePtr::NodePtr(const NodePtr& other) : node_(other.node_) {
+  if (node_ != nullptr) node_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+StateTree::NodePtr::~NodePtr() { drop(node_); }
 
 namespace {
 
@@ -35,7 +70,8 @@ int bit(const Digest& path, std::size_t depth) {
   return (path[depth / 8] >> (7 - depth % 8)) & 1;
 }
 
-Digest hash_of(const NodePtr& node) { return node ? node->hash : Digest{}; }
+Digest hash_of(const StateTree::Node* node) { return node ? node->hash : Digest{}; }
+Digest hash_of(const StateTree::NodePtr& node) { return hash_of(node.get()); }
 
 // One key's change: a new value's hash, or nullopt to delete.
 struct Change {
@@ -48,30 +84,30 @@ class Builder {
   explicit Builder(crypto::HashAlgorithm algorithm) : algorithm_(algorithm) {}
 
   NodePtr leaf(const StateTreeLeaf& leaf) const {
-    auto node = std::make_shared<Node>();
+    auto* node = new Node();
     node->is_leaf = true;
     node->leaf = leaf;
     node->hash = tagged_hash(algorithm_, kLeafTag, leaf.path, leaf.value_hash);
-    return node;
+    return NodePtr::share(node);
   }
 
   // The subtree with these two sides, in its one canonical shape: nothing
   // for two empty sides, the leaf itself for a leaf beside an empty side.
   NodePtr inner(NodePtr left, NodePtr right) const {
-    if (!left && !right) return nullptr;
+    if (!left && !right) return {};
     if (!left && right->is_leaf) return right;
     if (!right && left->is_leaf) return left;
-    auto node = std::make_shared<Node>();
+    auto* node = new Node();
     node->hash = tagged_hash(algorithm_, kInnerTag, hash_of(left), hash_of(right));
-    node->left = std::move(left);
-    node->right = std::move(right);
-    return node;
+    node->kids.left = left.release();
+    node->kids.right = right.release();
+    return NodePtr::share(node);
   }
 
   // The subtree at `depth` holding exactly `leaves` (sorted by path,
   // distinct, all on this subtree's path prefix).
   NodePtr build(std::size_t depth, std::span<const StateTreeLeaf> leaves) const {
-    if (leaves.empty()) return nullptr;
+    if (leaves.empty()) return {};
     if (leaves.size() == 1) return leaf(leaves.front());
     TC_ASSERT(depth < kMaxStateProofDepth);
     auto split = std::partition_point(leaves.begin(), leaves.end(),
@@ -115,9 +151,9 @@ class Builder {
     auto split = std::partition_point(changes.begin(), changes.end(),
                                       [&](const Change& c) { return bit(c.path, depth) == 0; });
     auto at = static_cast<std::size_t>(split - changes.begin());
-    NodePtr left = update(node->left, depth + 1, changes.first(at), size);
-    NodePtr right = update(node->right, depth + 1, changes.subspan(at), size);
-    if (left == node->left && right == node->right) return node;
+    NodePtr left = update(NodePtr::share(node->kids.left), depth + 1, changes.first(at), size);
+    NodePtr right = update(NodePtr::share(node->kids.right), depth + 1, changes.subspan(at), size);
+    if (left.get() == node->kids.left && right.get() == node->kids.right) return node;
     return inner(std::move(left), std::move(right));
   }
 
@@ -224,8 +260,8 @@ StateTreeProof StateTree::prove(std::string_view key) const {
   std::size_t depth = 0;
   while (node && !node->is_leaf) {
     const bool right = bit(path, depth) == 1;
-    proof.siblings.push_back(hash_of(right ? node->left : node->right));
-    node = (right ? node->right : node->left).get();
+    proof.siblings.push_back(hash_of(right ? node->kids.left : node->kids.right));
+    node = right ? node->kids.right : node->kids.left;
     ++depth;
   }
   if (node) proof.leaf = node->leaf;

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ledger/encoding.h"
@@ -79,7 +80,36 @@ Status verify_state_proof(crypto::HashAlgorithm algorithm, const Digest& root,
 class StateTree {
  public:
   struct Node;
-  using NodePtr = std::shared_ptr<const Node>;
+  // A counted reference to an immutable node: one allocation per node, a
+  // 4-byte count inside it (a tree holds about two nodes per key, so their
+  // size is the tree's memory).
+  class NodePtr {
+   public:
+    NodePtr() = default;
+    // A reference to `node` (null for none), counted.
+    static NodePtr share(const Node* node);
+    NodePtr(const NodePtr& other);
+    NodePtr(NodePtr&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+    NodePtr& operator=(NodePtr other) noexcept {
+      std::swap(node_, other.node_);
+      return *this;
+    }
+    ~NodePtr();
+
+    const Node* get() const { return node_; }
+    const Node* operator->() const { return node_; }
+    explicit operator bool() const { return node_ != nullptr; }
+    bool operator==(const NodePtr& other) const { return node_ == other.node_; }
+    // Gives up this reference without dropping it (a parent node keeps it).
+    const Node* release() {
+      const Node* node = node_;
+      node_ = nullptr;
+      return node;
+    }
+
+   private:
+    const Node* node_ = nullptr;
+  };
 
   // The empty tree.
   explicit StateTree(crypto::HashAlgorithm algorithm) : algorithm_(algorithm) {}

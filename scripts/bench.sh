@@ -15,7 +15,8 @@
 # build directory, default ./build), REPEAT, SETS (default "single testnet
 # paced"), SINGLE_TX, TESTNET_TX, CLIENTS, BATCH, PACED_RATE (tx/s, instead
 # of the fraction), PACED_FRACTION, PORT (first port used,
-# default 27600). Takes about 8 minutes.
+# default 27600), STATE_TREE (default true: chains of format 2, whose headers
+# commit to the state tree; false: format 1). Takes about 8 minutes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +29,7 @@ testnet_tx=${TESTNET_TX:-20000}
 clients=${CLIENTS:-4}
 batch=${BATCH:-100}
 port=${PORT:-27600}
+state_tree=${STATE_TREE:-true}
 bench=$bin/bench/tracechain-bench
 tracectl=$bin/cli/tracectl
 tracechaind=$bin/node/tracechaind
@@ -69,7 +71,7 @@ start_node() {  # start_node HOME LOG: the pid goes to LOG's name with .pid
 
 single() {  # single RUN_NAME
   local dir=$work/$1 rpc=http://127.0.0.1:$((port + 1))
-  "$tracectl" init --home "$dir" >/dev/null
+  "$tracectl" init --home "$dir" --state-tree "$state_tree" >/dev/null
   "$bench" participants --keys "$dir/bench-keys" "$dir/config/genesis.json" >/dev/null
   TRACECHAIN_P2P_LISTEN=127.0.0.1:$port TRACECHAIN_RPC_LISTEN=127.0.0.1:$((port + 1)) \
     TRACECHAIN_RPC_METRICS_LISTEN=127.0.0.1:$((port + 2)) start_node "$dir" "$out/$1.log"
@@ -84,7 +86,8 @@ single() {  # single RUN_NAME
 
 testnet() {  # testnet RUN_NAME [RATE]
   local dir=$work/$1 rpcs=() urls=()
-  "$tracectl" testnet init --out "$dir" --validators 4 --base-port $((port + 100)) >/dev/null
+  "$tracectl" testnet init --out "$dir" --validators 4 --base-port $((port + 100)) \
+    --state-tree "$state_tree" >/dev/null
   "$bench" participants --keys "$dir/bench-keys" "$dir/genesis.json" "$dir"/node*/config/genesis.json >/dev/null
   for i in 0 1 2 3; do
     start_node "$dir/node$i" "$out/$1.node$i.log"
@@ -106,7 +109,7 @@ median() {  # median FIELD FILE...: the median of a numeric JSON field
   jq -s "map($field) | sort | .[length / 2 | floor]" "$@"
 }
 
-echo "tracechain-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" |
+echo "tracechain-bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), state tree $state_tree" |
   tee "$out/summary.txt"
 for set in $sets; do
   case $set in
