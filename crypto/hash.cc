@@ -77,9 +77,15 @@ Digest Hasher::finish() {
 Digest hash(HashAlgorithm algorithm, ByteView data) {
   Digest digest;
   unsigned int length = 0;
-  // EVP_Digest on a prefetched EVP_MD: one call, no context allocation kept.
-  TC_ASSERT(EVP_Digest(data.data(), data.size(), digest.data(), &length, detail::md_for(algorithm),
-                       nullptr) == 1);
+  // A context per thread, kept: EVP_Digest would allocate, clear and free
+  // one on every call, which for the short inputs of Merkle nodes (65
+  // bytes) cost as much as the hashing itself.
+  thread_local detail::MdCtxPtr context{EVP_MD_CTX_new()};
+  TC_ASSERT(context != nullptr);
+  EVP_MD_CTX* ctx = context.get();
+  TC_ASSERT(EVP_DigestInit_ex2(ctx, detail::md_for(algorithm), nullptr) == 1);
+  TC_ASSERT(EVP_DigestUpdate(ctx, data.data(), data.size()) == 1);
+  TC_ASSERT(EVP_DigestFinal_ex(ctx, digest.data(), &length) == 1);
   TC_ASSERT(length == kDigestSize);
   return digest;
 }
