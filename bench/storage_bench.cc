@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   genesis.state_tree = args.state_tree;
   std::map<std::string, crypto::PrivateKey> keys;
   for (const auto& p : genesis.participants) keys.emplace(p.id, founder.key(p.id));
-  test::TestChain chain(genesis, keys);
+  test::TestChain chain(genesis, keys, founder.validator_keys());
   std::cout << "chain of format " << (args.state_tree ? 2 : 1)
             << (args.state_tree ? " (headers commit to the state tree)\n" : " (no state tree)\n");
   test::WorkloadOptions options;

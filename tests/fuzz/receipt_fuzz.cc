@@ -1,5 +1,6 @@
 // What an auditor checks offline (cli/verify.h): a verifiable receipt, a
-// validator-set change document and a consistency proof, as JSON a node (or
+// state proof and a history proof, a validator-set change document and a
+// consistency proof, as JSON a node (or
 // anyone) handed over. Every input is tried as each against the fixed chain.
 // A malformed document must come back as failed checks, never as a throw,
 // and a receipt that passes every check must name the transaction it proves.
@@ -20,6 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 "a verified receipt does not name its transaction and header");
   }
   (void)cli::verification_json(verification);
+  const cli::StateProofVerification state = cli::verify_state_proof(json, genesis, history);
+  if (state.ok()) {
+    fuzz::check(state.height > 0 && !state.key.empty() && state.state_root.size() == 64,
+                "a verified state proof does not name its key, height and root");
+  }
+  (void)cli::verification_json(state);
+  const Digest one{};
+  (void)cli::verify_history(json, "t/trade-1", std::span<const Digest>(&one, 1), genesis, history,
+                            true);
   cli::ValidatorHistory followed(genesis);
   (void)followed.follow(json);
   if (json.is_object() && json.contains("header") && json.contains("certificate")) {

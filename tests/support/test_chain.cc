@@ -67,8 +67,11 @@ TestChain::TestChain(std::vector<Member> members, Policy policy, crypto::Suite s
   start_from_genesis();
 }
 
-TestChain::TestChain(Genesis genesis, std::map<std::string, crypto::PrivateKey> keys)
-    : genesis_(std::move(genesis)), keys_(std::move(keys)) {
+TestChain::TestChain(Genesis genesis, std::map<std::string, crypto::PrivateKey> keys,
+                     std::vector<crypto::PrivateKey> validator_keys)
+    : genesis_(std::move(genesis)),
+      keys_(std::move(keys)),
+      validator_keys_(std::move(validator_keys)) {
   start_from_genesis();
 }
 

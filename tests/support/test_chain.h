@@ -39,8 +39,10 @@ class TestChain {
                      crypto::Suite suite = crypto::Suite::kP256Sha256,
                      std::size_t validators = 1);
   // A chain over an existing genesis (a node's), signing with the given
-  // participants' keys. Throws if the genesis is invalid.
-  TestChain(ledger::Genesis genesis, std::map<std::string, crypto::PrivateKey> keys);
+  // participants' keys (and, to certify blocks, its validators' keys in
+  // the set's order). Throws if the genesis is invalid.
+  TestChain(ledger::Genesis genesis, std::map<std::string, crypto::PrivateKey> keys,
+            std::vector<crypto::PrivateKey> validator_keys = {});
 
   const ledger::Genesis& genesis() const { return genesis_; }
   const ledger::ChainParams& params() const { return params_; }
