@@ -61,15 +61,20 @@ Status BlockStore::commit(const ledger::Block& block, const ledger::CommitCertif
 }
 
 Result<TradeTrailReceipts> BlockStore::trade_trail(std::string_view trade_id) const {
-  // One snapshot for every state read, so the trail belongs to one height;
-  // receipts never change once committed, so they are read directly.
   auto snapshot = this->snapshot();
   if (!snapshot) return snapshot.error();
-  auto trail = ledger::trade_trail(**snapshot, trade_id);
+  return trade_trail(**snapshot, trade_id);
+}
+
+Result<TradeTrailReceipts> BlockStore::trade_trail(const StateSnapshot& snapshot,
+                                                   std::string_view trade_id) const {
+  // One snapshot for every state read, so the trail belongs to one height;
+  // receipts never change once committed, so they are read directly.
+  auto trail = ledger::trade_trail(snapshot, trade_id);
   if (!trail) return trail.error();
 
   TradeTrailReceipts out;
-  out.height = (*snapshot)->height();
+  out.height = snapshot.height();
   for (const ledger::TrailEntry& step : trail->steps) {
     auto receipt = receipt_at({step.height, step.index});
     if (!receipt) return receipt.error().with_context("trade '" + std::string(trade_id) + "'");

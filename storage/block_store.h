@@ -150,8 +150,11 @@ class BlockStore {
   virtual Result<std::shared_ptr<const ledger::StateTree>> state_tree(
       std::uint64_t height) const = 0;
 
-  // The trail of `trade_id` at one committed height, with every receipt.
+  // The trail of `trade_id` at one committed height, with every receipt:
+  // the current one, or that of `snapshot` (one of this store's).
   Result<TradeTrailReceipts> trade_trail(std::string_view trade_id) const;
+  Result<TradeTrailReceipts> trade_trail(const StateSnapshot& snapshot,
+                                         std::string_view trade_id) const;
 
   // ------------------------------------------------------------ the log
 

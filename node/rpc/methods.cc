@@ -454,7 +454,11 @@ Json get_trade(const Params& p, CallContext& c) {
 
 Json get_trade_trail(const Params& p, CallContext& c) {
   ledger::Trade trade = readable_trade(p, c);
-  storage::TradeTrailReceipts t = unwrap(c.store().trade_trail(trade.id), "tradeId");
+  // The trail is read at the request's snapshot, the height its proofs are of.
+  const auto* snapshot = dynamic_cast<const storage::StateSnapshot*>(&c.state());
+  storage::TradeTrailReceipts t =
+      unwrap(snapshot ? c.store().trade_trail(*snapshot, trade.id) : c.store().trade_trail(trade.id),
+             "tradeId");
   crypto::HashAlgorithm a = algorithm(c);
   Json steps = Json::array();
   for (std::size_t i = 0; i < t.trail.steps.size(); ++i) {
@@ -480,8 +484,8 @@ Json get_trade_trail(const Params& p, CallContext& c) {
       {"attestations", std::move(attestations)},
   };
   if (proof_asked(p)) {
-    // The trail and the proofs are read at one height: the snapshot's.
     if (t.height != c.state_height()) {
+      // Only when the request's view is not a store snapshot.
       throw failure_from(Error(ErrorCode::kUnavailable, "the chain moved on while the trail was "
                                                         "read; ask again"));
     }
