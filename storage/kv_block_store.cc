@@ -270,7 +270,7 @@ class KvBlockStore final : public BlockStore {
   Status check_block_contents(const BlockHeader& header) const;
   Status check_state_agrees(std::uint64_t last);
   // Keeps `tree` as the state tree of `height`, dropping the oldest beyond
-  // kHeldStateTrees. Takes tip_mutex_'s place: call with it held.
+  // kHeldStateTrees. Call with tip_mutex_ held.
   void retain_tree(std::uint64_t height, std::shared_ptr<const ledger::StateTree> tree) {
     if (!tree) return;
     trees_.insert_or_assign(height, std::move(tree));
