@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <future>
 #include <span>
 
 namespace tracechain::ledger {
@@ -225,15 +226,62 @@ Status verify_state_proof(crypto::HashAlgorithm algorithm, const Digest& root,
   return {};
 }
 
-StateTree StateTree::of(crypto::HashAlgorithm algorithm, const StateView& state) {
+StateTree StateTree::of(crypto::HashAlgorithm algorithm, const StateView& state,
+                        const std::function<void(std::size_t)>& progress) {
+  // One thread reads the state while another hashes what it has read, a
+  // chunk at a time; the two halves of the tree are then sorted and built
+  // on a thread each. The tree is the same as a single thread would build.
+  constexpr std::size_t kChunk = 1 << 14;
+  constexpr std::size_t kProgressEvery = 1 << 20;
+  using Chunk = std::vector<std::pair<std::string, Bytes>>;
+  auto hash_chunk = [algorithm](Chunk chunk) {
+    std::vector<StateTreeLeaf> leaves;
+    leaves.reserve(chunk.size());
+    for (const auto& [key, value] : chunk) {
+      leaves.push_back({crypto::hash(algorithm, as_bytes(key)), crypto::hash(algorithm, value)});
+    }
+    return leaves;
+  };
   std::vector<StateTreeLeaf> leaves;
+  std::future<std::vector<StateTreeLeaf>> hashing;
+  auto collect = [&] {
+    if (!hashing.valid()) return;
+    std::vector<StateTreeLeaf> hashed = hashing.get();
+    leaves.insert(leaves.end(), hashed.begin(), hashed.end());
+  };
+  Chunk chunk;
+  std::size_t read = 0;
+  std::optional<std::size_t> told;  // what progress last heard
+  auto hand_over = [&] {
+    collect();
+    hashing = std::async(std::launch::async, hash_chunk, std::move(chunk));
+    chunk = Chunk();
+    chunk.reserve(kChunk);
+  };
+  chunk.reserve(kChunk);
   state.scan("", [&](std::string_view key, ByteView value) {
-    leaves.push_back({crypto::hash(algorithm, as_bytes(key)), crypto::hash(algorithm, value)});
+    chunk.emplace_back(std::string(key), Bytes(value.begin(), value.end()));
+    if (chunk.size() == kChunk) hand_over();
+    if (++read % kProgressEvery == 0 && progress) progress(*(told = read));
     return true;
   });
-  std::sort(leaves.begin(), leaves.end(), by_path);
-  std::size_t size = leaves.size();
-  return StateTree(algorithm, Builder(algorithm).build(0, leaves), size);
+  hand_over();
+  collect();
+  if (progress && told != read) progress(read);
+
+  auto right_half = std::partition(leaves.begin(), leaves.end(),
+                                   [](const StateTreeLeaf& l) { return bit(l.path, 0) == 0; });
+  std::span<StateTreeLeaf> left(leaves.begin(), right_half);
+  std::span<StateTreeLeaf> right(right_half, leaves.end());
+  const Builder builder(algorithm);
+  auto build_half = [&builder](std::span<StateTreeLeaf> half) {
+    std::sort(half.begin(), half.end(), by_path);
+    return builder.build(1, half);
+  };
+  auto left_root = std::async(std::launch::async, build_half, left);
+  NodePtr right_root = build_half(right);
+  NodePtr root = builder.inner(left_root.get(), std::move(right_root));
+  return StateTree(algorithm, std::move(root), leaves.size());
 }
 
 Digest StateTree::root() const { return hash_of(root_); }
@@ -266,6 +314,46 @@ StateTreeProof StateTree::prove(std::string_view key) const {
   }
   if (node) proof.leaf = node->leaf;
   return proof;
+}
+
+StateTreeReleaser::StateTreeReleaser() : thread_([this] { run(); }) {}
+
+StateTreeReleaser::~StateTreeReleaser() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void StateTreeReleaser::release(std::shared_ptr<const StateTree> tree) {
+  if (!tree) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_.size() < kMaxPending) {
+      pending_.push_back(std::move(tree));
+      tree = nullptr;
+    }
+  }
+  if (tree) {
+    tree.reset();  // behind: freed here
+  } else {
+    wake_.notify_one();
+  }
+}
+
+void StateTreeReleaser::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;
+    std::shared_ptr<const StateTree> tree = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    tree.reset();
+    lock.lock();
+  }
 }
 
 }  // namespace tracechain::ledger

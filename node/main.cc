@@ -104,7 +104,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto node = node::Node::open(*config);
+  // Opening a large store takes a while (it builds the state tree): each
+  // step it reports extends systemd's start timeout.
+  auto node = node::Node::open(*config, node::systemd::notify_starting);
   if (!node) {
     node::log::error("node", "cannot open the node: {}", node.error().message());
     node::log::flush();

@@ -419,7 +419,8 @@ Status check_validator_key(const NodeConfig& config, const storage::BlockStore& 
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
+Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config,
+                                         std::function<void(const std::string&)> progress) {
   auto genesis = ledger::load_genesis(config.genesis_file());
   if (!genesis) return genesis.error();
   Result<crypto::PrivateKey> key = Error(ErrorCode::kNotFound, "no key");
@@ -452,6 +453,10 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config) {
     }
   }
   storage::StoreOptions options;
+  options.progress = [&progress](const std::string& what) {
+    log::info("store", "{}", what);
+    if (progress) progress(what);
+  };
   storage::RocksDbOptions rocksdb;
   rocksdb.block_cache_bytes = config.storage.cache_mb * 1024 * 1024;
   auto store = storage::open_rocksdb_block_store(config.data_dir(), *genesis, options, rocksdb);

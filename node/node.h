@@ -58,8 +58,11 @@ struct CommitNotice {
 class Node {
  public:
   // Loads the genesis and keys of the home and opens (or initialises) the
-  // store. Errors name the file concerned.
-  static Result<std::unique_ptr<Node>> open(const NodeConfig& config);
+  // store. Errors name the file concerned. `progress`, if set, hears what a
+  // long open is doing (storage::StoreOptions::progress); each line is also
+  // logged.
+  static Result<std::unique_ptr<Node>> open(
+      const NodeConfig& config, std::function<void(const std::string&)> progress = {});
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;

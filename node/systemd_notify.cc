@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "node/log.h"
 
@@ -22,7 +23,16 @@ void notify(const char* state) {
 
 }  // namespace
 
-void notify_ready() { notify("READY=1"); }
+void notify_starting(const std::string& step) {
+  std::string state = "EXTEND_TIMEOUT_USEC=" +
+                      std::to_string(std::chrono::microseconds(kStartExtension).count()) +
+                      "\nSTATUS=" + step;
+  std::replace(state.begin() + static_cast<std::ptrdiff_t>(state.find("STATUS=")), state.end(),
+               '\n', ' ');
+  notify(state.c_str());
+}
+
+void notify_ready() { notify("READY=1\nSTATUS=serving"); }
 void notify_stopping() { notify("STOPPING=1"); }
 void notify_watchdog() { notify("WATCHDOG=1"); }
 

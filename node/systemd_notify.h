@@ -11,10 +11,17 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 namespace tracechain::node::systemd {
 
-// READY=1: the node and its RPC server have started.
+// EXTEND_TIMEOUT_USEC and STATUS=`step`: starting is under way and has
+// reached `step`; the start timeout (TimeoutStartSec=) is extended to
+// kStartExtension from now, so a long open that makes progress is not
+// killed, and one that stops making progress still is.
+inline constexpr std::chrono::seconds kStartExtension{120};
+void notify_starting(const std::string& step);
+// READY=1 (and STATUS=serving): the node and its RPC server have started.
 void notify_ready();
 // STOPPING=1: a clean stop has begun.
 void notify_stopping();

@@ -72,6 +72,9 @@ struct StoreOptions {
   std::uint64_t verify_depth = 64;
   // Write the genesis into an empty store; otherwise an empty store is kNotFound.
   bool initialise_if_empty = true;
+  // If set, hears what a long open is doing (building the state tree reads
+  // the whole state): a line every 2^20 state keys and when it is done.
+  std::function<void(const std::string&)> progress;
 };
 
 class BlockStore {

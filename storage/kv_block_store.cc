@@ -268,13 +268,16 @@ class KvBlockStore final : public BlockStore {
   Status load_tip(const ledger::Genesis& genesis, std::uint64_t last, std::uint64_t depth);
   Status check_nothing_above(std::uint64_t last, std::uint64_t log_size) const;
   Status check_block_contents(const BlockHeader& header) const;
-  Status check_state_agrees(std::uint64_t last);
-  // Keeps `tree` as the state tree of `height`, dropping the oldest beyond
-  // kHeldStateTrees. Call with tip_mutex_ held.
+  Status check_state_agrees(std::uint64_t last, const StoreOptions& options);
+  // Keeps `tree` as the state tree of `height`, handing the oldest beyond
+  // kHeldStateTrees to the releaser. Call with tip_mutex_ held.
   void retain_tree(std::uint64_t height, std::shared_ptr<const ledger::StateTree> tree) {
     if (!tree) return;
     trees_.insert_or_assign(height, std::move(tree));
-    while (trees_.size() > kHeldStateTrees) trees_.erase(trees_.begin());
+    while (trees_.size() > kHeldStateTrees) {
+      releaser_.release(std::move(trees_.begin()->second));
+      trees_.erase(trees_.begin());
+    }
   }
   Status prepare(const BlockHeader& header, const CommitCertificate& certificate,
                  const ExecutedBlock& executed, const ChainTip& tip,
@@ -390,6 +393,9 @@ class KvBlockStore final : public BlockStore {
   // a commit has just overtaken; guarded by tip_mutex_.
   static constexpr std::size_t kHeldStateTrees = 8;
   std::map<std::uint64_t, std::shared_ptr<const ledger::StateTree>> trees_;
+  // Declared last, so that it is destroyed first: the versions it still
+  // holds are freed before the store's other members go.
+  ledger::StateTreeReleaser releaser_;
 };
 
 // --------------------------------------------------------------- opening
@@ -426,7 +432,7 @@ Status KvBlockStore::start(const ledger::Genesis& genesis, const StoreOptions& o
   if (!last) return last.error();
   try {
     if (Status s = load_tip(genesis, *last, options.verify_depth); !s) return s;
-    return check_state_agrees(*last);
+    return check_state_agrees(*last, options);
   } catch (const ledger::StateReadError& e) {
     return corruption(std::string("state cannot be read: ") + e.what());
   }
@@ -596,7 +602,7 @@ Status KvBlockStore::check_block_contents(const BlockHeader& header) const {
   return {};
 }
 
-Status KvBlockStore::check_state_agrees(std::uint64_t last) {
+Status KvBlockStore::check_state_agrees(std::uint64_t last, const StoreOptions& options) {
   auto params = ledger::read_chain_params(state_);
   if (!params) return corruption("the state has no readable chain parameters: " +
                                  params.error().message());
@@ -611,8 +617,15 @@ Status KvBlockStore::check_state_agrees(std::uint64_t last) {
   if (params_.state_tree) {
     // The tree is held in memory only: built again from the stored state, it
     // must give the root the tip's header committed to.
+    std::function<void(std::size_t)> keys_read;
+    if (options.progress) {
+      keys_read = [&](std::size_t keys) {
+        options.progress("building the state tree: " + std::to_string(keys) +
+                         " state keys read");
+      };
+    }
     auto tree = std::make_shared<const ledger::StateTree>(
-        ledger::StateTree::of(params_.hash_algorithm(), state_));
+        ledger::StateTree::of(params_.hash_algorithm(), state_, keys_read));
     if (tree->root() != tip_.state_root) {
       return corruption("the stored state gives state root " + short_hex(tree->root()) +
                         ", but the header at height " + std::to_string(last) + " says " +

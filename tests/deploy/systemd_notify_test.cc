@@ -1,6 +1,7 @@
 // tracechaind under a stand-in for systemd's Type=notify: the test listens
 // on a unix datagram socket named by NOTIFY_SOCKET, starts the real
 // tracechaind on a `tracectl init` home, and reads the notices it sends:
+// the state tree's progress with EXTEND_TIMEOUT_USEC while the store opens,
 // READY=1 once the RPC answers, WATCHDOG=1 at half of WATCHDOG_USEC (and
 // none without it), STOPPING=1 on SIGTERM, then a clean exit.
 //
@@ -179,6 +180,9 @@ fs::path init_home(const fs::path& dir) {
   return home;
 }
 
+// What tracechaind sends once it serves.
+const std::string kReady = "READY=1\nSTATUS=serving";
+
 std::string joined(const std::vector<std::string>& notices) {
   std::string out;
   for (const auto& n : notices) out += "[" + n + "] ";
@@ -213,11 +217,17 @@ TEST_CASE("tracechaind tells systemd READY=1, WATCHDOG=1 and STOPPING=1", "[syst
   NotifySocket& socket = service.socket;
 
   std::vector<std::string> seen;
-  bool ready = socket.wait_for("READY=1", 30s, seen);
+  bool ready = socket.wait_for(kReady, 30s, seen);
   INFO("notices: " << joined(seen) << "\nlog:\n" << service.daemon->log());
   REQUIRE(ready);
   // Ready means serving: the RPC listener is already up.
   CHECK(accepts_connections(kPort));
+  // Before it, opening the store said what it did and extended the start
+  // timeout as it went (a large store takes minutes to open).
+  CHECK(std::any_of(seen.begin(), seen.end(), [](const std::string& notice) {
+    return notice.starts_with("EXTEND_TIMEOUT_USEC=120000000\nSTATUS=building the state tree: ") &&
+           notice.ends_with(" state keys read");
+  }));
 
   seen.clear();
   const auto start = Clock::now();
@@ -244,7 +254,7 @@ TEST_CASE("without WATCHDOG_USEC tracechaind sends no WATCHDOG=1", "[systemd]") 
   NotifySocket& socket = service.socket;
 
   std::vector<std::string> seen;
-  bool ready = socket.wait_for("READY=1", 30s, seen);
+  bool ready = socket.wait_for(kReady, 30s, seen);
   INFO("log:\n" << service.daemon->log());
   REQUIRE(ready);
   seen.clear();

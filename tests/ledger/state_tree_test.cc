@@ -106,6 +106,45 @@ TEST_CASE("state tree: the same keys give the same root by any order of blocks")
   }
 }
 
+TEST_CASE("state tree: building from a whole state gives the root applying it gives") {
+  // Building reads and hashes in chunks of 2^14 keys on two threads: sizes
+  // around and across a chunk, and the smallest trees.
+  for (std::size_t keys : {0, 1, 2, 3, 16383, 16384, 16385, 40000}) {
+    INFO(keys << " keys");
+    MemoryState state;
+    StateDelta delta;
+    for (std::size_t i = 0; i < keys; ++i) {
+      delta.push_back({"k/" + std::to_string(i), bytes_of("v" + std::to_string(i % 7))});
+    }
+    std::sort(delta.begin(), delta.end(),
+              [](const StateWrite& a, const StateWrite& b) { return a.key < b.key; });
+    state.apply(delta);
+    std::vector<std::size_t> heard;
+    StateTree built = StateTree::of(kSha256, state, [&](std::size_t read) { heard.push_back(read); });
+    StateTree applied = StateTree(kSha256).apply(delta);
+    REQUIRE(built.size() == keys);
+    REQUIRE(built.root() == applied.root());
+    REQUIRE(heard == std::vector<std::size_t>{keys});
+    if (keys > 0) require_proves(built, "k/" + std::to_string(keys - 1), bytes_of("v" + std::to_string((keys - 1) % 7)));
+  }
+}
+
+TEST_CASE("state tree: a releaser frees every version it is given, at the latest when it goes") {
+  std::vector<std::weak_ptr<const StateTree>> released;
+  {
+    StateTreeReleaser releaser;
+    StateTree tree(kSha256);
+    for (int i = 0; i < 3 * static_cast<int>(StateTreeReleaser::kMaxPending); ++i) {
+      tree = tree.apply(writes({{"k", "v"}, {"n", std::to_string(i).c_str()}}));
+      auto version = std::make_shared<const StateTree>(tree);
+      released.push_back(version);
+      releaser.release(std::move(version));
+    }
+    releaser.release(nullptr);  // nothing to free
+  }
+  for (const auto& version : released) CHECK(version.expired());
+}
+
 TEST_CASE("state tree: a proof is refused for another value, another key or another root") {
   MemoryState state;
   StateDelta delta;
