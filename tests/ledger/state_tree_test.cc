@@ -129,6 +129,36 @@ TEST_CASE("state tree: building from a whole state gives the root applying it gi
   }
 }
 
+TEST_CASE("state tree: a large block, updated on two threads, gives the root of its state") {
+  // Blocks of 1,024 writes and more update the root's halves on two threads.
+  std::mt19937_64 random(7);
+  MemoryState state;
+  StateTree tree(kSha256);
+  for (int block = 0; block < 6; ++block) {
+    INFO("block " << block);
+    std::map<std::string, std::optional<Bytes>> writes_of_block;
+    const int count = block == 0 ? 5000 : 1024 + static_cast<int>(random() % 3000);
+    for (int i = 0; i < count; ++i) {
+      std::string key = "k/" + std::to_string(random() % 8000);
+      if (block > 0 && random() % 4 == 0) {
+        writes_of_block[key] = std::nullopt;
+      } else {
+        writes_of_block[key] = bytes_of("v" + std::to_string(random() % 9));
+      }
+    }
+    StateDelta delta;
+    for (auto& [key, value] : writes_of_block) delta.push_back({key, value});
+    state.apply(delta);
+    tree = tree.apply(delta);
+    REQUIRE(tree.size() == state.size());
+    REQUIRE(tree.root() == StateTree::of(kSha256, state).root());
+  }
+  for (int k = 0; k < 8000; k += 97) {
+    std::string key = "k/" + std::to_string(k);
+    require_proves(tree, key, state.get(key));
+  }
+}
+
 TEST_CASE("state tree: a releaser frees every version it is given, at the latest when it goes") {
   std::vector<std::weak_ptr<const StateTree>> released;
   {
