@@ -36,4 +36,12 @@ Result<Bytes> from_hex(std::string_view hex);
 // Parses exactly 32 bytes of hex into a Digest.
 Result<Digest> digest_from_hex(std::string_view hex);
 
+// Standard base64 (RFC 4648 section 4), with padding.
+std::string to_base64(ByteView bytes);
+
+// Parses standard base64 with padding; refuses any other alphabet, missing
+// or extra padding, and non-zero bits after the last byte, so each byte
+// string has exactly one accepted text.
+Result<Bytes> from_base64(std::string_view text);
+
 }  // namespace tracechain

@@ -380,6 +380,15 @@ std::string PublicKey::to_pem() const {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
+Bytes PublicKey::to_spki_der() const {
+  int length = i2d_PUBKEY(handle_->pkey.get(), nullptr);
+  TC_ASSERT(length > 0);
+  Bytes out(static_cast<std::size_t>(length));
+  unsigned char* cursor = out.data();
+  TC_ASSERT(i2d_PUBKEY(handle_->pkey.get(), &cursor) == length);
+  return out;
+}
+
 namespace {
 
 // A P-256 verification context per thread and key, initialised once: a fresh

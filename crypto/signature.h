@@ -70,6 +70,8 @@ class PublicKey {
   // The wire form (see above).
   const Bytes& bytes() const { return bytes_; }
   std::string to_pem() const;
+  // The DER SubjectPublicKeyInfo (the PEM's contents).
+  Bytes to_spki_der() const;
 
   // Checks `signature` over `message`. For SM2, `sm2_id` is the signer's
   // distinguishing identifier (tracechain always uses the default).

@@ -32,17 +32,9 @@ nlohmann::json load_json(const std::filesystem::path& path) {
 }
 
 std::optional<Bytes> decode_base64(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  Bytes out(text.size() / 4 * 3);
-  int length = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                               static_cast<int>(text.size()));
-  if (length < 0) return std::nullopt;
-  // EVP_DecodeBlock counts padding as output bytes; drop them.
-  std::size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<std::size_t>(length) - padding);
-  return out;
+  auto bytes = from_base64(text);
+  if (!bytes) return std::nullopt;
+  return *bytes;
 }
 
 Bytes hex(const std::string& text) {

@@ -1,0 +1,295 @@
+#include "ledger/checkpoint.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace tracechain::ledger {
+
+namespace {
+
+constexpr std::string_view kEmDash = "\xE2\x80\x94";  // U+2014
+constexpr std::uint8_t kTypeEd25519 = 0x01;
+constexpr std::uint8_t kTypeEcdsa = 0x02;
+
+Error invalid(const std::string& what) { return Error(ErrorCode::kInvalidInput, what); }
+
+// UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) with no control
+// character but the newline: what the signed-note specification allows.
+Status check_note_characters(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<std::uint8_t>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\n') || c == 0x7f) {
+        return invalid("the note holds control character " + std::to_string(c) + " at byte " +
+                       std::to_string(i + 1));
+      }
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if ((c & 0xe0) == 0xc0) {
+      length = 2, code = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      length = 3, code = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      length = 4, code = c & 0x07;
+    } else {
+      return invalid("the note is not UTF-8 at byte " + std::to_string(i + 1));
+    }
+    if (i + length > text.size()) return invalid("the note ends inside a UTF-8 character");
+    for (std::size_t j = 1; j < length; ++j) {
+      const auto next = static_cast<std::uint8_t>(text[i + j]);
+      if ((next & 0xc0) != 0x80) {
+        return invalid("the note is not UTF-8 at byte " + std::to_string(i + j + 1));
+      }
+      code = (code << 6) | (next & 0x3f);
+    }
+    constexpr std::uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kLeast[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return invalid("the note is not UTF-8 at byte " + std::to_string(i + 1));
+    }
+    i += length;
+  }
+  return {};
+}
+
+// Key names: non-empty, no space and no plus (the characters that separate
+// a verifier key's parts and a signature line's).
+Status check_key_name(std::string_view name) {
+  if (name.empty()) return invalid("a key name is empty");
+  for (char c : name) {
+    if (c == ' ' || c == '+' || c == '\n') {
+      return invalid("key name '" + std::string(name) + "' holds a space or a plus");
+    }
+  }
+  return {};
+}
+
+std::uint32_t read_u32(ByteView bytes) {
+  return (static_cast<std::uint32_t>(bytes[0]) << 24) | (static_cast<std::uint32_t>(bytes[1]) << 16) |
+         (static_cast<std::uint32_t>(bytes[2]) << 8) | bytes[3];
+}
+
+void append_u32(Bytes& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(value >> shift));
+}
+
+Result<std::uint8_t> signature_type(const crypto::PublicKey& key) {
+  switch (key.suite()) {
+    case crypto::Suite::kEd25519Sha256:
+      return kTypeEd25519;
+    case crypto::Suite::kP256Sha256:
+      return kTypeEcdsa;
+    case crypto::Suite::kSm2Sm3:
+      break;
+  }
+  return Error(ErrorCode::kUnsupported,
+               "an " + std::string(crypto::suite_name(key.suite())) +
+                   " key has no signature type in C2SP signed notes (Ed25519 and P-256 do)");
+}
+
+// The verifier key's public key material: the raw key for Ed25519, the DER
+// SubjectPublicKeyInfo for ECDSA.
+Bytes key_material(const crypto::PublicKey& key) {
+  return key.suite() == crypto::Suite::kP256Sha256 ? key.to_spki_der() : key.bytes();
+}
+
+}  // namespace
+
+std::string checkpoint_origin(const Genesis& genesis) {
+  return "tracechain/" + genesis.chain_id + "/" +
+         to_hex(genesis_hash(genesis)).substr(0, 16);
+}
+
+Checkpoint checkpoint_of(const Genesis& genesis, const BlockHeader& header) {
+  return Checkpoint{checkpoint_origin(genesis), header.log_size, header.log_root, {}};
+}
+
+std::string checkpoint_text(const Checkpoint& checkpoint) {
+  std::string text = checkpoint.origin + "\n" + std::to_string(checkpoint.size) + "\n" +
+                     to_base64(checkpoint.root) + "\n";
+  for (const std::string& line : checkpoint.extensions) text += line + "\n";
+  return text;
+}
+
+Result<Checkpoint> parse_checkpoint(std::string_view text) {
+  if (text.size() > kMaxNoteBytes) return invalid("the checkpoint is longer than 64 KiB");
+  if (Status s = check_note_characters(text); !s) return s.error();
+  if (text.empty() || text.back() != '\n') return invalid("the checkpoint does not end in a newline");
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.size() < 3) return invalid("a checkpoint has at least three lines");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) return invalid("line " + std::to_string(i + 1) + " of the checkpoint is empty");
+  }
+  Checkpoint checkpoint;
+  checkpoint.origin = std::string(lines[0]);
+  const std::string_view size = lines[1];
+  auto [end, error] = std::from_chars(size.data(), size.data() + size.size(), checkpoint.size);
+  if (error != std::errc() || end != size.data() + size.size() ||
+      (size.size() > 1 && size[0] == '0')) {
+    return invalid("the checkpoint's tree size '" + std::string(size) +
+                   "' is not a decimal number without leading zeroes");
+  }
+  auto root = from_base64(lines[2]);
+  if (!root) return invalid("the checkpoint's root hash is " + root.error().message());
+  if (root->size() != kDigestSize) {
+    return invalid("the checkpoint's root hash has " + std::to_string(root->size()) +
+                   " bytes, not 32");
+  }
+  std::copy(root->begin(), root->end(), checkpoint.root.begin());
+  for (std::size_t i = 3; i < lines.size(); ++i) checkpoint.extensions.emplace_back(lines[i]);
+  return checkpoint;
+}
+
+std::string format_note(const SignedNote& note) {
+  std::string out = note.text + "\n";
+  for (const NoteSignature& signature : note.signatures) {
+    Bytes blob;
+    append_u32(blob, signature.key_id);
+    blob.insert(blob.end(), signature.signature.begin(), signature.signature.end());
+    out += std::string(kEmDash) + " " + signature.name + " " + to_base64(blob) + "\n";
+  }
+  return out;
+}
+
+Result<SignedNote> parse_note(std::string_view note) {
+  if (note.size() > kMaxNoteBytes) return invalid("the note is longer than 64 KiB");
+  if (Status s = check_note_characters(note); !s) return s.error();
+  // The text ends at the last blank line; the signatures follow it.
+  const std::size_t blank = note.rfind("\n\n");
+  if (blank == std::string_view::npos) return invalid("the note has no blank line before its signatures");
+  SignedNote parsed;
+  parsed.text = std::string(note.substr(0, blank + 1));
+  std::string_view rest = note.substr(blank + 2);
+  if (rest.empty()) return invalid("the note has no signature");
+  if (rest.back() != '\n') return invalid("the note's last signature line does not end in a newline");
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + 1);
+    if (parsed.signatures.size() == kMaxNoteSignatures) {
+      return invalid("the note has more than " + std::to_string(kMaxNoteSignatures) + " signatures");
+    }
+    const std::string where = "signature line " + std::to_string(parsed.signatures.size() + 1);
+    if (!line.starts_with(kEmDash) || line.size() < kEmDash.size() + 1 ||
+        line[kEmDash.size()] != ' ') {
+      return invalid(where + " does not start with an em dash and a space");
+    }
+    line.remove_prefix(kEmDash.size() + 1);
+    const std::size_t space = line.find(' ');
+    if (space == std::string_view::npos) return invalid(where + " has no signature after the key name");
+    NoteSignature signature;
+    signature.name = std::string(line.substr(0, space));
+    if (Status s = check_key_name(signature.name); !s) return s.error().with_context(where);
+    auto blob = from_base64(line.substr(space + 1));
+    if (!blob) return invalid(where + ": the signature is " + blob.error().message());
+    if (blob->size() < 5) return invalid(where + ": the signature is shorter than a key ID and one byte");
+    signature.key_id = read_u32(*blob);
+    signature.signature.assign(blob->begin() + 4, blob->end());
+    parsed.signatures.push_back(std::move(signature));
+  }
+  return parsed;
+}
+
+Result<std::uint32_t> note_key_id(std::string_view name, const crypto::PublicKey& key) {
+  if (Status s = check_key_name(name); !s) return s.error();
+  auto type = signature_type(key);
+  if (!type) return type.error();
+  Digest hash;
+  if (*type == kTypeEcdsa) {
+    hash = crypto::hash(crypto::HashAlgorithm::kSha256, key.to_spki_der());
+  } else {
+    Bytes input(name.begin(), name.end());
+    input.push_back('\n');
+    input.push_back(*type);
+    input.insert(input.end(), key.bytes().begin(), key.bytes().end());
+    hash = crypto::hash(crypto::HashAlgorithm::kSha256, input);
+  }
+  return read_u32(hash);
+}
+
+Result<std::string> format_note_verifier(const NoteVerifier& verifier) {
+  auto id = note_key_id(verifier.name, verifier.key);
+  if (!id) return id.error();
+  Bytes id_bytes;
+  append_u32(id_bytes, *id);
+  Bytes material{*signature_type(verifier.key)};
+  Bytes key = key_material(verifier.key);
+  material.insert(material.end(), key.begin(), key.end());
+  return verifier.name + "+" + to_hex(id_bytes) + "+" + to_base64(material);
+}
+
+Result<NoteVerifier> parse_note_verifier(std::string_view text) {
+  const std::size_t first = text.find('+');
+  const std::size_t second = first == std::string_view::npos ? first : text.find('+', first + 1);
+  if (second == std::string_view::npos) {
+    return invalid("a verifier key is <name>+<key ID>+<key>, three parts");
+  }
+  std::string name(text.substr(0, first));
+  if (Status s = check_key_name(name); !s) return s.error();
+  auto id = from_hex(text.substr(first + 1, second - first - 1));
+  if (!id || id->size() != 4) return invalid("the verifier key's ID is not 8 hex digits");
+  auto material = from_base64(text.substr(second + 1));
+  if (!material || material->empty()) return invalid("the verifier key's key is not base64");
+  const std::uint8_t type = material->front();
+  ByteView key_bytes(material->data() + 1, material->size() - 1);
+  Result<crypto::PublicKey> key = invalid("unknown");
+  if (type == kTypeEd25519) {
+    key = crypto::PublicKey::from_bytes(crypto::Suite::kEd25519Sha256, key_bytes);
+  } else if (type == kTypeEcdsa) {
+    std::string pem = "-----BEGIN PUBLIC KEY-----\n" + to_base64(key_bytes) + "\n-----END PUBLIC KEY-----\n";
+    key = crypto::PublicKey::from_pem(pem);
+    if (key && key->suite() != crypto::Suite::kP256Sha256) {
+      return invalid("the verifier key's ECDSA key is not on P-256");
+    }
+  } else {
+    return Error(ErrorCode::kUnsupported, "verifier key type " + std::to_string(type) +
+                                              " is not supported (Ed25519 0x01, ECDSA 0x02)");
+  }
+  if (!key) return invalid("the verifier key's key: " + key.error().message());
+  NoteVerifier verifier{std::move(name), std::move(*key)};
+  auto expected = note_key_id(verifier.name, verifier.key);
+  if (!expected) return expected.error();
+  if (read_u32(*id) != *expected) {
+    return invalid("the verifier key's ID " + to_hex(*id) + " is not its key's ID");
+  }
+  return verifier;
+}
+
+Result<NoteSignature> sign_note(std::string_view text, std::string_view name,
+                                const crypto::PrivateKey& key) {
+  auto id = note_key_id(name, key.public_key());
+  if (!id) return id.error();
+  return NoteSignature{std::string(name), *id, key.sign(as_bytes(text))};
+}
+
+Result<std::vector<std::size_t>> verify_note(const SignedNote& note,
+                                             std::span<const NoteVerifier> verifiers) {
+  std::vector<std::size_t> verified;
+  for (const NoteSignature& signature : note.signatures) {
+    for (std::size_t i = 0; i < verifiers.size(); ++i) {
+      const NoteVerifier& verifier = verifiers[i];
+      auto id = note_key_id(verifier.name, verifier.key);
+      if (!id || verifier.name != signature.name || *id != signature.key_id) continue;
+      if (Status s = verifier.key.verify(as_bytes(note.text), signature.signature); !s) {
+        return Error(ErrorCode::kVerificationFailed,
+                     "the signature of " + signature.name + " does not hold: " +
+                         s.error().message());
+      }
+      if (std::find(verified.begin(), verified.end(), i) == verified.end()) verified.push_back(i);
+    }
+  }
+  if (verified.empty()) {
+    return Error(ErrorCode::kVerificationFailed, "the note is signed by none of the keys given");
+  }
+  return verified;
+}
+
+}  // namespace tracechain::ledger
