@@ -266,6 +266,42 @@ int verify_state_file(const VerifyReceiptOptions& options, std::ostream& out,
   return v.ok() ? kExitOk : kExitVerificationFailed;
 }
 
+int verify_checkpoint_file(const VerifyReceiptOptions& options, std::ostream& out,
+                           std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto answer = read_json_file(options.receipt, kMaxJsonFileBytes);
+  if (!answer) return report_error(err, answer.error());
+  auto v = verify_checkpoint(*answer, anchor->genesis, anchor->validators);
+  if (options.output == OutputFormat::kJson) {
+    Json result = {{"verified", v.ok()}};
+    if (v) {
+      result["height"] = v->checkpoint.height;
+      result["logSize"] = v->checkpoint.size;
+      result["logRoot"] = to_hex(v->checkpoint.root);
+      result["checkpoint"] = v->text;
+      result["signer"] = v->signer.empty() ? Json(nullptr) : Json(v->signer);
+    } else {
+      result["error"] = v.error().message();
+    }
+    out << result.dump(2) << "\n";
+  } else if (v) {
+    out << "\u2713 header " << v->checkpoint.height << " certified by the validators genesis trusts\n"
+        << "\u2713 the checkpoint is that header's: log size " << v->checkpoint.size << ", root "
+        << to_hex(v->checkpoint.root) << "\n";
+    if (v->signer.empty()) {
+      out << "  (the file holds no signed note)\n";
+    } else {
+      out << "\u2713 the signed note's signature is validator " << v->signer << "'s\n";
+    }
+    out << "VERIFIED\n" << (v->signed_note.empty() ? v->text : v->signed_note);
+  } else {
+    out << "\u2717 " << v.error().message() << "\nFAILED\n";
+  }
+  if (!v) return v.error().code() == ErrorCode::kInvalidInput ? kExitUsage : kExitVerificationFailed;
+  return kExitOk;
+}
+
 // ----------------------------------------------------- validator changes
 
 Result<Json> fetch_validator_changes(node::rpc::Client& client) {

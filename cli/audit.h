@@ -28,6 +28,9 @@ struct VerifyReceiptOptions {
 int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err);
 // The same for a state proof (state_getProof's result): `receipt` names it.
 int verify_state_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err);
+// The same for a checkpoint (chain_getCheckpoint's result).
+int verify_checkpoint_file(const VerifyReceiptOptions& options, std::ostream& out,
+                           std::ostream& err);
 
 // Reads a JSON file of at most `max_bytes`; kInvalidInput naming the file.
 Result<Json> read_json_file(const std::filesystem::path& path, std::size_t max_bytes);

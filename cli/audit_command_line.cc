@@ -63,6 +63,28 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
   verify_state_cmd->callback(
       [&] { exit_code = verify_state_file(verify_state, std::cout, std::cerr); });
 
+  // verify-checkpoint
+  static VerifyReceiptOptions verify_checkpoint;
+  auto* verify_checkpoint_cmd = app.add_subcommand(
+      "verify-checkpoint",
+      "Verify a log checkpoint offline (certified header, C2SP checkpoint, its note signature), "
+      "trusting only genesis");
+  verify_checkpoint_cmd
+      ->add_option("FILE", verify_checkpoint.receipt,
+                   "Checkpoint file (chain_getCheckpoint's result, or tracectl checkpoint --out)")
+      ->required();
+  verify_checkpoint_cmd->add_option("--genesis", verify_checkpoint.genesis, "The chain's genesis.json")
+      ->required();
+  verify_checkpoint_cmd->add_option("--changes", verify_checkpoint.changes,
+                                    "Validator-set changes from genesis, needed once the "
+                                    "validators have changed");
+  add_output_option(*verify_checkpoint_cmd, verify_checkpoint.output);
+  verify_checkpoint_cmd->footer(
+      "Example: tracectl verify-checkpoint cp.json --genesis genesis.json\n"
+      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
+  verify_checkpoint_cmd->callback(
+      [&] { exit_code = verify_checkpoint_file(verify_checkpoint, std::cout, std::cerr); });
+
   // validator-changes get
   static ValidatorChangesOptions changes;
   auto* changes_cmd = app.add_subcommand("validator-changes", "Validator-set changes of a chain");

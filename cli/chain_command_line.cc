@@ -313,6 +313,20 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
         [&exit_code, options] { exit_code = state_proof_get(*options, std::cout, std::cerr); });
   }
   {
+    auto options = std::make_shared<CheckpointOptions>();
+    auto* command = app.add_subcommand(
+        "checkpoint", "The log's checkpoint (C2SP tlog-checkpoint) as a note this node signed, "
+                      "or, with --out, with its certified header for offline checks");
+    command->add_option("--height", options->height, "At this committed height (default: the tip)");
+    command->add_option("--out", options->out, "File to write the whole answer to");
+    add_remote_options(*command, options->remote);
+    command->footer(
+        "Example:\n  tracectl checkpoint --node http://127.0.0.1:26657\n"
+        "  tracectl checkpoint --out cp.json && tracectl verify-checkpoint cp.json --genesis genesis.json");
+    command->callback(
+        [&exit_code, options] { exit_code = checkpoint_get(*options, std::cout, std::cerr); });
+  }
+  {
     auto* receipt = app.add_subcommand("receipt", "Self-contained receipts for offline checks");
   receipt->footer("Example:\n  tracectl receipt get ed5943e1… --key keys/buyer-bank.pem --out r.json");
     receipt->require_subcommand(1);

@@ -619,4 +619,29 @@ int state_proof_get(const StateProofOptions& options, std::ostream& out, std::os
   return kExitOk;
 }
 
+int checkpoint_get(const CheckpointOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  Json params = Json::object();
+  if (options.height) params["height"] = *options.height;
+  auto answer = client->call("chain_getCheckpoint", params);
+  if (!answer) return report_error(err, answer.error());
+  if (options.out.empty()) {
+    const Json& note = (*answer)["signedNote"];
+    out << (note.is_string() ? note.get<std::string>() : (*answer)["checkpoint"].get<std::string>());
+    if (!note.is_string()) {
+      err << "(unsigned: " << answer->value("unsigned", std::string("no signature")) << ")\n";
+    }
+    return kExitOk;
+  }
+  if (auto done = save_or_print(*answer, options.out, out, err)) return *done;
+  out << "wrote " << options.out.string() << ": the checkpoint at height "
+      << answer->value("height", std::uint64_t{0}) << " (log size "
+      << answer->value("logSize", std::uint64_t{0}) << ")"
+      << ((*answer)["signedNote"].is_string() ? ", signed by this node" : ", unsigned") << "\n"
+      << "verify it offline: tracectl verify-checkpoint " << options.out.string()
+      << " --genesis genesis.json\n";
+  return kExitOk;
+}
+
 }  // namespace tracechain::cli

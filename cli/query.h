@@ -107,4 +107,11 @@ struct StateProofOptions {
 };
 int state_proof_get(const StateProofOptions& options, std::ostream& out, std::ostream& err);
 
+struct CheckpointOptions {
+  RemoteOptions remote;
+  std::optional<std::uint64_t> height;  // default: the tip
+  std::filesystem::path out;            // empty: print the signed note
+};
+int checkpoint_get(const CheckpointOptions& options, std::ostream& out, std::ostream& err);
+
 }  // namespace tracechain::cli

@@ -642,6 +642,54 @@ Result<LogCheckpoint> certified_checkpoint(const Json& header_json, const Json& 
   }
 }
 
+Result<CheckpointVerification> verify_checkpoint(const Json& answer, const ledger::Genesis& genesis,
+                                                 const ValidatorHistory& validators) {
+  const std::string where = "checkpoint";
+  try {
+    if (!answer.is_object()) throw BadInput(where + ": not a JSON object");
+    auto certified = certified_checkpoint(answer.at("header"), answer.at("certificate"), genesis,
+                                          validators, where);
+    if (!certified) return certified.error();
+    CheckpointVerification v;
+    v.checkpoint = *certified;
+    const ledger::ChainParams params = ledger::chain_params(genesis);
+    v.text = ledger::checkpoint_text(ledger::checkpoint_of(params, certified->header));
+    if (answer.at("checkpoint").get<std::string>() != v.text) {
+      throw BadInput(where + ": its text is not the checkpoint of the certified header at height " +
+                     std::to_string(certified->height) + " (expected origin " +
+                     ledger::checkpoint_origin(params) + ", size " +
+                     std::to_string(certified->size) + ")");
+    }
+    const Json& note_text = answer.at("signedNote");
+    if (note_text.is_null()) return v;
+    auto note = ledger::parse_note(note_text.get<std::string>());
+    if (!note) throw BadInput(where + ".signedNote: " + note.error().message());
+    if (note->text != v.text) throw BadInput(where + ".signedNote: signs another text");
+    // Every validator of that height, under the origin's name.
+    std::vector<ledger::NoteVerifier> verifiers;
+    std::vector<std::string> ids;
+    const ledger::ValidatorSet& set = validators.at(certified->height).set;
+    for (const ledger::Validator& validator : set.validators) {
+      auto key = crypto::PublicKey::from_bytes(set.suite, validator.public_key);
+      if (!key) continue;
+      verifiers.push_back({ledger::checkpoint_origin(params), std::move(*key)});
+      ids.push_back(validator.id);
+    }
+    auto verified = ledger::verify_note(*note, verifiers);
+    if (!verified) {
+      throw BadInput(where + ".signedNote: " + verified.error().message() +
+                     " (the validators at height " + std::to_string(certified->height) + ")");
+    }
+    v.signed_note = note_text.get<std::string>();
+    v.signer = ids[verified->front()];
+    return v;
+  } catch (const BadInput& e) {
+    return Error(ErrorCode::kVerificationFailed, e.what());
+  } catch (const Json::exception& e) {
+    return Error(ErrorCode::kInvalidInput, where + ": malformed JSON: " + e.what());
+  }
+}
+
 Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
                                 const LogCheckpoint& to, crypto::HashAlgorithm algorithm) {
   try {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ledger/block.h"
+#include "ledger/checkpoint.h"
 #include "ledger/genesis.h"
 #include "ledger/validators.h"
 
@@ -119,6 +120,21 @@ Result<LogCheckpoint> certified_checkpoint(const Json& header, const Json& certi
 // two checkpoints: sizes and roots match theirs and the path verifies.
 Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
                                 const LogCheckpoint& to, crypto::HashAlgorithm algorithm);
+
+// ------------------------------------------------------------ checkpoints
+
+// What a checkpoint file (chain_getCheckpoint's result) proves: the
+// header's certificate holds, the checkpoint is that header's (origin, log
+// size and root), and, if the file holds a signed note, its text is the
+// checkpoint and a validator of that height signed it.
+struct CheckpointVerification {
+  LogCheckpoint checkpoint;
+  std::string text;         // the checkpoint's note text
+  std::string signed_note;  // empty if the file holds none
+  std::string signer;       // the validator whose note signature holds
+};
+Result<CheckpointVerification> verify_checkpoint(const Json& answer, const ledger::Genesis& genesis,
+                                                 const ValidatorHistory& validators);
 
 // ------------------------------------------------------------ state proofs
 

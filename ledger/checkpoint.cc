@@ -98,13 +98,12 @@ Bytes key_material(const crypto::PublicKey& key) {
 
 }  // namespace
 
-std::string checkpoint_origin(const Genesis& genesis) {
-  return "tracechain/" + genesis.chain_id + "/" +
-         to_hex(genesis_hash(genesis)).substr(0, 16);
+std::string checkpoint_origin(const ChainParams& params) {
+  return "tracechain/" + params.chain_id + "/" + to_hex(params.genesis_hash).substr(0, 16);
 }
 
-Checkpoint checkpoint_of(const Genesis& genesis, const BlockHeader& header) {
-  return Checkpoint{checkpoint_origin(genesis), header.log_size, header.log_root, {}};
+Checkpoint checkpoint_of(const ChainParams& params, const BlockHeader& header) {
+  return Checkpoint{checkpoint_origin(params), header.log_size, header.log_root, {}};
 }
 
 std::string checkpoint_text(const Checkpoint& checkpoint) {

@@ -21,7 +21,7 @@
 
 #include "crypto/signature.h"
 #include "ledger/block.h"
-#include "ledger/genesis.h"
+#include "ledger/model.h"
 
 namespace tracechain::ledger {
 
@@ -42,10 +42,10 @@ struct Checkpoint {
 // The origin line of a chain's checkpoints: "tracechain/<chain id>/<the
 // first 8 bytes of the genesis hash, hex>", one per chain even where two
 // chains share an id.
-std::string checkpoint_origin(const Genesis& genesis);
+std::string checkpoint_origin(const ChainParams& params);
 
 // The checkpoint of a committed header.
-Checkpoint checkpoint_of(const Genesis& genesis, const BlockHeader& header);
+Checkpoint checkpoint_of(const ChainParams& params, const BlockHeader& header);
 
 // The note text: origin, size, base64 root and any extension lines, each
 // ending in a newline.
@@ -65,6 +65,13 @@ struct SignedNote {
   std::vector<NoteSignature> signatures;
 
   bool operator==(const SignedNote&) const = default;
+};
+
+// A checkpoint note as one signer gives it, with the verifier key that
+// checks its signature.
+struct SignedCheckpoint {
+  SignedNote note;
+  std::string verifier;
 };
 
 // The note as text: the text, a blank line, a line "— <name> <base64(key

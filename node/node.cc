@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include "ledger/checkpoint.h"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -63,9 +65,11 @@ class Node::Impl final : public ReplicaEffects {
         core_(asio::make_strand(io_)),
         admission_(mempool_, verified_, genesis_.suite, config_.p2p.max_frame_bytes,
                    verify_threads(config_), admission_hooks()),
-        replica_(replica_config(config_, genesis_), std::move(validator_key),
+        replica_(replica_config(config_, genesis_), validator_key,
                  std::move(signing_state), *store_, mempool_, verified_, signing_store_,
-                 held_store_, clock_, *this) {}
+                 held_store_, clock_, *this) {
+    if (config_.node.validator) checkpoint_key_ = std::move(validator_key);
+  }
 
   // ------------------------------------------------------------ lifecycle
 
@@ -183,6 +187,24 @@ class Node::Impl final : public ReplicaEffects {
   }
 
   const storage::BlockStore& store() const { return *store_; }
+
+  Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const {
+    if (!checkpoint_key_) {
+      return Error(ErrorCode::kUnsupported,
+                   "node " + config_.node.id +
+                       " is an observer: it has no key of its own to sign checkpoints with "
+                       "(ask a validator, or check the certificate served beside the checkpoint)");
+    }
+    auto header = store_->header(height);
+    if (!header) return header.error();
+    const std::string text = ledger::checkpoint_text(ledger::checkpoint_of(store_->params(), *header));
+    const std::string name = ledger::checkpoint_origin(store_->params());
+    auto signature = ledger::sign_note(text, name, *checkpoint_key_);
+    if (!signature) return signature.error();
+    auto verifier = ledger::format_note_verifier({name, checkpoint_key_->public_key()});
+    if (!verifier) return verifier.error();
+    return ledger::SignedCheckpoint{{text, {std::move(*signature)}}, std::move(*verifier)};
+  }
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }
   void add_commit_listener(std::function<void(const CommitNotice&)> listener) {
@@ -351,6 +373,9 @@ class Node::Impl final : public ReplicaEffects {
   }
 
   NodeConfig config_;
+  // The validator's key, which also signs checkpoints of committed headers;
+  // none on an observer (its engine's key is thrown away at exit).
+  std::optional<crypto::PrivateKey> checkpoint_key_;
   ledger::Genesis genesis_;
   std::unique_ptr<storage::BlockStore> store_;
   FileSigningStateStore signing_store_;
@@ -509,6 +534,9 @@ void Node::submit_batch(std::vector<Bytes> encoded,
   impl_->submit_batch(std::move(encoded), std::move(done));
 }
 NodeStatus Node::status() const { return impl_->status(); }
+Result<ledger::SignedCheckpoint> Node::signed_checkpoint(std::uint64_t height) const {
+  return impl_->signed_checkpoint(height);
+}
 void Node::add_commit_listener(std::function<void(const CommitNotice&)> listener) {
   impl_->add_commit_listener(std::move(listener));
 }

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include "ledger/checkpoint.h"
 #include "node/config.h"
 #include "storage/block_store.h"
 
@@ -90,6 +91,11 @@ class Node {
                     std::function<void(std::vector<Result<Digest>>)> done);
 
   NodeStatus status() const;
+  // The checkpoint of the committed header at `height` (docs/crypto.md,
+  // "Checkpoints") as a note signed by this validator's key, with that key's
+  // verifier key; kUnsupported on an observer (or for an SM2 key), kNotFound
+  // above the tip.
+  Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const;
 
   // Called after every commit, on the node's core strand: must not block
   // (post any real work elsewhere). Register before start().

@@ -29,6 +29,12 @@ class Backend {
   // any thread. The default submits them one at a time.
   virtual void submit_batch(std::vector<Bytes> encoded,
                             std::function<void(std::vector<Result<Digest>>)> done);
+  // The checkpoint at a committed height signed by this node's validator
+  // key (Node::signed_checkpoint); kUnsupported where the node has none.
+  virtual Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const {
+    (void)height;
+    return Error(ErrorCode::kUnsupported, "this node signs no checkpoints");
+  }
 };
 
 // The backend of a live node.
@@ -36,6 +42,9 @@ class NodeBackend final : public Backend {
  public:
   explicit NodeBackend(Node& node) : node_(node) {}
   NodeStatus status() const override { return node_.status(); }
+  Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const override {
+    return node_.signed_checkpoint(height);
+  }
   const storage::BlockStore& store() const override { return node_.store(); }
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done) override {
     node_.submit(std::move(encoded), std::move(done));

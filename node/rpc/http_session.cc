@@ -8,6 +8,7 @@
 
 #include <charconv>
 
+#include "ledger/checkpoint.h"
 #include "node/rpc/ws_session.h"
 
 namespace tracechain::node::rpc {
@@ -226,6 +227,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       if (method != http::verb::get) return not_allowed("GET");
       return readiness(query);
     }
+    if (path == "/checkpoint") {
+      if (method != http::verb::get) return not_allowed("GET");
+      return checkpoint();
+    }
     respond(404, plain_error("no such path: JSON-RPC is POST /, see docs/rpc.md"));
   }
 
@@ -258,6 +263,20 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     if (!context_->running()) return respond(503, dump(Json{{"status", "stopping"}}));
     NodeStatus status = context_->backend().status();
     respond(200, dump(Json{{"status", "ok"}, {"height", status.height}}));
+  }
+
+  // The latest checkpoint as a signed note, in text (docs/crypto.md,
+  // "Checkpoints"), the way transparency-log tools fetch one.
+  void checkpoint() {
+    const std::uint64_t height = context_->backend().store().height();
+    if (height == 0) return respond(404, plain_error("no block is committed yet"));
+    auto signed_checkpoint = context_->backend().signed_checkpoint(height);
+    if (!signed_checkpoint) {
+      return respond(signed_checkpoint.error().code() == ErrorCode::kUnsupported ? 404 : 500,
+                     plain_error(signed_checkpoint.error().message()));
+    }
+    content_type_ = "text/plain; charset=utf-8";
+    respond(200, ledger::format_note(signed_checkpoint->note));
   }
 
   void readiness(std::string_view query) {

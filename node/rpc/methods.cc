@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 
+#include "ledger/checkpoint.h"
 #include "ledger/queries.h"
 #include "node/build_info.h"
 #include "node/wire.h"
@@ -150,6 +151,30 @@ Json get_header(const Params& p, CallContext& c) {
 
 Json get_certificate(const Params& p, CallContext& c) {
   return certificate_json(unwrap(c.store().certificate(height_param(p, c, "height"))));
+}
+
+Json get_checkpoint(const Params& p, CallContext& c) {
+  const std::uint64_t height = height_param(p, c, "height");
+  const ledger::BlockHeader header = header_at(c, height);
+  const ledger::Checkpoint checkpoint = ledger::checkpoint_of(c.store().params(), header);
+  Json out = {
+      {"origin", checkpoint.origin},
+      {"height", height},
+      {"logSize", checkpoint.size},
+      {"logRoot", to_hex(checkpoint.root)},
+      {"checkpoint", ledger::checkpoint_text(checkpoint)},
+      {"header", header_json(header, algorithm(c))},
+      {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
+  };
+  auto signed_checkpoint = c.backend().signed_checkpoint(height);
+  if (signed_checkpoint) {
+    out["signedNote"] = ledger::format_note(signed_checkpoint->note);
+    out["verifierKey"] = signed_checkpoint->verifier;
+  } else {
+    out["signedNote"] = nullptr;
+    out["unsigned"] = signed_checkpoint.error().message();
+  }
+  return out;
 }
 
 Json get_block(const Params& p, CallContext& c) {
@@ -809,6 +834,7 @@ const std::vector<Method>& all_methods() {
       {"chain_getPolicy", false, {}, get_policy},
       {"chain_getHeader", false, {"height"}, get_header},
       {"chain_getCertificate", false, {"height"}, get_certificate},
+      {"chain_getCheckpoint", false, {"height"}, get_checkpoint},
       {"chain_getBlock", true, {"height"}, get_block},
       {"chain_getConsistencyProof", false, {"fromSize", "toSize"}, get_consistency_proof},
       {"chain_getValidatorSetChanges",
