@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "cli/audit.h"
 #include "cli/command_line.h"
@@ -22,68 +23,47 @@ void add_output_option(CLI::App& command, OutputFormat& output) {
       ->default_str("table");
 }
 
+using OfflineCheck = int (*)(const VerifyReceiptOptions&, std::ostream&, std::ostream&);
+
+// A command that checks FILE offline against --genesis (and --changes).
+void add_offline_check(CLI::App& app, int& exit_code, const std::string& name,
+                       const std::string& description, const std::string& file_help,
+                       const std::string& example, OfflineCheck check) {
+  auto options = std::make_shared<VerifyReceiptOptions>();
+  auto* command = app.add_subcommand(name, description);
+  command->add_option("FILE", options->receipt, file_help)->required();
+  command->add_option("--genesis", options->genesis, "The chain's genesis.json")->required();
+  command->add_option("--changes", options->changes,
+                      "Validator-set changes from genesis (tracectl validator-changes get), "
+                      "needed once the validators have changed");
+  add_output_option(*command, options->output);
+  command->footer("Example: " + example +
+                  "\nExit codes: 0 verified, 1 a check failed, 2 unreadable input.");
+  command->callback([&exit_code, options, check] {
+    exit_code = check(*options, std::cout, std::cerr);
+  });
+}
+
 }  // namespace
 
 // The options live as long as the process: the command line is built once.
 void add_audit_commands(CLI::App& app, int& exit_code) {
-  // verify
-  static VerifyReceiptOptions verify;
-  auto* verify_cmd = app.add_subcommand(
-      "verify", "Verify a self-contained receipt offline, trusting only genesis");
-  verify_cmd->add_option("FILE", verify.receipt, "Receipt file (tx_getVerifiableReceipt's result)")
-      ->required();
-  verify_cmd->add_option("--genesis", verify.genesis, "The chain's genesis.json")->required();
-  verify_cmd->add_option("--changes", verify.changes,
-                         "Validator-set changes from genesis (tracectl validator-changes get), "
-                         "needed once the validators have changed");
-  add_output_option(*verify_cmd, verify.output);
-  verify_cmd->footer(
-      "Example: tracectl verify receipt.json --genesis genesis.json --changes changes.json\n"
-      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
-  verify_cmd->callback([&] { exit_code = verify_receipt_file(verify, std::cout, std::cerr); });
-
-  // verify-state
-  static VerifyReceiptOptions verify_state;
-  auto* verify_state_cmd = app.add_subcommand(
-      "verify-state",
-      "Verify a state proof offline (a record's value, or its absence), trusting only genesis");
-  verify_state_cmd
-      ->add_option("FILE", verify_state.receipt,
-                   "State proof file (state_getProof's result, or tracectl state-proof --out)")
-      ->required();
-  verify_state_cmd->add_option("--genesis", verify_state.genesis, "The chain's genesis.json")
-      ->required();
-  verify_state_cmd->add_option("--changes", verify_state.changes,
-                               "Validator-set changes from genesis (tracectl validator-changes "
-                               "get), needed once the validators have changed");
-  add_output_option(*verify_state_cmd, verify_state.output);
-  verify_state_cmd->footer(
-      "Example: tracectl verify-state trade-7.json --genesis genesis.json\n"
-      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
-  verify_state_cmd->callback(
-      [&] { exit_code = verify_state_file(verify_state, std::cout, std::cerr); });
-
-  // verify-checkpoint
-  static VerifyReceiptOptions verify_checkpoint;
-  auto* verify_checkpoint_cmd = app.add_subcommand(
-      "verify-checkpoint",
-      "Verify a log checkpoint offline (certified header, C2SP checkpoint, its note signature), "
-      "trusting only genesis");
-  verify_checkpoint_cmd
-      ->add_option("FILE", verify_checkpoint.receipt,
-                   "Checkpoint file (chain_getCheckpoint's result, or tracectl checkpoint --out)")
-      ->required();
-  verify_checkpoint_cmd->add_option("--genesis", verify_checkpoint.genesis, "The chain's genesis.json")
-      ->required();
-  verify_checkpoint_cmd->add_option("--changes", verify_checkpoint.changes,
-                                    "Validator-set changes from genesis, needed once the "
-                                    "validators have changed");
-  add_output_option(*verify_checkpoint_cmd, verify_checkpoint.output);
-  verify_checkpoint_cmd->footer(
-      "Example: tracectl verify-checkpoint cp.json --genesis genesis.json\n"
-      "Exit codes: 0 verified, 1 a check failed, 2 unreadable input.");
-  verify_checkpoint_cmd->callback(
-      [&] { exit_code = verify_checkpoint_file(verify_checkpoint, std::cout, std::cerr); });
+  add_offline_check(app, exit_code, "verify",
+                    "Verify a self-contained receipt offline, trusting only genesis",
+                    "Receipt file (tx_getVerifiableReceipt's result)",
+                    "tracectl verify receipt.json --genesis genesis.json --changes changes.json",
+                    verify_receipt_file);
+  add_offline_check(
+      app, exit_code, "verify-state",
+      "Verify a state proof offline (a record's value, or its absence), trusting only genesis",
+      "State proof file (state_getProof's result, or tracectl state-proof --out)",
+      "tracectl verify-state trade-7.json --genesis genesis.json", verify_state_file);
+  add_offline_check(app, exit_code, "verify-checkpoint",
+                    "Verify a log checkpoint offline (certified header, C2SP checkpoint, its note "
+                    "signature), trusting only genesis",
+                    "Checkpoint file (chain_getCheckpoint's result, or tracectl checkpoint --out)",
+                    "tracectl verify-checkpoint cp.json --genesis genesis.json",
+                    verify_checkpoint_file);
 
   // validator-changes get
   static ValidatorChangesOptions changes;
