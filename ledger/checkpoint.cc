@@ -60,9 +60,11 @@ Status check_note_characters(std::string_view text) {
 Status check_key_name(std::string_view name) {
   if (name.empty()) return invalid("a key name is empty");
   for (char c : name) {
-    if (c == ' ' || c == '+' || c == '\n') {
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (c == ' ' || c == '+') {
       return invalid("key name '" + std::string(name) + "' holds a space or a plus");
     }
+    if (byte < 0x20 || byte == 0x7f) return invalid("a key name holds a control character");
   }
   return {};
 }
@@ -247,6 +249,11 @@ Result<NoteVerifier> parse_note_verifier(std::string_view text) {
     key = crypto::PublicKey::from_pem(pem);
     if (key && key->suite() != crypto::Suite::kP256Sha256) {
       return invalid("the verifier key's ECDSA key is not on P-256");
+    }
+    // OpenSSL reads a key and ignores what follows it: one text per key.
+    if (key && key->to_spki_der() != Bytes(key_bytes.begin(), key_bytes.end())) {
+      return invalid("the verifier key's ECDSA key is not one DER SubjectPublicKeyInfo "
+                     "(bytes after the key, or another encoding of it)");
     }
   } else {
     return Error(ErrorCode::kUnsupported, "verifier key type " + std::to_string(type) +

@@ -167,6 +167,23 @@ TEST_CASE("checkpoint: a note that is altered, unsigned by a known key or malfor
   }
 }
 
+TEST_CASE("checkpoint: a verifier key has one text: no bytes after the key, no control characters") {
+  // Found by the checkpoint fuzz target: OpenSSL reads a DER key and ignores
+  // what follows it, so the key with a byte appended parsed to the same key.
+  auto material = from_base64(kP256Verifier.substr(kOrigin.size() + 10));  // after "+5a7a78cc+"
+  REQUIRE(material);
+  material->push_back(0x42);
+  const std::string prefix = kOrigin + "+5a7a78cc+";
+  auto trailing = parse_note_verifier(prefix + to_base64(*material));
+  REQUIRE_FALSE(trailing);
+  INFO(trailing.error().message());
+  CHECK(trailing.error().message().find("after") != std::string::npos);
+  CHECK_FALSE(parse_note_verifier(std::string("tracechain/\x01/x") + kEd25519Verifier.substr(kOrigin.size())));
+  CHECK_FALSE(note_key_id(std::string("a\0b", 3), key_of(kEd25519Pem).public_key()));
+  // The key ID must be the key's.
+  CHECK_FALSE(parse_note_verifier(kOrigin + "+d61daf85+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"));
+}
+
 TEST_CASE("checkpoint: malformed checkpoint texts are refused") {
   for (const std::string& text : {
            std::string("origin\n135\n"),                                   // two lines
