@@ -235,8 +235,12 @@ Result<NoteVerifier> parse_note_verifier(std::string_view text) {
   }
   std::string name(text.substr(0, first));
   if (Status s = check_key_name(name); !s) return s.error();
-  auto id = from_hex(text.substr(first + 1, second - first - 1));
-  if (!id || id->size() != 4) return invalid("the verifier key's ID is not 8 hex digits");
+  const std::string_view id_text = text.substr(first + 1, second - first - 1);
+  const bool lower_hex = id_text.size() == 8 && std::all_of(id_text.begin(), id_text.end(), [](char c) {
+                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                         });
+  auto id = from_hex(id_text);
+  if (!lower_hex || !id) return invalid("the verifier key's ID is not 8 lower-case hex digits");
   auto material = from_base64(text.substr(second + 1));
   if (!material || material->empty()) return invalid("the verifier key's key is not base64");
   const std::uint8_t type = material->front();

@@ -180,6 +180,10 @@ TEST_CASE("checkpoint: a verifier key has one text: no bytes after the key, no c
   CHECK(trailing.error().message().find("after") != std::string::npos);
   CHECK_FALSE(parse_note_verifier(std::string("tracechain/\x01/x") + kEd25519Verifier.substr(kOrigin.size())));
   CHECK_FALSE(note_key_id(std::string("a\0b", 3), key_of(kEd25519Pem).public_key()));
+  // The key ID is 8 lower-case hex digits (also found by the fuzz target:
+  // "0X5a7a78cc" and "5A7A78CC" parsed to the same key).
+  CHECK_FALSE(parse_note_verifier(kOrigin + "+0X5a7a78cc+" + kP256Verifier.substr(kOrigin.size() + 10)));
+  CHECK_FALSE(parse_note_verifier(kOrigin + "+5A7A78CC+" + kP256Verifier.substr(kOrigin.size() + 10)));
   // The key ID must be the key's.
   CHECK_FALSE(parse_note_verifier(kOrigin + "+d61daf85+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"));
 }
