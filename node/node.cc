@@ -11,7 +11,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "node/admission.h"
 #include "node/log.h"
@@ -195,6 +197,12 @@ class Node::Impl final : public ReplicaEffects {
                        " is an observer: it has no key of its own to sign checkpoints with "
                        "(ask a validator, or check the certificate served beside the checkpoint)");
     }
+    {
+      // One signature per height however often it is asked for (GET
+      // /checkpoint needs no authentication).
+      std::lock_guard lock(checkpoint_mutex_);
+      if (last_checkpoint_ && last_checkpoint_->first == height) return last_checkpoint_->second;
+    }
     auto header = store_->header(height);
     if (!header) return header.error();
     const std::string text = ledger::checkpoint_text(ledger::checkpoint_of(store_->params(), *header));
@@ -203,7 +211,10 @@ class Node::Impl final : public ReplicaEffects {
     if (!signature) return signature.error();
     auto verifier = ledger::format_note_verifier({name, checkpoint_key_->public_key()});
     if (!verifier) return verifier.error();
-    return ledger::SignedCheckpoint{{text, {std::move(*signature)}}, std::move(*verifier)};
+    ledger::SignedCheckpoint signed_checkpoint{{text, {std::move(*signature)}}, std::move(*verifier)};
+    std::lock_guard lock(checkpoint_mutex_);
+    last_checkpoint_.emplace(height, signed_checkpoint);
+    return signed_checkpoint;
   }
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }
@@ -376,6 +387,8 @@ class Node::Impl final : public ReplicaEffects {
   // The validator's key, which also signs checkpoints of committed headers;
   // none on an observer (its engine's key is thrown away at exit).
   std::optional<crypto::PrivateKey> checkpoint_key_;
+  mutable std::mutex checkpoint_mutex_;
+  mutable std::optional<std::pair<std::uint64_t, ledger::SignedCheckpoint>> last_checkpoint_;  // guarded by checkpoint_mutex_
   ledger::Genesis genesis_;
   std::unique_ptr<storage::BlockStore> store_;
   FileSigningStateStore signing_store_;
