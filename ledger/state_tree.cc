@@ -9,16 +9,18 @@
 namespace tracechain::ledger {
 
 struct StateTree::Node {
+  struct Kids {
+    const Node* left;  // null: an empty side; each holds a reference
+    const Node* right;
+  };
+
   Node() : kids{nullptr, nullptr} {}
 
   mutable std::atomic<std::uint32_t> refs{0};
   bool is_leaf = false;
   Digest hash{};
   union {
-    struct {
-      const Node* left;  // null: an empty side; each holds a reference
-      const Node* right;
-    } kids;              // an inner node's
+    Kids kids;           // an inner node's
     StateTreeLeaf leaf;  // a leaf's
   };
 };
