@@ -1,7 +1,5 @@
 #include "node/node.h"
 
-#include "ledger/checkpoint.h"
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "ledger/checkpoint.h"
 #include "node/admission.h"
 #include "node/log.h"
 #include "node/mempool.h"
@@ -387,8 +386,9 @@ class Node::Impl final : public ReplicaEffects {
   // The validator's key, which also signs checkpoints of committed headers;
   // none on an observer (its engine's key is thrown away at exit).
   std::optional<crypto::PrivateKey> checkpoint_key_;
+  // The last checkpoint signed, by height; guarded by checkpoint_mutex_.
   mutable std::mutex checkpoint_mutex_;
-  mutable std::optional<std::pair<std::uint64_t, ledger::SignedCheckpoint>> last_checkpoint_;  // guarded by checkpoint_mutex_
+  mutable std::optional<std::pair<std::uint64_t, ledger::SignedCheckpoint>> last_checkpoint_;
   ledger::Genesis genesis_;
   std::unique_ptr<storage::BlockStore> store_;
   FileSigningStateStore signing_store_;
