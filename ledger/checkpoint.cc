@@ -98,6 +98,54 @@ Bytes key_material(const crypto::PublicKey& key) {
   return key.suite() == crypto::Suite::kP256Sha256 ? key.to_spki_der() : key.bytes();
 }
 
+// A verifier or cosigning key's three parts, checked for form: the name,
+// the key ID and the key material (type byte first). `what` names the kind
+// of key in messages.
+struct KeyText {
+  std::string name;
+  std::uint32_t id = 0;
+  Bytes material;
+};
+
+Result<KeyText> split_key_text(std::string_view text, std::string_view what) {
+  const std::string kind(what);
+  const std::size_t first = text.find('+');
+  const std::size_t second = first == std::string_view::npos ? first : text.find('+', first + 1);
+  if (second == std::string_view::npos) {
+    return invalid("a " + kind + " is <name>+<key ID>+<key>, three parts");
+  }
+  KeyText parts;
+  parts.name = std::string(text.substr(0, first));
+  if (Status s = check_key_name(parts.name); !s) return s.error();
+  const std::string_view id_text = text.substr(first + 1, second - first - 1);
+  const bool lower_hex = id_text.size() == 8 && std::all_of(id_text.begin(), id_text.end(), [](char c) {
+                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                         });
+  auto id = from_hex(id_text);
+  if (!lower_hex || !id) return invalid("the " + kind + "'s ID is not 8 lower-case hex digits");
+  parts.id = read_u32(*id);
+  auto material = from_base64(text.substr(second + 1));
+  if (!material || material->empty()) return invalid("the " + kind + "'s key is not base64");
+  parts.material = std::move(*material);
+  return parts;
+}
+
+// SHA-256(name || 0x0A || type || key)[:4]: the key ID of an Ed25519 key,
+// as a note signer (type 0x01) or a cosigner (type 0x04).
+std::uint32_t hashed_key_id(std::string_view name, std::uint8_t type, const crypto::PublicKey& key) {
+  Bytes input(name.begin(), name.end());
+  input.push_back('\n');
+  input.push_back(type);
+  input.insert(input.end(), key.bytes().begin(), key.bytes().end());
+  return read_u32(crypto::hash(crypto::HashAlgorithm::kSha256, input));
+}
+
+std::string id_hex(std::uint32_t id) {
+  Bytes bytes;
+  append_u32(bytes, id);
+  return to_hex(bytes);
+}
+
 }  // namespace
 
 std::string checkpoint_origin(const ChainParams& params) {
@@ -203,46 +251,24 @@ Result<std::uint32_t> note_key_id(std::string_view name, const crypto::PublicKey
   if (Status s = check_key_name(name); !s) return s.error();
   auto type = signature_type(key);
   if (!type) return type.error();
-  Digest hash;
-  if (*type == kTypeEcdsa) {
-    hash = crypto::hash(crypto::HashAlgorithm::kSha256, key.to_spki_der());
-  } else {
-    Bytes input(name.begin(), name.end());
-    input.push_back('\n');
-    input.push_back(*type);
-    input.insert(input.end(), key.bytes().begin(), key.bytes().end());
-    hash = crypto::hash(crypto::HashAlgorithm::kSha256, input);
-  }
-  return read_u32(hash);
+  if (*type == kTypeEcdsa) return read_u32(crypto::hash(crypto::HashAlgorithm::kSha256, key.to_spki_der()));
+  return hashed_key_id(name, *type, key);
 }
 
 Result<std::string> format_note_verifier(const NoteVerifier& verifier) {
   auto id = note_key_id(verifier.name, verifier.key);
   if (!id) return id.error();
-  Bytes id_bytes;
-  append_u32(id_bytes, *id);
   Bytes material{*signature_type(verifier.key)};
   Bytes key = key_material(verifier.key);
   material.insert(material.end(), key.begin(), key.end());
-  return verifier.name + "+" + to_hex(id_bytes) + "+" + to_base64(material);
+  return verifier.name + "+" + id_hex(*id) + "+" + to_base64(material);
 }
 
 Result<NoteVerifier> parse_note_verifier(std::string_view text) {
-  const std::size_t first = text.find('+');
-  const std::size_t second = first == std::string_view::npos ? first : text.find('+', first + 1);
-  if (second == std::string_view::npos) {
-    return invalid("a verifier key is <name>+<key ID>+<key>, three parts");
-  }
-  std::string name(text.substr(0, first));
-  if (Status s = check_key_name(name); !s) return s.error();
-  const std::string_view id_text = text.substr(first + 1, second - first - 1);
-  const bool lower_hex = id_text.size() == 8 && std::all_of(id_text.begin(), id_text.end(), [](char c) {
-                           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                         });
-  auto id = from_hex(id_text);
-  if (!lower_hex || !id) return invalid("the verifier key's ID is not 8 lower-case hex digits");
-  auto material = from_base64(text.substr(second + 1));
-  if (!material || material->empty()) return invalid("the verifier key's key is not base64");
+  auto parts = split_key_text(text, "verifier key");
+  if (!parts) return parts.error();
+  std::string name = std::move(parts->name);
+  const Bytes* material = &parts->material;
   const std::uint8_t type = material->front();
   ByteView key_bytes(material->data() + 1, material->size() - 1);
   Result<crypto::PublicKey> key = invalid("unknown");
@@ -267,8 +293,8 @@ Result<NoteVerifier> parse_note_verifier(std::string_view text) {
   NoteVerifier verifier{std::move(name), std::move(*key)};
   auto expected = note_key_id(verifier.name, verifier.key);
   if (!expected) return expected.error();
-  if (read_u32(*id) != *expected) {
-    return invalid("the verifier key's ID " + to_hex(*id) + " is not its key's ID");
+  if (parts->id != *expected) {
+    return invalid("the verifier key's ID " + id_hex(parts->id) + " is not its key's ID");
   }
   return verifier;
 }
@@ -298,6 +324,96 @@ Result<std::vector<std::size_t>> verify_note(const SignedNote& note,
   }
   if (verified.empty()) {
     return Error(ErrorCode::kVerificationFailed, "the note is signed by none of the keys given");
+  }
+  return verified;
+}
+
+Result<std::uint32_t> cosigner_key_id(std::string_view name, const crypto::PublicKey& key) {
+  if (Status s = check_key_name(name); !s) return s.error();
+  if (key.suite() != crypto::Suite::kEd25519Sha256) {
+    return Error(ErrorCode::kUnsupported,
+                 "a cosigning key must be Ed25519 (c2sp.org/tlog-cosignature), not " +
+                     std::string(crypto::suite_name(key.suite())));
+  }
+  return hashed_key_id(name, kCosignatureType, key);
+}
+
+Result<std::string> format_cosigner_key(const NoteVerifier& cosigner) {
+  auto id = cosigner_key_id(cosigner.name, cosigner.key);
+  if (!id) return id.error();
+  Bytes material{kCosignatureType};
+  material.insert(material.end(), cosigner.key.bytes().begin(), cosigner.key.bytes().end());
+  return cosigner.name + "+" + id_hex(*id) + "+" + to_base64(material);
+}
+
+Result<NoteVerifier> parse_cosigner_key(std::string_view text) {
+  auto parts = split_key_text(text, "cosigning key");
+  if (!parts) return parts.error();
+  const Bytes* material = &parts->material;
+  if (material->front() != kCosignatureType) {
+    return Error(ErrorCode::kUnsupported,
+                 "key type " + std::to_string(material->front()) +
+                     " is not a cosigning key (Ed25519 cosignatures are type 4)");
+  }
+  auto key = crypto::PublicKey::from_bytes(crypto::Suite::kEd25519Sha256,
+                                           ByteView(material->data() + 1, material->size() - 1));
+  if (!key) return invalid("the cosigning key's key: " + key.error().message());
+  NoteVerifier cosigner{std::move(parts->name), std::move(*key)};
+  auto expected = cosigner_key_id(cosigner.name, cosigner.key);
+  if (!expected) return expected.error();
+  if (parts->id != *expected) {
+    return invalid("the cosigning key's ID " + id_hex(parts->id) + " is not its key's ID");
+  }
+  return cosigner;
+}
+
+std::string cosigned_message(std::string_view checkpoint_text, std::uint64_t time) {
+  return "cosignature/v1\ntime " + std::to_string(time) + "\n" + std::string(checkpoint_text);
+}
+
+Result<NoteSignature> cosign(std::string_view checkpoint_text, std::string_view name,
+                             const crypto::PrivateKey& key, std::uint64_t time) {
+  if (time >= (std::uint64_t{1} << 63)) return invalid("a cosignature's time must be below 2^63");
+  auto id = cosigner_key_id(name, key.public_key());
+  if (!id) return id.error();
+  Bytes signature;
+  append_u32(signature, static_cast<std::uint32_t>(time >> 32));
+  append_u32(signature, static_cast<std::uint32_t>(time));
+  Bytes ed25519 = key.sign(as_bytes(cosigned_message(checkpoint_text, time)));
+  signature.insert(signature.end(), ed25519.begin(), ed25519.end());
+  return NoteSignature{std::string(name), *id, std::move(signature)};
+}
+
+Result<std::vector<VerifiedCosignature>> verify_cosignatures(
+    const SignedNote& note, std::span<const NoteVerifier> cosigners) {
+  std::vector<VerifiedCosignature> verified;
+  for (const NoteSignature& signature : note.signatures) {
+    for (std::size_t i = 0; i < cosigners.size(); ++i) {
+      const NoteVerifier& cosigner = cosigners[i];
+      auto id = cosigner_key_id(cosigner.name, cosigner.key);
+      if (!id || cosigner.name != signature.name || *id != signature.key_id) continue;
+      const std::string who = "the cosignature of " + signature.name;
+      if (signature.signature.size() != 8 + 64) {
+        return Error(ErrorCode::kVerificationFailed,
+                     who + " has " + std::to_string(signature.signature.size()) +
+                         " bytes, not 72 (a time and an Ed25519 signature)");
+      }
+      const std::uint64_t time = (std::uint64_t{read_u32(signature.signature)} << 32) |
+                                 read_u32(ByteView(signature.signature.data() + 4, 4));
+      if (time >= (std::uint64_t{1} << 63)) {
+        return Error(ErrorCode::kVerificationFailed, who + " has a time past 2^63 - 1");
+      }
+      ByteView ed25519(signature.signature.data() + 8, 64);
+      if (Status s = cosigner.key.verify(as_bytes(cosigned_message(note.text, time)), ed25519); !s) {
+        return Error(ErrorCode::kVerificationFailed, who + " does not hold: " + s.error().message());
+      }
+      for (const VerifiedCosignature& earlier : verified) {
+        if (earlier.cosigner == i) {
+          return Error(ErrorCode::kVerificationFailed, signature.name + " cosigned the note twice");
+        }
+      }
+      verified.push_back({i, time, signature});
+    }
   }
   return verified;
 }

@@ -106,4 +106,43 @@ Result<NoteSignature> sign_note(std::string_view text, std::string_view name,
 Result<std::vector<std::size_t>> verify_note(const SignedNote& note,
                                              std::span<const NoteVerifier> verifiers);
 
+// ----------------------------------------------------------- cosignatures
+//
+// A witness's cosignature (c2sp.org/tlog-cosignature, the Ed25519 type): a
+// note signature line whose key ID is SHA-256(name || 0x0A || 0x04 || key)[:4]
+// and whose signature is an 8-byte big-endian POSIX time followed by the
+// Ed25519 signature of
+//   "cosignature/v1\n" "time <time>\n" <the checkpoint's text>.
+// It says: as of that time, the largest consistent checkpoint the witness
+// has seen of this log has this root.
+
+inline constexpr std::uint8_t kCosignatureType = 0x04;
+
+// A witness's cosigning key, written "<name>+<hex key ID>+<base64(0x04 ||
+// 32-byte Ed25519 key)>". Only Ed25519 keys cosign.
+Result<std::string> format_cosigner_key(const NoteVerifier& cosigner);
+Result<NoteVerifier> parse_cosigner_key(std::string_view text);
+Result<std::uint32_t> cosigner_key_id(std::string_view name, const crypto::PublicKey& key);
+
+// The message a cosignature signs.
+std::string cosigned_message(std::string_view checkpoint_text, std::uint64_t time);
+
+// `key`'s cosignature of `checkpoint_text` at `time` (seconds since the
+// epoch, below 2^63).
+Result<NoteSignature> cosign(std::string_view checkpoint_text, std::string_view name,
+                             const crypto::PrivateKey& key, std::uint64_t time);
+
+struct VerifiedCosignature {
+  std::size_t cosigner = 0;  // position in the cosigners given
+  std::uint64_t time = 0;
+  NoteSignature signature;
+};
+
+// The cosignatures in `note` by `cosigners` that hold over its text. Lines
+// of other keys are ignored; a line of a known key that does not hold (or a
+// second line of one key) fails the whole note, as verify_note does. An
+// empty answer is not an error: the caller counts.
+Result<std::vector<VerifiedCosignature>> verify_cosignatures(
+    const SignedNote& note, std::span<const NoteVerifier> cosigners);
+
 }  // namespace tracechain::ledger

@@ -224,3 +224,81 @@ TEST_CASE("checkpoint: base64 has one text per byte string") {
   CHECK_FALSE(from_base64("Zm-v"));   // URL alphabet
   CHECK_FALSE(from_base64("Z==="));
 }
+
+namespace {
+
+// RFC 8032's second Ed25519 test key, as a witness's cosigning key; the
+// cosignature below was made by Python's `cryptography` at time 1796601600.
+const std::string kWitnessPem =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIEzNCJso/5banbbDRuwRTg9bijGfNaumJNqM9u1PuKb7\n"
+    "-----END PRIVATE KEY-----\n";
+const std::string kWitnessName = "witness.example/regulator";
+const std::string kWitnessKey =
+    "witness.example/regulator+ead5d99b+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM";
+const std::string kCosignatureLine =
+    "\xE2\x80\x94 witness.example/regulator "
+    "6tXZmwAAAABrFfcAq0BVtPqJAY2MwBwJAQF+l9DwYP2byCQV3BSdakm6ikFT0bWMBAlQlchFm2IMk52MqZBCzwNnczGLX06IXDnwDg==\n";
+constexpr std::uint64_t kCosignatureTime = 1796601600;
+
+}  // namespace
+
+TEST_CASE("checkpoint: the golden cosignature (c2sp.org/tlog-cosignature, Ed25519)") {
+  crypto::PrivateKey witness = key_of(kWitnessPem);
+  NoteVerifier cosigner{kWitnessName, witness.public_key()};
+  CHECK(format_cosigner_key(cosigner).value() == kWitnessKey);
+  auto parsed = parse_cosigner_key(kWitnessKey);
+  REQUIRE(parsed);
+  CHECK(parsed->key.bytes() == witness.public_key().bytes());
+  CHECK(cosigned_message(kText, 5) == "cosignature/v1\ntime 5\n" + kText);
+
+  // Ed25519 is deterministic: the line made here is Python's, byte for byte.
+  auto line = cosign(kText, kWitnessName, witness, kCosignatureTime);
+  REQUIRE(line);
+  CHECK(format_note({kText, {*line}}) == kText + "\n" + kCosignatureLine);
+
+  // A checkpoint signed by the log and cosigned by the witness.
+  auto note = parse_note(kEd25519Note + kCosignatureLine);
+  REQUIRE(note);
+  auto verified = verify_cosignatures(*note, std::span(&cosigner, 1));
+  REQUIRE(verified);
+  REQUIRE(verified->size() == 1);
+  CHECK(verified->front().time == kCosignatureTime);
+  CHECK(verify_note(*note, std::vector{verifier_of(kEd25519Verifier)}));
+  // The log's own line is not a cosignature of that key: nothing counted.
+  auto log_only = verify_cosignatures(*parse_note(kEd25519Note), std::span(&cosigner, 1));
+  REQUIRE(log_only);
+  CHECK(log_only->empty());
+}
+
+TEST_CASE("checkpoint: a cosignature over another text, time or key fails; a second line fails") {
+  crypto::PrivateKey witness = key_of(kWitnessPem);
+  NoteVerifier cosigner{kWitnessName, witness.public_key()};
+  const std::string other_text =
+      "tracechain/golden-chain/0123456789abcdef\n136\nUyxRfSCij9upRQRaVBx7g8LqTMzRVqMdVVFV27DnJ7U=\n";
+  // The golden line moved to another checkpoint.
+  auto moved = parse_note(other_text + "\n" + kCosignatureLine);
+  REQUIRE(moved);
+  CHECK(verify_cosignatures(*moved, std::span(&cosigner, 1)).error().code() ==
+        ErrorCode::kVerificationFailed);
+  // Its time changed: the signature covers the time.
+  auto note = parse_note(kText + "\n" + kCosignatureLine).value();
+  note.signatures[0].signature[7] ^= 1;
+  CHECK_FALSE(verify_cosignatures(note, std::span(&cosigner, 1)));
+  // Truncated.
+  note = parse_note(kText + "\n" + kCosignatureLine).value();
+  note.signatures[0].signature.pop_back();
+  CHECK_FALSE(verify_cosignatures(note, std::span(&cosigner, 1)));
+  // Twice.
+  note = parse_note(kText + "\n" + kCosignatureLine + kCosignatureLine).value();
+  CHECK_FALSE(verify_cosignatures(note, std::span(&cosigner, 1)));
+  // A note-signing (type 0x01) key is not a cosigning key, and only Ed25519 cosigns.
+  CHECK(parse_cosigner_key(kEd25519Verifier).error().code() == ErrorCode::kUnsupported);
+  CHECK_FALSE(parse_note_verifier(kWitnessKey));
+  CHECK(cosign(kText, "p256", key_of(kP256Pem), 1).error().code() == ErrorCode::kUnsupported);
+  CHECK_FALSE(cosign(kText, kWitnessName, witness, std::uint64_t{1} << 63));
+  // A key ID that is not the key's.
+  std::string wrong_id = kWitnessKey;
+  wrong_id.replace(wrong_id.find("ead5d99b"), 8, "ead5d99c");
+  CHECK_FALSE(parse_cosigner_key(wrong_id));
+}
