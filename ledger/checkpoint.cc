@@ -367,6 +367,18 @@ Result<NoteVerifier> parse_cosigner_key(std::string_view text) {
   return cosigner;
 }
 
+NoteVerifier policy_cosigner(const PolicyWitness& witness) {
+  auto key = crypto::PublicKey::from_bytes(crypto::Suite::kEd25519Sha256, witness.key);
+  TC_ASSERT_MSG(key.ok(), "a policy witness's key is a valid Ed25519 key");
+  return {witness.name, std::move(*key)};
+}
+
+std::string cosigning_key_text(const PolicyWitness& witness) {
+  auto text = format_cosigner_key(policy_cosigner(witness));
+  TC_ASSERT_MSG(text.ok(), "a policy witness's name and key make a cosigning key");
+  return std::move(*text);
+}
+
 std::string cosigned_message(std::string_view checkpoint_text, std::uint64_t time) {
   return "cosignature/v1\ntime " + std::to_string(time) + "\n" + std::string(checkpoint_text);
 }

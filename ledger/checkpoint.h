@@ -124,6 +124,11 @@ Result<std::string> format_cosigner_key(const NoteVerifier& cosigner);
 Result<NoteVerifier> parse_cosigner_key(std::string_view text);
 Result<std::uint32_t> cosigner_key_id(std::string_view name, const crypto::PublicKey& key);
 
+// A policy witness's cosigning key (it is valid: validate(Policy) checked
+// it), as a verifier and as text.
+NoteVerifier policy_cosigner(const PolicyWitness& witness);
+std::string cosigning_key_text(const PolicyWitness& witness);
+
 // The message a cosignature signs.
 std::string cosigned_message(std::string_view checkpoint_text, std::uint64_t time);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "crypto/file_util.h"
+#include "ledger/checkpoint.h"
 #include "ledger/json_fields.h"
 #include "ledger/state_tree.h"
 
@@ -105,6 +106,28 @@ Result<Policy> parse_policy(const json& node, const std::string& path) {
       rule.identity_until_settlement = *until;
     }
   }
+  if (const json* witnesses = r->find("witnesses")) {
+    const std::string witnesses_path = r->path("witnesses");
+    if (!witnesses->is_array()) return invalid(witnesses_path + ": expected an array of witnesses");
+    if (witnesses->size() > kMaxPolicyWitnesses) {
+      return invalid(witnesses_path + ": at most " + std::to_string(kMaxPolicyWitnesses) +
+                     " witnesses");
+    }
+    for (std::size_t i = 0; i < witnesses->size(); ++i) {
+      auto entry = JsonFields::of((*witnesses)[i], witnesses_path + "[" + std::to_string(i) + "]");
+      if (!entry) return entry.error();
+      auto participant = entry->identifier("participant");
+      if (!participant) return participant.error();
+      auto key_text = entry->text("cosigning_key", 256);
+      if (!key_text) return key_text.error();
+      auto cosigner = parse_cosigner_key(*key_text);
+      if (!cosigner) return cosigner.error().with_context(entry->path("cosigning_key"));
+      policy.witnesses.push_back({*participant, cosigner->name, cosigner->key.bytes()});
+    }
+    // The encoding keeps them sorted; the file may list them in any order.
+    std::sort(policy.witnesses.begin(), policy.witnesses.end(),
+              [](const PolicyWitness& a, const PolicyWitness& b) { return a.participant < b.participant; });
+  }
   if (Status s = validate(policy); !s) return s.error().with_context(path);
   return policy;
 }
@@ -121,10 +144,19 @@ json policy_json(const Policy& policy) {
                       {"attestor_roles", roles_json(rule.attestor_roles)},
                       {"identity_until_settlement", rule.identity_until_settlement}});
   }
-  return {{"governance_threshold", policy.governance_threshold},
-          {"max_transaction_lifetime_blocks", policy.max_transaction_lifetime},
-          {"max_proposal_lifetime_blocks", policy.max_proposal_lifetime},
-          {"levels", levels}};
+  json document = {{"governance_threshold", policy.governance_threshold},
+                   {"max_transaction_lifetime_blocks", policy.max_transaction_lifetime},
+                   {"max_proposal_lifetime_blocks", policy.max_proposal_lifetime},
+                   {"levels", levels}};
+  if (!policy.witnesses.empty()) {
+    json witnesses = json::array();
+    for (const PolicyWitness& witness : policy.witnesses) {
+      witnesses.push_back({{"participant", witness.participant},
+                           {"cosigning_key", cosigning_key_text(witness)}});
+    }
+    document["witnesses"] = std::move(witnesses);
+  }
+  return document;
 }
 
 }  // namespace
@@ -149,6 +181,14 @@ Status validate(const Genesis& genesis) {
     }
     if (Status s = validate_jurisdiction(p.jurisdiction); !s) {
       return s.error().with_context(where + ".jurisdiction");
+    }
+  }
+  for (const PolicyWitness& witness : genesis.policy.witnesses) {
+    auto p = std::find_if(genesis.participants.begin(), genesis.participants.end(),
+                          [&](const GenesisParticipant& g) { return g.id == witness.participant; });
+    if (p == genesis.participants.end() || !has_role(p->roles, Role::kWitness)) {
+      return invalid("policy.witnesses: '" + witness.participant +
+                     "' must be a participant with the witness role");
     }
   }
   if (count_active_governors(genesis) < genesis.policy.governance_threshold) {

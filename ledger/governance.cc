@@ -128,6 +128,13 @@ Outcome apply_change(TxContext& ctx, const Change& change) {
           !governable.ok()) {
         return governable;
       }
+      for (const PolicyWitness& witness : change.policy->witnesses) {
+        auto participant = ctx.load<Participant>(keys::participant(witness.participant));
+        if (!participant || !has_role(participant->roles, Role::kWitness)) {
+          return fail(Reason::kInvalidChange, "witness '" + witness.participant +
+                                                  "' must be a participant with the witness role");
+        }
+      }
       ctx.store(keys::kPolicy, *change.policy);
       return done({event("policy.changed", "policy")});
     }

@@ -1,5 +1,7 @@
 #include "ledger/model.h"
 
+#include "ledger/checkpoint.h"
+
 #include <cstring>
 
 #include <algorithm>
@@ -35,7 +37,7 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& ta
   return "unknown";
 }
 
-constexpr std::array<std::pair<Role, std::string_view>, 8> kRoleNames{{
+constexpr std::array<std::pair<Role, std::string_view>, 9> kRoleNames{{
     {Role::kGovernor, "governor"},
     {Role::kOperator, "operator"},
     {Role::kAttestor, "attestor"},
@@ -44,6 +46,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 8> kRoleNames{{
     {Role::kReviewer, "reviewer"},
     {Role::kArbitrator, "arbitrator"},
     {Role::kAuditor, "auditor"},
+    {Role::kWitness, "witness"},
 }};
 
 constexpr std::array<std::pair<ChangeType, std::string_view>, 8> kChangeNames{{
@@ -196,6 +199,28 @@ Status validate(const Policy& policy) {
     }
     if ((rule.attestor_roles & ~kAllRoles) != 0) {
       return invalid(level + " attestor roles name an unknown role bit");
+    }
+  }
+  if (policy.witnesses.size() > kMaxPolicyWitnesses) {
+    return invalid("the policy names " + std::to_string(policy.witnesses.size()) +
+                   " witnesses; at most " + std::to_string(kMaxPolicyWitnesses));
+  }
+  for (std::size_t i = 0; i < policy.witnesses.size(); ++i) {
+    const PolicyWitness& witness = policy.witnesses[i];
+    const std::string where = "witness '" + witness.participant + "'";
+    if (Status s = validate_identifier("witness participant", witness.participant); !s) return s;
+    auto key = crypto::PublicKey::from_bytes(crypto::Suite::kEd25519Sha256, witness.key);
+    if (!key) return key.error().with_context(where + ": its cosigning key");
+    if (auto id = cosigner_key_id(witness.name, *key); !id) return id.error().with_context(where);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (policy.witnesses[j].participant >= witness.participant) {
+        return invalid("the policy's witnesses must be sorted by participant and distinct ('" +
+                       policy.witnesses[j].participant + "' then '" + witness.participant + "')");
+      }
+      if (policy.witnesses[j].key == witness.key || policy.witnesses[j].name == witness.name) {
+        return invalid(where + " shares its cosigning key or name with '" +
+                       policy.witnesses[j].participant + "'");
+      }
     }
   }
   return {};

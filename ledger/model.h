@@ -48,10 +48,12 @@ enum class Role : std::uint16_t {
   kReviewer = 1 << 5,
   kArbitrator = 1 << 6,
   kAuditor = 1 << 7,
+  // Cosigns the chain's checkpoints (docs/oversight.md); never a validator.
+  kWitness = 1 << 8,
 };
 
 using RoleSet = std::uint16_t;
-inline constexpr RoleSet kAllRoles = 0xff;
+inline constexpr RoleSet kAllRoles = 0x1ff;
 
 inline constexpr RoleSet role_bit(Role role) { return static_cast<RoleSet>(role); }
 inline constexpr bool has_role(RoleSet roles, Role role) { return (roles & role_bit(role)) != 0; }
@@ -136,15 +138,36 @@ inline LevelRule level_rule(bool tradable, std::uint8_t required_reviews,
 // Format version 1 carries each level's first three fields; version 2, used
 // exactly when some level has identity rules, adds them. A version 2
 // encoding without identity rules is refused, so a policy has one encoding.
+// A witness the chain expects to cosign its checkpoints (docs/oversight.md):
+// a participant with the witness role, and the Ed25519 key and name it
+// cosigns with (c2sp.org/tlog-cosignature), which need not be its
+// participant key: existing witness software keeps its own key.
+struct PolicyWitness {
+  ParticipantId participant;
+  std::string name;  // the cosignature lines' key name
+  Bytes key;         // 32-byte Ed25519 public key
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(participant, name, key);
+  }
+  bool operator==(const PolicyWitness&) const = default;
+};
+
+inline constexpr std::size_t kMaxPolicyWitnesses = 16;
+
 struct Policy {
   static constexpr std::string_view kTypeName = "policy";
   static constexpr std::uint8_t kFormatVersion = 1;
   static constexpr std::uint8_t kIdentityFormatVersion = 2;
+  // Version 2's fields and the witnesses; written only when some are named.
+  static constexpr std::uint8_t kWitnessFormatVersion = 3;
 
   std::uint8_t governance_threshold = 1;  // M of the active governors
   std::uint64_t max_transaction_lifetime = 1000;  // blocks between inclusion and expiry
   std::uint64_t max_proposal_lifetime = 10000;    // blocks a governance proposal stays open
   std::array<LevelRule, kMaxLevel> levels{};      // L1 .. L4
+  std::vector<PolicyWitness> witnesses;           // sorted by participant
 
   bool has_identity_rules() const {
     for (const LevelRule& rule : levels) {
@@ -155,30 +178,43 @@ struct Policy {
 
   template <class Archive>
   void save(Archive& ar) const {
-    const std::uint8_t version = has_identity_rules() ? kIdentityFormatVersion : kFormatVersion;
+    const std::uint8_t version = !witnesses.empty()    ? kWitnessFormatVersion
+                                 : has_identity_rules() ? kIdentityFormatVersion
+                                                        : kFormatVersion;
     ar(version, governance_threshold, max_transaction_lifetime, max_proposal_lifetime);
     for (const LevelRule& rule : levels) {
       ar(rule.tradable, rule.required_reviews, rule.cross_border_assessment);
-      if (version == kIdentityFormatVersion) {
+      if (version >= kIdentityFormatVersion) {
         ar(rule.accepted_claims, rule.attestor_roles, rule.identity_until_settlement);
       }
     }
+    if (version == kWitnessFormatVersion) ar(witnesses);
   }
 
   template <class Archive>
   void load(Archive& ar) {
     std::uint8_t version = 0;
     ar(version);
-    if (version != kFormatVersion && version != kIdentityFormatVersion) {
+    if (version != kFormatVersion && version != kIdentityFormatVersion &&
+        version != kWitnessFormatVersion) {
       throw DecodeError("policy format version " + std::to_string(version) +
-                        " is not supported (this build reads versions 1 and 2)");
+                        " is not supported (this build reads versions 1 to 3)");
     }
     ar(governance_threshold, max_transaction_lifetime, max_proposal_lifetime);
     for (LevelRule& rule : levels) {
       ar(rule.tradable, rule.required_reviews, rule.cross_border_assessment);
-      if (version == kIdentityFormatVersion) {
+      if (version >= kIdentityFormatVersion) {
         ar(rule.accepted_claims, rule.attestor_roles, rule.identity_until_settlement);
       }
+    }
+    if (version == kWitnessFormatVersion) {
+      ar(witnesses);
+      if (witnesses.empty()) {
+        throw DecodeError(
+            "policy format version 3 without witnesses (such a policy is written as version 1 "
+            "or 2)");
+      }
+      return;
     }
     if (version == kIdentityFormatVersion && !has_identity_rules()) {
       throw DecodeError(

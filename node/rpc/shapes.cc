@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "ledger/checkpoint.h"
 #include "ledger/payloads.h"
 
 namespace tracechain::node::rpc {
@@ -180,11 +181,18 @@ Json policy_json(const ledger::Policy& policy) {
                       {"attestorRoles", roles_json(rule.attestor_roles)},
                       {"identityUntilSettlement", rule.identity_until_settlement}});
   }
+  Json witnesses = Json::array();
+  for (const ledger::PolicyWitness& witness : policy.witnesses) {
+    witnesses.push_back({{"participant", witness.participant},
+                         {"name", witness.name},
+                         {"cosigningKey", ledger::cosigning_key_text(witness)}});
+  }
   return {
       {"governanceThreshold", policy.governance_threshold},
       {"maxTransactionLifetimeBlocks", u64_text(policy.max_transaction_lifetime)},
       {"maxProposalLifetimeBlocks", u64_text(policy.max_proposal_lifetime)},
       {"levels", std::move(levels)},
+      {"witnesses", std::move(witnesses)},
   };
 }
 

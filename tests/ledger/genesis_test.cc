@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ledger/checkpoint.h"
 #include "ledger/execution.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_chain.h"
@@ -167,9 +168,9 @@ TEST_CASE("identity rules in a policy: read from JSON, encoded only when set",
   REQUIRE_FALSE(v2_plain.ok());
   CHECK_THAT(v2_plain.error().message(), Catch::Contains("without identity rules"));
   Bytes future = plain_policy;
-  future[0] = 3;
+  future[0] = 4;
   CHECK_THAT(decode<Policy>(future).error().message(),
-             Catch::Contains("policy format version 3 is not supported"));
+             Catch::Contains("policy format version 4 is not supported"));
   Policy unsorted = parsed->policy;
   std::swap(unsorted.levels[2].accepted_claims[0], unsorted.levels[2].accepted_claims[1]);
   auto out_of_order = decode<Policy>(encode(unsorted));
@@ -191,4 +192,77 @@ TEST_CASE("identity rules in a policy: read from JSON, encoded only when set",
   json bad_flag = document;
   bad_flag["policy"]["levels"][0]["identity_until_settlement"] = "yes";
   CHECK_THAT(parse_error(bad_flag), Catch::Contains("policy.levels[0].identity_until_settlement"));
+}
+
+TEST_CASE("witnesses in a policy: a participant with the witness role and an Ed25519 cosigning key",
+          "[ledger][genesis][witness]") {
+  test::TestChain chain;
+  json document = sample_json(chain);
+  auto cosigning = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
+  auto other = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
+  const std::string key_text =
+      format_cosigner_key({"witness.example/regulator", cosigning.public_key()}).value();
+  const std::string other_text =
+      format_cosigner_key({"witness.example/association", other.public_key()}).value();
+  json witness = document["participants"][0];
+  witness["id"] = "witness-reg";
+  witness["roles"] = {"witness"};
+  json association = witness;
+  association["id"] = "witness-assoc";
+  document["participants"].push_back(witness);
+  document["participants"].push_back(association);
+  // Listed in any order; sorted by participant in the encoding.
+  document["policy"]["witnesses"] = {{{"participant", "witness-reg"}, {"cosigning_key", key_text}},
+                                     {{"participant", "witness-assoc"}, {"cosigning_key", other_text}}};
+  auto parsed = parse_genesis_json(document.dump(), "genesis.json");
+  INFO((parsed ? std::string("ok") : parsed.error().message()));
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->policy.witnesses.size() == 2);
+  CHECK(parsed->policy.witnesses[0].participant == "witness-assoc");
+  CHECK(parsed->policy.witnesses[1].name == "witness.example/regulator");
+  CHECK(parsed->policy.witnesses[1].key == cosigning.public_key().bytes());
+  CHECK(cosigning_key_text(parsed->policy.witnesses[1]) == key_text);
+
+  Bytes bytes = encode(parsed->policy);
+  CHECK(bytes.front() == 3);
+  CHECK(decode<Policy>(bytes).value() == parsed->policy);
+  auto again = parse_genesis_json(genesis_to_json(*parsed), "genesis.json");
+  REQUIRE(again.ok());
+  CHECK(*again == *parsed);
+
+  // One encoding: version 3 with no witnesses is refused, and so is an unsorted list.
+  Policy none = parsed->policy;
+  none.witnesses.clear();
+  Bytes relabelled = encode(none);
+  CHECK(relabelled.front() == 1);
+  {
+    relabelled.clear();
+    CanonicalOutputArchive ar(relabelled);
+    const Policy& p = none;
+    ar(std::uint8_t{3}, p.governance_threshold, p.max_transaction_lifetime,
+       p.max_proposal_lifetime);
+    for (const LevelRule& l : p.levels) {
+      ar(l.tradable, l.required_reviews, l.cross_border_assessment, l.accepted_claims,
+         l.attestor_roles, l.identity_until_settlement);
+    }
+    ar(std::vector<PolicyWitness>{});
+  }
+  CHECK_THAT(decode<Policy>(relabelled).error().message(), Catch::Contains("without witnesses"));
+  Policy unsorted = parsed->policy;
+  std::swap(unsorted.witnesses[0], unsorted.witnesses[1]);
+  CHECK_THAT(decode<Policy>(encode(unsorted)).error().message(), Catch::Contains("sorted"));
+
+  // A witness must be a participant with the witness role.
+  json not_a_witness = document;
+  not_a_witness["policy"]["witnesses"][0]["participant"] = "regulator";
+  CHECK_THAT(parse_error(not_a_witness), Catch::Contains("'regulator' must be a participant with "
+                                                         "the witness role"));
+  // The key must be a cosigning (type 0x04) key, once per witness.
+  json note_key = document;
+  note_key["policy"]["witnesses"][0]["cosigning_key"] =
+      format_note_verifier({"n", cosigning.public_key()}).value();
+  CHECK_THAT(parse_error(note_key), Catch::Contains("policy.witnesses[0].cosigning_key"));
+  json shared = document;
+  shared["policy"]["witnesses"][1]["cosigning_key"] = key_text;
+  CHECK_THAT(parse_error(shared), Catch::Contains("shares its cosigning key"));
 }

@@ -165,6 +165,23 @@ TEST_CASE("every kind of change applies, and changes that make no sense are refu
     change.policy = policy;
     CHECK(pass(chain, "p2", change).reason == Reason::kInvalidChange);
   }
+  SECTION("a policy naming witnesses: each must hold the witness role") {
+    auto cosigning = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
+    Change change;
+    change.type = ChangeType::kChangePolicy;
+    Policy policy = test::default_policy();
+    policy.witnesses = {{"auditor-1", "witness.example/auditor", cosigning.public_key().bytes()}};
+    change.policy = policy;
+    Receipt refused = pass(chain, "w1", change);
+    CHECK(refused.reason == Reason::kInvalidChange);
+    CHECK_THAT(refused.message, Catch::Contains("'auditor-1' must be a participant with the "
+                                                "witness role"));
+    REQUIRE(pass(chain, "grant", on_subject(ChangeType::kGrantRoles, "auditor-1",
+                                            test::roles({"witness"})))
+                .ok());
+    REQUIRE(pass(chain, "w2", change).ok());
+    CHECK(read_policy(chain.state())->witnesses == policy.witnesses);
+  }
 }
 
 TEST_CASE("validator changes take effect from the next block", "[ledger][governance]") {
