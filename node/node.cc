@@ -62,6 +62,7 @@ class Node::Impl final : public ReplicaEffects {
         store_(std::move(store)),
         signing_store_(config_.data_dir() / "signing_state.bin"),
         held_store_(config_.data_dir() / "held_blocks.bin"),
+        cosignatures_(config_.data_dir() / "cosignatures.json"),
         mempool_({config_.mempool.max_transactions, config_.mempool.max_bytes}),
         core_(asio::make_strand(io_)),
         admission_(mempool_, verified_, genesis_.suite, config_.p2p.max_frame_bytes,
@@ -215,6 +216,15 @@ class Node::Impl final : public ReplicaEffects {
     last_checkpoint_.emplace(height, signed_checkpoint);
     return signed_checkpoint;
   }
+  Result<std::vector<StoredCosignature>> add_cosignatures(std::string_view note) {
+    auto added = cosignatures_.add(note, *store_);
+    if (!added && added.error().code() == ErrorCode::kConflict) {
+      log::error("witness", "a witness cosigned a checkpoint this node's log contradicts: {}",
+                 added.error().message());
+    }
+    return added;
+  }
+  std::vector<StoredCosignature> cosignatures() const { return cosignatures_.all(); }
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }
   void add_commit_listener(std::function<void(const CommitNotice&)> listener) {
@@ -393,6 +403,7 @@ class Node::Impl final : public ReplicaEffects {
   std::unique_ptr<storage::BlockStore> store_;
   FileSigningStateStore signing_store_;
   FileHeldBlockStore held_store_;
+  CosignatureStore cosignatures_;
   SystemClock clock_;
   ledger::VerifiedSignatures verified_;
   Mempool mempool_;
@@ -550,6 +561,10 @@ NodeStatus Node::status() const { return impl_->status(); }
 Result<ledger::SignedCheckpoint> Node::signed_checkpoint(std::uint64_t height) const {
   return impl_->signed_checkpoint(height);
 }
+Result<std::vector<StoredCosignature>> Node::add_cosignatures(std::string_view note) {
+  return impl_->add_cosignatures(note);
+}
+std::vector<StoredCosignature> Node::cosignatures() const { return impl_->cosignatures(); }
 void Node::add_commit_listener(std::function<void(const CommitNotice&)> listener) {
   impl_->add_commit_listener(std::move(listener));
 }

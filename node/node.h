@@ -25,6 +25,7 @@
 
 #include "ledger/checkpoint.h"
 #include "node/config.h"
+#include "node/cosignatures.h"
 #include "storage/block_store.h"
 
 namespace tracechain::node {
@@ -96,6 +97,11 @@ class Node {
   // verifier key; kUnsupported on an observer (or for an SM2 key), kNotFound
   // above the tip.
   Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const;
+
+  // Witnesses' cosignatures of this node's log (node/cosignatures.h): checks
+  // and keeps those `note` carries; the latest kept per witness.
+  Result<std::vector<StoredCosignature>> add_cosignatures(std::string_view note);
+  std::vector<StoredCosignature> cosignatures() const;
 
   // Called after every commit, on the node's core strand: must not block
   // (post any real work elsewhere). Register before start().

@@ -35,6 +35,12 @@ class Backend {
     (void)height;
     return Error(ErrorCode::kUnsupported, "this node signs no checkpoints");
   }
+  // Witnesses' cosignatures (Node::add_cosignatures, Node::cosignatures).
+  virtual Result<std::vector<StoredCosignature>> add_cosignatures(std::string_view note) {
+    (void)note;
+    return Error(ErrorCode::kUnsupported, "this node keeps no cosignatures");
+  }
+  virtual std::vector<StoredCosignature> cosignatures() const { return {}; }
 };
 
 // The backend of a live node.
@@ -45,6 +51,10 @@ class NodeBackend final : public Backend {
   Result<ledger::SignedCheckpoint> signed_checkpoint(std::uint64_t height) const override {
     return node_.signed_checkpoint(height);
   }
+  Result<std::vector<StoredCosignature>> add_cosignatures(std::string_view note) override {
+    return node_.add_cosignatures(note);
+  }
+  std::vector<StoredCosignature> cosignatures() const override { return node_.cosignatures(); }
   const storage::BlockStore& store() const override { return node_.store(); }
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done) override {
     node_.submit(std::move(encoded), std::move(done));

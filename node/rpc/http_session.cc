@@ -197,7 +197,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
       if (path != "/metrics") return respond(404, plain_error("the metrics port serves /metrics"));
       if (method != http::verb::get) return not_allowed("GET");
       content_type_ = "text/plain; version=0.0.4; charset=utf-8";
-      return respond(200, context_->metrics().render(context_->backend().status()));
+      return respond(200, context_->metrics().render(context_->backend().status(), witness_lags()));
     }
     if (method == http::verb::options) return preflight();
     if (!context_->rate_limiter().take(client_, 1, RateLimiter::Clock::now())) {
@@ -259,10 +259,27 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     respond(405, plain_error("method not allowed here; allowed: " + allow));
   }
 
+  // How far behind each policy witness is; none when the state cannot be
+  // read (the answer's other figures still matter).
+  std::vector<WitnessLag> witness_lags() {
+    Backend& backend = context_->backend();
+    auto snapshot = backend.store().snapshot();
+    if (!snapshot) return {};
+    auto lags = node::witness_lags(backend.store(), **snapshot, backend.cosignatures());
+    return lags ? std::move(*lags) : std::vector<WitnessLag>{};
+  }
+
   void health() {
     if (!context_->running()) return respond(503, dump(Json{{"status", "stopping"}}));
     NodeStatus status = context_->backend().status();
-    respond(200, dump(Json{{"status", "ok"}, {"height", status.height}}));
+    Json witnesses = Json::array();
+    for (const WitnessLag& lag : witness_lags()) {
+      witnesses.push_back({{"participant", lag.witness.participant},
+                           {"behindEntries", lag.behind_entries},
+                           {"behindSeconds", lag.behind_seconds ? Json(*lag.behind_seconds)
+                                                                : Json(nullptr)}});
+    }
+    respond(200, dump(Json{{"status", "ok"}, {"height", status.height}, {"witnesses", witnesses}}));
   }
 
   // The latest checkpoint as a signed note, in text (docs/crypto.md,

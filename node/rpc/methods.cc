@@ -166,15 +166,70 @@ Json get_checkpoint(const Params& p, CallContext& c) {
       {"header", header_json(header, algorithm(c))},
       {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
   };
+  // The witnesses' cosignatures of this very checkpoint, if any was kept.
+  Json cosignatures = Json::array();
+  std::vector<ledger::NoteSignature> lines;
+  for (const StoredCosignature& kept : c.backend().cosignatures()) {
+    if (kept.size != checkpoint.size || kept.root != checkpoint.root) continue;
+    cosignatures.push_back(cosignature_json(checkpoint.origin, kept));
+    lines.push_back(kept.signature);
+  }
+  out["cosignatures"] = std::move(cosignatures);
   auto signed_checkpoint = c.backend().signed_checkpoint(height);
   if (signed_checkpoint) {
-    out["signedNote"] = ledger::format_note(signed_checkpoint->note);
+    ledger::SignedNote note = signed_checkpoint->note;
+    note.signatures.insert(note.signatures.end(), lines.begin(), lines.end());
+    out["signedNote"] = ledger::format_note(note);
     out["verifierKey"] = signed_checkpoint->verifier;
   } else {
     out["signedNote"] = nullptr;
     out["unsigned"] = signed_checkpoint.error().message();
   }
   return out;
+}
+
+// ------------------------------------------------------------ witnesses
+
+std::vector<WitnessLag> witness_lags(CallContext& c) {
+  return unwrap(node::witness_lags(c.store(), c.state(), c.backend().cosignatures()));
+}
+
+Json get_witnesses(const Params&, CallContext& c) {
+  const std::string origin = ledger::checkpoint_origin(c.store().params());
+  Json witnesses = Json::array();
+  for (const WitnessLag& lag : witness_lags(c)) {
+    witnesses.push_back({
+        {"participant", lag.witness.participant},
+        {"name", lag.witness.name},
+        {"cosigningKey", ledger::cosigning_key_text(lag.witness)},
+        {"latest", lag.latest ? cosignature_json(origin, *lag.latest) : Json(nullptr)},
+        {"behind",
+         {{"entries", lag.behind_entries},
+          {"seconds", lag.behind_seconds ? Json(*lag.behind_seconds) : Json(nullptr)}}},
+    });
+  }
+  return {{"logSize", tip_log_size(c)}, {"witnesses", std::move(witnesses)}};
+}
+
+// Anonymous: a cosignature authenticates itself, and the node checks it
+// against its own log before keeping it.
+Json add_cosignature(const Params& p, CallContext& c) {
+  auto added = c.backend().add_cosignatures(p.string("note", ledger::kMaxNoteBytes));
+  if (!added) {
+    switch (added.error().code()) {
+      case ErrorCode::kInvalidInput:
+      case ErrorCode::kVerificationFailed:
+      case ErrorCode::kConflict:
+        throw invalid_param("note", added.error().message());
+      default:
+        throw failure_from(added.error());
+    }
+  }
+  Json accepted = Json::array();
+  for (const StoredCosignature& kept : *added) {
+    accepted.push_back({{"participant", kept.participant}, {"logSize", kept.size}, {"time", kept.time}});
+  }
+  return {{"accepted", std::move(accepted)}};
 }
 
 Json get_block(const Params& p, CallContext& c) {
@@ -376,6 +431,23 @@ Json get_inclusion_proof(const Params& p, CallContext& c) {
   return out;
 }
 
+// For each witness's latest cosigned checkpoint that holds the transaction:
+// the cosigned note and the transaction's inclusion proof to its size.
+Json witnessed_inclusions(CallContext& c, const Digest& tx_hash) {
+  const std::string origin = ledger::checkpoint_origin(c.store().params());
+  crypto::MerkleHasher hasher(algorithm(c));
+  Json out = Json::array();
+  for (const WitnessLag& lag : witness_lags(c)) {
+    if (!lag.latest) continue;
+    auto proof = c.store().inclusion_proof(tx_hash, lag.latest->size);
+    if (!proof) continue;  // cosigned before the transaction was committed
+    out.push_back({{"participant", lag.witness.participant},
+                   {"note", ledger::format_note(cosigned_note(origin, *lag.latest))},
+                   {"inclusionProof", inclusion_proof_json(*proof, hasher)}});
+  }
+  return out;
+}
+
 Json get_verifiable_receipt(const Params& p, CallContext& c) {
   storage::StoredTransaction stored = readable_transaction(p, c);
   std::uint64_t height = p.optional_u64("height").value_or(stored.location.height);
@@ -422,6 +494,9 @@ Json get_verifiable_receipt(const Params& p, CallContext& c) {
       {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
       {"validatorSet", validator_set_json(unwrap(c.store().validators_at(height)))},
       {"senderKey", std::move(sender_key)},
+      {"witnessed", p.optional_boolean("witnessed").value_or(false)
+                        ? witnessed_inclusions(c, stored.hash)
+                        : Json(nullptr)},
   };
 }
 
@@ -837,6 +912,8 @@ const std::vector<Method>& all_methods() {
       {"chain_getCheckpoint", false, {"height"}, get_checkpoint},
       {"chain_getBlock", true, {"height"}, get_block},
       {"chain_getConsistencyProof", false, {"fromSize", "toSize"}, get_consistency_proof},
+      {"chain_getWitnesses", false, {}, get_witnesses},
+      {"witness_addCosignature", false, {"note"}, add_cosignature},
       {"chain_getValidatorSetChanges",
        false,
        {"fromHeight", "toHeight"},
@@ -846,7 +923,7 @@ const std::vector<Method>& all_methods() {
       {"tx_getStatus", false, {"hash"}, get_transaction_status},
       {"tx_getReceipt", true, {"hash"}, get_receipt},
       {"tx_getInclusionProof", true, {"hash", "logSize"}, get_inclusion_proof},
-      {"tx_getVerifiableReceipt", true, {"hash", "height"}, get_verifiable_receipt},
+      {"tx_getVerifiableReceipt", true, {"hash", "height", "witnessed"}, get_verifiable_receipt},
       {"state_getProof", true, {"key"}, get_state_proof},
       {"trade_get", true, {"tradeId", "proof"}, get_trade},
       {"trade_list", true, {"state", "startAfter", "limit"}, list_trades},

@@ -56,6 +56,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   validators_ = &gauge(r, "tracechain_validators", "validators in the set signing the next block");
   connections_ = &gauge(r, "tracechain_rpc_connections", "open RPC connections");
   subscriptions_ = &gauge(r, "tracechain_rpc_subscriptions", "active WebSocket subscriptions");
+  witness_behind_entries_ =
+      &prometheus::BuildGauge()
+           .Name("tracechain_witness_behind_entries")
+           .Help("log entries committed since the latest checkpoint each policy witness cosigned")
+           .Register(r);
+  witness_behind_seconds_ =
+      &prometheus::BuildGauge()
+           .Name("tracechain_witness_behind_seconds")
+           .Help("seconds from each policy witness's latest cosignature to the tip block's time "
+                 "(absent before its first)")
+           .Register(r);
   prometheus::BuildGauge()
       .Name("tracechain_build_info")
       .Help("1, labelled with the release and the commit this node was built from")
@@ -110,7 +121,24 @@ void Metrics::connection_opened() { connections_->Increment(); }
 void Metrics::connection_closed() { connections_->Decrement(); }
 void Metrics::subscriptions_changed(int delta) { subscriptions_->Increment(delta); }
 
-std::string Metrics::render(const NodeStatus& status) {
+std::string Metrics::render(const NodeStatus& status, const std::vector<WitnessLag>& witnesses) {
+  {
+    std::lock_guard lock(witness_mutex_);
+    // A witness the policy no longer names leaves the series.
+    for (const std::string& gone : witness_labels_) {
+      witness_behind_entries_->Remove(&witness_behind_entries_->Add({{"witness", gone}}));
+      witness_behind_seconds_->Remove(&witness_behind_seconds_->Add({{"witness", gone}}));
+    }
+    witness_labels_.clear();
+    for (const WitnessLag& lag : witnesses) {
+      const std::string& id = lag.witness.participant;
+      witness_labels_.push_back(id);
+      witness_behind_entries_->Add({{"witness", id}}).Set(static_cast<double>(lag.behind_entries));
+      if (lag.behind_seconds) {
+        witness_behind_seconds_->Add({{"witness", id}}).Set(static_cast<double>(*lag.behind_seconds));
+      }
+    }
+  }
   height_->Set(static_cast<double>(status.height));
   peers_->Set(static_cast<double>(status.peers.size()));
   best_peer_height_->Set(static_cast<double>(status.best_peer_height));

@@ -2,7 +2,7 @@
 // chain height, peers, sync state, mempool size and bytes, committed blocks
 // and transactions (failed ones by reason), RPC requests by method and
 // outcome, transaction submissions refused by reason, connections and
-// subscriptions; the process's CPU, memory and file descriptors (read from
+// subscriptions; how far behind each witness's latest cosignature is; the process's CPU, memory and file descriptors (read from
 // /proc/self at each scrape) and the build (tracechain_build_info). Label values come from closed sets (known method names,
 // error kinds), so a client cannot grow the series.
 //
@@ -14,8 +14,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "node/node.h"
+#include "node/cosignatures.h"
 
 namespace prometheus {
 class Registry;
@@ -51,8 +53,10 @@ class Metrics {
   void connection_closed();
   void subscriptions_changed(int delta);
 
-  // The text exposition (format 0.0.4), with the gauges taken from `status`.
-  std::string render(const NodeStatus& status);
+  // The text exposition (format 0.0.4), with the gauges taken from `status`
+  // and how far behind each policy witness is (labels: the policy's
+  // participants, at most 16).
+  std::string render(const NodeStatus& status, const std::vector<WitnessLag>& witnesses = {});
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -74,6 +78,10 @@ class Metrics {
   prometheus::Gauge* validators_;
   prometheus::Gauge* connections_;
   prometheus::Gauge* subscriptions_;
+  prometheus::Family<prometheus::Gauge>* witness_behind_entries_;
+  prometheus::Family<prometheus::Gauge>* witness_behind_seconds_;
+  std::mutex witness_mutex_;  // one scrape at a time replaces the witness series
+  std::vector<std::string> witness_labels_;
   std::mutex cpu_mutex_;  // one scrape at a time brings the CPU counter up to date
   prometheus::Counter* process_cpu_seconds_;  // GUARDED_BY(cpu_mutex_) for Increment
   prometheus::Gauge* process_resident_memory_;

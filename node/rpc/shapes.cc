@@ -196,6 +196,16 @@ Json policy_json(const ledger::Policy& policy) {
   };
 }
 
+Json cosignature_json(const std::string& origin, const StoredCosignature& cosignature) {
+  ledger::SignedNote note = cosigned_note(origin, cosignature);
+  return {{"participant", cosignature.participant},
+          {"name", cosignature.signature.name},
+          {"logSize", cosignature.size},
+          {"logRoot", hex(cosignature.root)},
+          {"time", cosignature.time},
+          {"note", ledger::format_note(note)}};
+}
+
 Json inclusion_proof_json(const storage::InclusionProof& proof,
                           const crypto::MerkleHasher& hasher) {
   Json path = Json::array();

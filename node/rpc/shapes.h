@@ -23,6 +23,7 @@
 
 #include "ledger/genesis.h"
 #include "ledger/queries.h"
+#include "node/cosignatures.h"
 #include "storage/block_store.h"
 
 namespace tracechain::node::rpc {
@@ -41,6 +42,9 @@ Json header_json(const ledger::BlockHeader& header, crypto::HashAlgorithm algori
 Json certificate_json(const ledger::CommitCertificate& certificate);
 Json validator_set_json(const ledger::ValidatorSet& set);
 Json policy_json(const ledger::Policy& policy);
+// A witness's cosignature as kept: who, the checkpoint (size, root) of log
+// `origin`, its time, the line and the cosigned note.
+Json cosignature_json(const std::string& origin, const StoredCosignature& cosignature);
 // The proof's leaf (decoded and as hex), its leaf hash, index, log size and path.
 Json inclusion_proof_json(const storage::InclusionProof& proof, const crypto::MerkleHasher& hasher);
 
