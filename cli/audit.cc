@@ -223,6 +223,52 @@ Result<TrustAnchor> load_trust_anchor(const fs::path& genesis_path, const fs::pa
 
 // ------------------------------------------------------- receipts, offline
 
+namespace {
+
+Result<ledger::NoteVerifier> read_cosigner_key(const std::string& text_or_file) {
+  auto key = ledger::parse_cosigner_key(text_or_file);
+  if (key) return key;
+  std::error_code ec;
+  if (!fs::exists(text_or_file, ec)) {
+    return key.error().with_context("--witness '" + text_or_file + "' (neither a key nor a file)");
+  }
+  auto text = read_file(text_or_file, 4096);
+  if (!text) return text.error();
+  std::string line = *text;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  auto from_file = ledger::parse_cosigner_key(line);
+  if (!from_file) return from_file.error().with_context(text_or_file);
+  return from_file;
+}
+
+Result<std::optional<WitnessRequirement>> witness_requirement(const VerifyReceiptOptions& options,
+                                                              const ledger::Genesis& genesis) {
+  if (options.witnesses.empty() && !options.min_witnesses) return std::optional<WitnessRequirement>();
+  WitnessRequirement requirement;
+  if (options.witnesses.empty()) {
+    requirement.cosigners = policy_cosigners(genesis);
+    if (requirement.cosigners.empty()) {
+      return Error(ErrorCode::kInvalidInput,
+                   "--min-witnesses without --witness uses the witnesses genesis's policy names, "
+                   "and it names none: give their keys with --witness");
+    }
+  }
+  for (const std::string& given : options.witnesses) {
+    auto key = read_cosigner_key(given);
+    if (!key) return key.error();
+    requirement.cosigners.push_back(std::move(*key));
+  }
+  requirement.required = options.min_witnesses.value_or(requirement.cosigners.size());
+  if (requirement.required == 0 || requirement.required > requirement.cosigners.size()) {
+    return Error(ErrorCode::kInvalidInput,
+                 "--min-witnesses must be between 1 and the " +
+                     std::to_string(requirement.cosigners.size()) + " witnesses given");
+  }
+  return std::optional<WitnessRequirement>(std::move(requirement));
+}
+
+}  // namespace
+
 int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out,
                         std::ostream& err) {
   auto anchor = load_trust_anchor(options.genesis, options.changes);
@@ -236,7 +282,10 @@ int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out,
                                    options.receipt.string() + ": not a receipt file (no \"format\": \"" +
                                        std::string(kReceiptFormat) + "\")"));
   }
-  ReceiptVerification v = verify_receipt(*receipt, anchor->genesis, anchor->validators);
+  auto witnesses = witness_requirement(options, anchor->genesis);
+  if (!witnesses) return report_error(err, witnesses.error());
+  ReceiptVerification v = verify_receipt(*receipt, anchor->genesis, anchor->validators,
+                                         witnesses->has_value() ? &**witnesses : nullptr);
   if (options.output == OutputFormat::kJson) {
     out << verification_json(v).dump(2) << "\n";
   } else {

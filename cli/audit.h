@@ -24,6 +24,10 @@ struct VerifyReceiptOptions {
   std::filesystem::path genesis;  // the chain's genesis.json: the only trust anchor
   std::filesystem::path changes;  // optional: validator-changes file
   OutputFormat output = OutputFormat::kTable;
+  // verify only: witnesses' cosigning keys (text or a file holding one), and
+  // how many must have cosigned the transaction's log (docs/oversight.md).
+  std::vector<std::string> witnesses;
+  std::optional<std::size_t> min_witnesses;
 };
 int verify_receipt_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err);
 // The same for a state proof (state_getProof's result): `receipt` names it.

@@ -9,6 +9,7 @@
 
 #include "cli/audit.h"
 #include "cli/command_line.h"
+#include "cli/witness.h"
 
 namespace tracechain::cli {
 
@@ -25,8 +26,9 @@ void add_output_option(CLI::App& command, OutputFormat& output) {
 
 using OfflineCheck = int (*)(const VerifyReceiptOptions&, std::ostream&, std::ostream&);
 
-// A command that checks FILE offline against --genesis (and --changes).
-void add_offline_check(CLI::App& app, int& exit_code, const std::string& name,
+// A command that checks FILE offline against --genesis (and --changes);
+// returns its options, for options of its own.
+std::pair<CLI::App*, std::shared_ptr<VerifyReceiptOptions>> add_offline_check(CLI::App& app, int& exit_code, const std::string& name,
                        const std::string& description, const std::string& file_help,
                        const std::string& example, OfflineCheck check) {
   auto options = std::make_shared<VerifyReceiptOptions>();
@@ -42,17 +44,26 @@ void add_offline_check(CLI::App& app, int& exit_code, const std::string& name,
   command->callback([&exit_code, options, check] {
     exit_code = check(*options, std::cout, std::cerr);
   });
+  return {command, options};
 }
 
 }  // namespace
 
 // The options live as long as the process: the command line is built once.
 void add_audit_commands(CLI::App& app, int& exit_code) {
-  add_offline_check(app, exit_code, "verify",
-                    "Verify a self-contained receipt offline, trusting only genesis",
-                    "Receipt file (tx_getVerifiableReceipt's result)",
-                    "tracectl verify receipt.json --genesis genesis.json --changes changes.json",
-                    verify_receipt_file);
+  auto [verify, verify_options] = add_offline_check(
+      app, exit_code, "verify", "Verify a self-contained receipt offline, trusting only genesis",
+      "Receipt file (tx_getVerifiableReceipt's result)",
+      "tracectl verify receipt.json --genesis genesis.json --changes changes.json\n"
+      "         tracectl verify receipt.json --genesis genesis.json --min-witnesses 1",
+      verify_receipt_file);
+  verify->add_option("--witness", verify_options->witnesses,
+                     "A witness's cosigning key (<name>+<key ID>+<key>, or a file holding one); "
+                     "repeat for several. Default with --min-witnesses: the witnesses genesis's "
+                     "policy names");
+  verify->add_option("--min-witnesses", verify_options->min_witnesses,
+                     "How many of the witnesses must have cosigned a checkpoint holding the "
+                     "transaction (default with --witness: all given)");
   add_offline_check(
       app, exit_code, "verify-state",
       "Verify a state proof offline (a record's value, or its absence), trusting only genesis",
@@ -64,6 +75,73 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
                     "Checkpoint file (chain_getCheckpoint's result, or tracectl checkpoint --out)",
                     "tracectl verify-checkpoint cp.json --genesis genesis.json",
                     verify_checkpoint_file);
+
+  // verify-evidence
+  static VerifyEvidenceOptions evidence;
+  auto* evidence_cmd = app.add_subcommand(
+      "verify-evidence",
+      "Verify a witness's fork evidence offline: two certified checkpoints that contradict "
+      "each other");
+  evidence_cmd->add_option("FILE", evidence.evidence, "Evidence file (tracechain-fork-evidence/1)")
+      ->required();
+  evidence_cmd->add_option("--genesis", evidence.genesis, "The chain's genesis.json")->required();
+  evidence_cmd->add_option("--changes", evidence.changes, "Validator-set changes file");
+  add_output_option(*evidence_cmd, evidence.output);
+  evidence_cmd->footer(
+      "Example: tracectl verify-evidence fork-evidence-20261207T101500Z.json --genesis "
+      "genesis.json\nExit codes: 0 a fork is proven, 1 it is not, 2 unreadable input.");
+  evidence_cmd->callback(
+      [&] { exit_code = verify_evidence_file(evidence, std::cout, std::cerr); });
+
+  // witness run / witness key
+  auto* witness_cmd =
+      app.add_subcommand("witness", "Witness the chain: cosign its log checkpoints "
+                                    "(docs/oversight.md)");
+  witness_cmd->require_subcommand(1);
+  static WitnessRunOptions witness_run_options;
+  auto* witness_run_cmd = witness_cmd->add_subcommand(
+      "run", "Follow nodes and cosign each checkpoint consistent with the last one cosigned");
+  witness_run_cmd->add_option("--node", witness_run_options.nodes,
+                              "A node's RPC URL; repeat to follow several (default "
+                              "$TRACECHAIN_NODE or http://127.0.0.1:26657)");
+  witness_run_cmd->add_option("--ca", witness_run_options.ca, "https: the CA the nodes chain to");
+  witness_run_cmd->add_option("--genesis", witness_run_options.genesis, "The chain's genesis.json")
+      ->required();
+  witness_run_cmd->add_option("--cosigning-key", witness_run_options.cosigning_key,
+                              "The witness's Ed25519 private key (PEM)")
+      ->required();
+  witness_run_cmd->add_option("--name", witness_run_options.name,
+                              "The cosigner name the policy gives this witness")
+      ->required();
+  witness_run_cmd->add_option("--state", witness_run_options.state,
+                              "The witness's state file: the last checkpoint it cosigned")
+      ->required();
+  witness_run_cmd->add_option("--evidence-dir", witness_run_options.evidence_dir,
+                              "Where fork evidence is written (default: the state file's "
+                              "directory)");
+  witness_run_cmd->add_option("--interval-ms", witness_run_options.interval_ms,
+                              "Pause between rounds")
+      ->default_val(5000);
+  witness_run_cmd->add_flag("--once", witness_run_options.once,
+                            "One round over the nodes, then exit (0 all cosigned, 1 fork "
+                            "detected, 3 a node unreachable)");
+  witness_run_cmd->footer(
+      "Example: tracectl witness run --node http://127.0.0.1:26657 --genesis genesis.json "
+      "--cosigning-key witness.pem --name witness.example/regulator --state witness-state.json");
+  witness_run_cmd->callback(
+      [&] { exit_code = witness_run(witness_run_options, std::cout, std::cerr); });
+  static WitnessKeyOptions witness_key_options;
+  auto* witness_key_cmd = witness_cmd->add_subcommand(
+      "key", "Print the cosigning key a policy names this witness by");
+  witness_key_cmd->add_option("--cosigning-key", witness_key_options.cosigning_key,
+                              "The witness's Ed25519 private key (PEM; tracectl keys generate "
+                              "--suite ed25519-sha256)")
+      ->required();
+  witness_key_cmd->add_option("--name", witness_key_options.name, "The cosigner name")->required();
+  witness_key_cmd->footer("Example: tracectl witness key --cosigning-key witness.pem --name "
+                          "witness.example/regulator");
+  witness_key_cmd->callback(
+      [&] { exit_code = witness_key(witness_key_options, std::cout, std::cerr); });
 
   // validator-changes get
   static ValidatorChangesOptions changes;

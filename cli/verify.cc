@@ -288,10 +288,11 @@ std::string check_document(const Json& file, std::string_view expected_format,
 class ReceiptChecker {
  public:
   ReceiptChecker(const Json& file, const ledger::Genesis& genesis,
-                 const ValidatorHistory& validators)
+                 const ValidatorHistory& validators, const WitnessRequirement* witnesses)
       : file_(file),
         genesis_(genesis),
         validators_(validators),
+        witnesses_(witnesses),
         algorithm_(crypto::suite_hash(genesis.suite)),
         hasher_(algorithm_) {}
 
@@ -305,6 +306,7 @@ class ReceiptChecker {
     check("inclusion proof", [&] { return inclusion(); });
     check("validator set", [&] { return validator_set(); });
     check("commit certificate", [&] { return certificate(); });
+    if (witnesses_) check("witnesses", [&] { return witnessed(); });
     return std::move(result_);
   }
 
@@ -477,8 +479,90 @@ class ReceiptChecker {
         !s) {
       throw BadInput("the proof does not lead to the header's log root: " + s.error().message());
     }
+    leaf_index_ = proof.leaf_index;
     return "leaf " + std::to_string(proof.leaf_index) + " of " + std::to_string(proof.log_size) +
            " leads to log root " + brief(h.log_root);
+  }
+
+  // One "witnessed" entry: a checkpoint of this chain's log cosigned by some
+  // of the given witnesses, and the transaction's leaf proven in it. Returns
+  // the positions of the witnesses whose cosignature holds.
+  std::vector<std::size_t> witnessed_entry(const Json& entry, const std::string& where,
+                                           const std::string& origin) {
+    auto note = ledger::parse_note(text(entry, "note", where));
+    if (!note) throw BadInput(where + ".note: " + note.error().message());
+    auto checkpoint = ledger::parse_checkpoint(note->text);
+    if (!checkpoint) throw BadInput(where + ".note: " + checkpoint.error().message());
+    if (checkpoint->origin != origin) {
+      throw BadInput(where + ": a checkpoint of log '" + checkpoint->origin + "', not this chain's ('" +
+                     origin + "')");
+    }
+    auto verified = ledger::verify_cosignatures(*note, witnesses_->cosigners);
+    if (!verified) throw BadInput(where + ": " + verified.error().message());
+    if (verified->empty()) throw BadInput(where + ": cosigned by none of the witnesses given");
+    const Json& j = field(entry, "inclusionProof", where);
+    storage::InclusionProof proof;
+    proof.leaf = *leaf_;
+    proof.leaf_index = number(j, "leafIndex", where + ".inclusionProof");
+    proof.log_size = number(j, "logSize", where + ".inclusionProof");
+    proof.path = digests(j, "path", where + ".inclusionProof", 64);
+    expect_same(shapes::inclusion_proof_json(proof, hasher_), j, where + ".inclusionProof");
+    if (proof.leaf_index != leaf_index_ || proof.log_size != checkpoint->size) {
+      throw BadInput(where + ".inclusionProof: proves leaf " + std::to_string(proof.leaf_index) +
+                     " of " + std::to_string(proof.log_size) + ", not the transaction's leaf " +
+                     std::to_string(*leaf_index_) + " in the cosigned log of " +
+                     std::to_string(checkpoint->size));
+    }
+    if (Status s = crypto::verify_inclusion(hasher_, proof.leaf_index, proof.log_size,
+                                            ledger::log_leaf_hash(hasher_, proof.leaf), proof.path,
+                                            checkpoint->root);
+        !s) {
+      throw BadInput(where + ": the transaction is not in the cosigned log (root " +
+                     brief(checkpoint->root) + "): " + s.error().message());
+    }
+    std::vector<std::size_t> positions;
+    for (const ledger::VerifiedCosignature& v : *verified) positions.push_back(v.cosigner);
+    return positions;
+  }
+
+  std::string witnessed() {
+    if (!leaf_ || !leaf_index_) throw BadInput("no valid log leaf to prove (see above)");
+    const WitnessRequirement& w = *witnesses_;
+    const std::string origin = ledger::checkpoint_origin(ledger::chain_params(genesis_));
+    const Json* list = file_.contains("witnessed") ? &file_["witnessed"] : nullptr;
+    if (!list || !list->is_array()) {
+      throw BadInput("the receipt carries no witnessed checkpoints (fetch it with witnessed: "
+                     "true; tracectl receipt --witnessed)");
+    }
+    if (list->size() > ledger::kMaxNoteSignatures) {
+      throw BadInput("witnessed: more than " + std::to_string(ledger::kMaxNoteSignatures) + " entries");
+    }
+    std::vector<bool> proven(w.cosigners.size(), false);
+    std::string problems;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string where = "witnessed[" + std::to_string(i) + "]";
+      try {
+        for (std::size_t position : witnessed_entry((*list)[i], where, origin)) proven[position] = true;
+      } catch (const BadInput& e) {
+        problems += std::string("; ") + e.what();
+      } catch (const Json::exception& e) {
+        problems += "; " + where + ": malformed JSON: " + e.what();
+      }
+    }
+    std::string names;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < proven.size(); ++i) {
+      if (!proven[i]) continue;
+      ++count;
+      names += (names.empty() ? "" : ", ") + w.cosigners[i].name;
+    }
+    const std::string tally = std::to_string(count) + " of the " + std::to_string(w.cosigners.size()) +
+                              " witnesses given cosigned a checkpoint holding the transaction";
+    if (count < w.required) {
+      throw BadInput(tally + (names.empty() ? "" : " (" + names + ")") + "; " +
+                     std::to_string(w.required) + " required" + problems);
+    }
+    return tally + ": " + names;
   }
 
   std::string validator_set() {
@@ -535,9 +619,11 @@ class ReceiptChecker {
   const Json& file_;
   const ledger::Genesis& genesis_;
   const ValidatorHistory& validators_;
+  const WitnessRequirement* witnesses_;
   crypto::HashAlgorithm algorithm_;
   crypto::MerkleHasher hasher_;
   ReceiptVerification result_;
+  std::optional<std::uint64_t> leaf_index_;
   std::optional<ledger::Transaction> tx_;
   Digest tx_hash_{};
   std::optional<ledger::Receipt> receipt_;
@@ -550,8 +636,17 @@ class ReceiptChecker {
 }  // namespace
 
 ReceiptVerification verify_receipt(const Json& receipt, const ledger::Genesis& genesis,
-                                   const ValidatorHistory& validators) {
-  return ReceiptChecker(receipt, genesis, validators).run();
+                                   const ValidatorHistory& validators,
+                                   const WitnessRequirement* witnesses) {
+  return ReceiptChecker(receipt, genesis, validators, witnesses).run();
+}
+
+std::vector<ledger::NoteVerifier> policy_cosigners(const ledger::Genesis& genesis) {
+  std::vector<ledger::NoteVerifier> cosigners;
+  for (const ledger::PolicyWitness& witness : genesis.policy.witnesses) {
+    cosigners.push_back(ledger::policy_cosigner(witness));
+  }
+  return cosigners;
 }
 
 namespace {

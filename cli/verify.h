@@ -88,11 +88,24 @@ struct ReceiptVerification : Verification {
   std::string log_root;
 };
 
-// Checks a VerifiableReceipt in full (see docs/audit.md for each step).
-// Never throws on malformed input: a missing or mistyped field is a failed
-// check naming the field.
+// What an auditor asks of witnesses (docs/oversight.md): that `required` of
+// `cosigners` cosigned a checkpoint of the chain's log that holds the
+// transaction.
+struct WitnessRequirement {
+  std::vector<ledger::NoteVerifier> cosigners;
+  std::size_t required = 0;
+};
+
+// The cosigning keys of the witnesses genesis's policy names.
+std::vector<ledger::NoteVerifier> policy_cosigners(const ledger::Genesis& genesis);
+
+// Checks a VerifiableReceipt in full (see docs/audit.md for each step), and
+// with `witnesses` its "witnessed" checkpoints too (tx_getVerifiableReceipt
+// with witnessed: true). Never throws on malformed input: a missing or
+// mistyped field is a failed check naming the field.
 ReceiptVerification verify_receipt(const Json& receipt, const ledger::Genesis& genesis,
-                                   const ValidatorHistory& validators);
+                                   const ValidatorHistory& validators,
+                                   const WitnessRequirement* witnesses = nullptr);
 
 // {"ok", "txHash", ..., "checks": [{"name", "ok", "detail"}]}: stable, documented in docs/audit.md.
 Json verification_json(const ReceiptVerification& verification);

@@ -1,0 +1,438 @@
+#include "cli/witness.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "cli/audit.h"
+#include "cli/commands.h"
+#include "crypto/file_util.h"
+#include "ledger/validators.h"
+
+namespace tracechain::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A state file holds one checkpoint answer: a few KiB.
+constexpr std::size_t kMaxStateBytes = 1 << 20;
+
+Error verification_failed(const std::string& what) {
+  return Error(ErrorCode::kVerificationFailed, what);
+}
+
+Digest header_hash_of(const ledger::Genesis& genesis, const ledger::BlockHeader& header) {
+  return ledger::header_hash(crypto::suite_hash(genesis.suite), header);
+}
+
+WitnessState state_of(const ledger::Genesis& genesis, const Json& answer,
+                      const CheckpointVerification& v) {
+  // Only what the witness needs of it, the cosignatures stripped (they
+  // change with every cosigning, the checkpoint does not).
+  Json kept = answer;
+  kept.erase("cosignatures");
+  return {std::move(kept), v.checkpoint.height, v.checkpoint.size, v.checkpoint.root,
+          header_hash_of(genesis, v.checkpoint.header)};
+}
+
+std::uint64_t now_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ state
+
+Result<std::optional<WitnessState>> load_witness_state(const fs::path& path,
+                                                       const ledger::Genesis& genesis) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::optional<WitnessState>();
+  auto document = read_json_file(path, kMaxStateBytes);
+  if (!document) return document.error();
+  const std::string where = path.string();
+  try {
+    if (!document->is_object() || document->value("format", "") != kWitnessStateFormat) {
+      throw std::runtime_error("not a " + std::string(kWitnessStateFormat) + " file");
+    }
+    const Json& answer = document->at("checkpoint");
+    auto bytes = from_hex(answer.at("header").at("hex").get<std::string>());
+    if (!bytes) throw std::runtime_error("checkpoint.header.hex is not hex");
+    auto header = ledger::decode<ledger::BlockHeader>(*bytes);
+    if (!header) throw std::runtime_error("checkpoint.header: " + header.error().message());
+    if (header->chain_id != genesis.chain_id) {
+      throw std::runtime_error("a checkpoint of chain '" + header->chain_id + "', not '" +
+                               genesis.chain_id + "'");
+    }
+    return std::optional<WitnessState>(WitnessState{answer, header->height, header->log_size,
+                                                    header->log_root,
+                                                    header_hash_of(genesis, *header)});
+  } catch (const std::exception& e) {
+    return Error(ErrorCode::kInvalidInput,
+                 where + ": " + e.what() + " (the witness state is not replaced: move it away "
+                                          "only if this witness never cosigned with it)");
+  }
+}
+
+Status save_witness_state(const fs::path& path, const WitnessState& state) {
+  Json document = {{"format", kWitnessStateFormat},
+                   {"height", state.height},
+                   {"logSize", state.size},
+                   {"logRoot", to_hex(state.root)},
+                   {"checkpoint", state.checkpoint}};
+  return write_file_atomic(path, document.dump(2) + "\n", 0600, Overwrite::kReplace);
+}
+
+// ---------------------------------------------------------------- Witness
+
+Witness::Witness(ledger::Genesis genesis, crypto::PrivateKey key, std::string name,
+                 fs::path state_file)
+    : genesis_(std::move(genesis)),
+      key_(std::move(key)),
+      name_(std::move(name)),
+      state_file_(std::move(state_file)) {}
+
+Status Witness::open() {
+  if (auto id = ledger::cosigner_key_id(name_, key_.public_key()); !id) return id.error();
+  auto state = load_witness_state(state_file_, genesis_);
+  if (!state) return state.error();
+  state_ = std::move(*state);
+  return {};
+}
+
+std::string Witness::cosigning_key() const {
+  return ledger::format_cosigner_key({name_, key_.public_key()}).value();
+}
+
+WitnessStep Witness::fork(const Json& first, const Json& second, std::string why) {
+  WitnessStep step;
+  step.outcome = WitnessStep::Outcome::kForkDetected;
+  step.detail = std::move(why);
+  step.evidence = {{"format", kForkEvidenceFormat},
+                   {"chainId", genesis_.chain_id},
+                   {"genesisHash", to_hex(ledger::genesis_hash(genesis_))},
+                   {"witness", cosigning_key()},
+                   {"reason", step.detail},
+                   {"first", first},
+                   {"second", second}};
+  return step;
+}
+
+WitnessStep Witness::cosign(const Json& answer, const CheckpointVerification& verified,
+                            std::uint64_t now) {
+  WitnessStep step;
+  step.height = verified.checkpoint.height;
+  step.size = verified.checkpoint.size;
+  WitnessState next = state_of(genesis_, answer, verified);
+  // The state leaves for the disk before the signature leaves this process.
+  if (Status s = save_witness_state(state_file_, next); !s) {
+    step.outcome = WitnessStep::Outcome::kRefused;
+    step.detail = "cannot save the witness state, so nothing is cosigned: " + s.error().message();
+    return step;
+  }
+  state_ = std::move(next);
+  auto line = ledger::cosign(verified.text, name_, key_, now);
+  if (!line) {
+    step.outcome = WitnessStep::Outcome::kRefused;
+    step.detail = line.error().message();
+    return step;
+  }
+  step.outcome = WitnessStep::Outcome::kCosigned;
+  step.note = ledger::format_note({verified.text, {*line}});
+  step.detail = "cosigned height " + std::to_string(step.height) + ", log size " +
+                std::to_string(step.size) + ", root " + to_hex(verified.checkpoint.root);
+  return step;
+}
+
+WitnessStep Witness::step(const WitnessSource& source, std::uint64_t now) {
+  auto refused = [](std::string why) {
+    WitnessStep step;
+    step.outcome = WitnessStep::Outcome::kRefused;
+    step.detail = std::move(why);
+    return step;
+  };
+  ValidatorHistory validators(genesis_);
+  auto changes = source.validator_changes();
+  if (!changes) {
+    WitnessStep step = refused("validator-set changes: " + changes.error().message());
+    step.unreachable = changes.error().code() == ErrorCode::kUnavailable ||
+                       changes.error().code() == ErrorCode::kIo;
+    return step;
+  }
+  if (Status s = validators.follow(*changes); !s) {
+    return refused("the node's validator-set changes do not verify: " + s.error().message());
+  }
+  auto answer = source.checkpoint(std::nullopt);
+  if (!answer) return refused("checkpoint: " + answer.error().message());
+  auto verified = verify_checkpoint(*answer, genesis_, validators);
+  if (!verified) return refused("the node's checkpoint does not verify: " + verified.error().message());
+  const LogCheckpoint& latest = verified->checkpoint;
+  if (!state_) return cosign(*answer, *verified, now);
+
+  const WitnessState& last = *state_;
+  const Digest latest_hash = header_hash_of(genesis_, latest.header);
+  if (latest.height == last.height && latest_hash != last.header_hash) {
+    return fork(last.checkpoint, *answer,
+                "two certified headers at height " + std::to_string(latest.height));
+  }
+  if (latest.size < last.size) {
+    WitnessStep step;
+    step.outcome = WitnessStep::Outcome::kBehind;
+    step.height = latest.height;
+    step.size = latest.size;
+    step.detail = "the node's log holds " + std::to_string(latest.size) +
+                  " entries; the witness last cosigned " + std::to_string(last.size);
+    return step;
+  }
+  if (latest.size == last.size) {
+    if (latest.root != last.root) {
+      return fork(last.checkpoint, *answer,
+                  "two certified checkpoints of log size " + std::to_string(latest.size) +
+                      " with different roots");
+    }
+    return cosign(*answer, *verified, now);
+  }
+  // A longer log: it must extend the one last cosigned.
+  Status consistent = [&]() -> Status {
+    if (last.size == 0) return {};
+    auto proof = source.consistency(last.size, latest.size);
+    if (!proof) return proof.error();
+    auto from = certified_checkpoint(last.checkpoint.at("header"), last.checkpoint.at("certificate"),
+                                     genesis_, validators, "the witness state");
+    if (!from) return from.error();
+    return verify_consistency_proof(*proof, *from, latest, crypto::suite_hash(genesis_.suite));
+  }();
+  if (consistent) return cosign(*answer, *verified, now);
+  // No proof holds: ask the node for its own header at the height last
+  // cosigned. Another certified header there is a fork; the same one means
+  // the node merely served a bad proof.
+  auto then = source.checkpoint(last.height);
+  if (then) {
+    auto then_verified = verify_checkpoint(*then, genesis_, validators);
+    if (then_verified &&
+        (header_hash_of(genesis_, then_verified->checkpoint.header) != last.header_hash ||
+         then_verified->checkpoint.root != last.root)) {
+      return fork(last.checkpoint, *then,
+                  "two certified headers at height " + std::to_string(last.height) +
+                      " (the node's log of " + std::to_string(latest.size) +
+                      " entries does not extend the one cosigned)");
+    }
+  }
+  return refused("no consistency proof from log size " + std::to_string(last.size) + " to " +
+                 std::to_string(latest.size) + ": " + consistent.error().message());
+}
+
+// ------------------------------------------------------------- evidence
+
+Result<ForkProof> verify_fork_evidence(const Json& evidence, const ledger::Genesis& genesis,
+                                       const ValidatorHistory& validators) {
+  if (!evidence.is_object() || evidence.value("format", "") != kForkEvidenceFormat ||
+      !evidence.contains("first") || !evidence.contains("second")) {
+    return Error(ErrorCode::kInvalidInput,
+                 "not a " + std::string(kForkEvidenceFormat) + " document");
+  }
+  if (evidence.value("genesisHash", "") != to_hex(ledger::genesis_hash(genesis))) {
+    return verification_failed("the evidence is about another chain (genesisHash)");
+  }
+  auto first = verify_checkpoint(evidence["first"], genesis, validators);
+  if (!first) return first.error().with_context("first");
+  auto second = verify_checkpoint(evidence["second"], genesis, validators);
+  if (!second) return second.error().with_context("second");
+  const LogCheckpoint& a = first->checkpoint;
+  const LogCheckpoint& b = second->checkpoint;
+  ForkProof proof{a.height, b.height, {}, {}};
+  if (a.height == b.height && header_hash_of(genesis, a.header) != header_hash_of(genesis, b.header)) {
+    proof.conflict = "height " + std::to_string(a.height) + " has two certified headers (" +
+                     to_hex(header_hash_of(genesis, a.header)).substr(0, 16) + "… and " +
+                     to_hex(header_hash_of(genesis, b.header)).substr(0, 16) + "…)";
+  } else if (a.size == b.size && a.root != b.root) {
+    proof.conflict = "log size " + std::to_string(a.size) + " has two certified roots (" +
+                     to_hex(a.root).substr(0, 16) + "… at height " + std::to_string(a.height) +
+                     " and " + to_hex(b.root).substr(0, 16) + "… at height " +
+                     std::to_string(b.height) + ")";
+  } else {
+    return verification_failed(
+        "the two checkpoints do not contradict each other (different heights and log sizes, or "
+        "the same header)");
+  }
+  // Who signed both: a BFT certificate needs more than two thirds, so two
+  // conflicting ones share more than a third of the power.
+  auto signers = [&](const Json& answer) {
+    std::set<std::string> ids;
+    auto certificate = ledger::decode<ledger::CommitCertificate>(
+        from_hex(answer.at("certificate").at("hex").get<std::string>()).value());
+    if (certificate) {
+      for (const auto& s : certificate->signatures) ids.insert(s.validator);
+    }
+    return ids;
+  };
+  const std::set<std::string> in_first = signers(evidence["first"]);
+  for (const std::string& id : signers(evidence["second"])) {
+    if (in_first.count(id)) proof.double_signers.push_back(id);
+  }
+  return proof;
+}
+
+int verify_evidence_file(const VerifyEvidenceOptions& options, std::ostream& out,
+                         std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto evidence = read_json_file(options.evidence, kMaxStateBytes * 2);
+  if (!evidence) return report_error(err, evidence.error());
+  auto proof = verify_fork_evidence(*evidence, anchor->genesis, anchor->validators);
+  if (!proof && proof.error().code() == ErrorCode::kInvalidInput) {
+    return report_error(err, proof.error().with_context(options.evidence.string()));
+  }
+  if (options.output == OutputFormat::kJson) {
+    Json result = {{"forkProven", proof.ok()}};
+    if (proof) {
+      result["conflict"] = proof->conflict;
+      result["heights"] = {proof->height_first, proof->height_second};
+      result["doubleSigners"] = proof->double_signers;
+    } else {
+      result["error"] = proof.error().message();
+    }
+    out << result.dump(2) << "\n";
+  } else if (proof) {
+    out << "\u2713 checkpoint at height " << proof->height_first
+        << " certified by the validators genesis trusts\n"
+        << "\u2713 checkpoint at height " << proof->height_second
+        << " certified by the validators genesis trusts\n"
+        << "\u2713 they contradict each other: " << proof->conflict << "\n"
+        << "FORK PROVEN: validators who signed both certificates: ";
+    for (std::size_t i = 0; i < proof->double_signers.size(); ++i) {
+      out << (i ? ", " : "") << proof->double_signers[i];
+    }
+    out << "\n";
+  } else {
+    out << "\u2717 " << proof.error().message() << "\nNOT PROVEN\n";
+  }
+  return proof ? kExitOk : kExitVerificationFailed;
+}
+
+// ------------------------------------------------------------ the command
+
+int witness_key(const WitnessKeyOptions& options, std::ostream& out, std::ostream& err) {
+  auto key = crypto::PrivateKey::load(options.cosigning_key);
+  if (!key) return report_error(err, key.error());
+  auto text = ledger::format_cosigner_key({options.name, key->public_key()});
+  if (!text) return report_error(err, text.error().with_context(options.cosigning_key.string()));
+  out << *text << "\n";
+  return kExitOk;
+}
+
+namespace {
+
+WitnessSource network_source(node::rpc::Client& client) {
+  WitnessSource source;
+  source.name = client.url().to_string();
+  source.checkpoint = [&client](std::optional<std::uint64_t> height) {
+    Json params = Json::object();
+    if (height) params["height"] = *height;
+    return client.call_unsigned("chain_getCheckpoint", params);
+  };
+  source.consistency = [&client](std::uint64_t from, std::uint64_t to) {
+    return client.call_unsigned("chain_getConsistencyProof", {{"fromSize", from}, {"toSize", to}});
+  };
+  source.validator_changes = [&client] { return fetch_validator_changes(client); };
+  return source;
+}
+
+std::string stamp() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  return text;
+}
+
+}  // namespace
+
+int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.state.empty()) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   "--state is required: the file the witness keeps its last "
+                                   "cosigned checkpoint in"));
+  }
+  auto anchor = load_trust_anchor(options.genesis, {});
+  if (!anchor) return report_error(err, anchor.error());
+  auto key = crypto::PrivateKey::load(options.cosigning_key);
+  if (!key) return report_error(err, key.error());
+  Witness witness(anchor->genesis, std::move(*key), options.name, options.state);
+  if (Status s = witness.open(); !s) return report_error(err, s.error());
+
+  std::vector<node::rpc::Client> clients;
+  std::vector<std::string> urls = options.nodes;
+  if (urls.empty()) urls.push_back(node_url({}));
+  for (const std::string& url : urls) {
+    RemoteOptions remote;
+    remote.node = url;
+    remote.ca = options.ca;
+    auto client = connect(remote);
+    if (!client) return report_error(err, client.error());
+    clients.push_back(std::move(*client));
+  }
+  const fs::path evidence_dir =
+      options.evidence_dir.empty() ? options.state.parent_path() : options.evidence_dir;
+  out << "witness " << witness.cosigning_key() << "\n"
+      << "following " << clients.size() << " node(s); state " << options.state.string() << "\n"
+      << std::flush;
+
+  for (;;) {
+    bool all_cosigned = true;
+    bool fork_seen = false;
+    bool unreachable = false;
+    for (node::rpc::Client& client : clients) {
+      WitnessSource source = network_source(client);
+      WitnessStep step = witness.step(source, now_seconds());
+      switch (step.outcome) {
+        case WitnessStep::Outcome::kCosigned: {
+          out << source.name << ": " << step.detail << "\n";
+          // Every node followed keeps it; a node whose log differs refuses.
+          for (node::rpc::Client& target : clients) {
+            auto kept = target.call_unsigned("witness_addCosignature", {{"note", step.note}});
+            if (!kept) {
+              out << "  " << target.url().to_string()
+                  << " did not keep the cosignature: " << kept.error().message() << "\n";
+            }
+          }
+          break;
+        }
+        case WitnessStep::Outcome::kBehind:
+          out << source.name << ": behind: " << step.detail << "\n";
+          all_cosigned = false;
+          break;
+        case WitnessStep::Outcome::kRefused:
+          out << source.name << ": not cosigned: " << step.detail << "\n";
+          all_cosigned = false;
+          unreachable = unreachable || step.unreachable;
+          break;
+        case WitnessStep::Outcome::kForkDetected: {
+          all_cosigned = false;
+          fork_seen = true;
+          const fs::path file = evidence_dir / ("fork-evidence-" + stamp() + ".json");
+          Status saved =
+              write_file_atomic(file, step.evidence.dump(2) + "\n", 0644, Overwrite::kReplace);
+          out << source.name << ": FORK: " << step.detail << "; nothing cosigned. Evidence: "
+              << (saved ? file.string() : "not saved: " + saved.error().message())
+              << " (tracectl verify-evidence)\n";
+          err << "tracectl: witness: node " << source.name << " serves a history that "
+              << "contradicts the one cosigned: " << step.detail << "\n";
+          break;
+        }
+      }
+      out << std::flush;
+    }
+    if (options.once) {
+      if (fork_seen) return kExitVerificationFailed;
+      if (unreachable) return kExitUnreachable;
+      return all_cosigned ? kExitOk : kExitUsage;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+  }
+}
+
+}  // namespace tracechain::cli

@@ -1,0 +1,153 @@
+// A witness (docs/oversight.md): a party outside the consortium that follows
+// one or more nodes and cosigns the chain's log checkpoints
+// (c2sp.org/tlog-cosignature), each only if it is consistent with the last
+// one it cosigned. Colluding validators can re-certify a rewritten history;
+// they cannot make a witness cosign it, and a witness that is shown one
+// keeps both certified checkpoints as evidence anyone can check offline.
+//
+// The witness trusts genesis and the certificates that follow from it: every
+// checkpoint it considers carries the certified header it comes from, and
+// every step forward carries an RFC 9162 consistency proof. What it last
+// cosigned lives in a small state file, fsynced before a signature leaves,
+// so that even across a crash it never cosigns two roots for one log size.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/remote.h"
+#include "cli/verify.h"
+
+namespace tracechain::cli {
+
+inline constexpr std::string_view kWitnessStateFormat = "tracechain-witness-state/1";
+inline constexpr std::string_view kForkEvidenceFormat = "tracechain-fork-evidence/1";
+
+// What a witness remembers: the last checkpoint it cosigned, as the node
+// served it (chain_getCheckpoint's answer, certified header included).
+struct WitnessState {
+  Json checkpoint;
+  std::uint64_t height = 0;
+  std::uint64_t size = 0;
+  Digest root{};
+  Digest header_hash{};
+};
+
+// Reads the state file; std::nullopt if there is none yet. The file is the
+// witness's own (it verified the checkpoint before writing it); one that does
+// not parse, or is of another chain, is an error, never silently replaced.
+Result<std::optional<WitnessState>> load_witness_state(const std::filesystem::path& path,
+                                                       const ledger::Genesis& genesis);
+// Writes it atomically and durably (file and directory fsynced).
+Status save_witness_state(const std::filesystem::path& path, const WitnessState& state);
+
+// What a witness asks of one node.
+struct WitnessSource {
+  std::string name;  // for messages: the node's URL
+  // chain_getCheckpoint at a height, or at the tip.
+  std::function<Result<Json>(std::optional<std::uint64_t> height)> checkpoint;
+  // chain_getConsistencyProof between two log sizes.
+  std::function<Result<Json>(std::uint64_t from_size, std::uint64_t to_size)> consistency;
+  // chain_getValidatorSetChanges from height 1, merged.
+  std::function<Result<Json>()> validator_changes;
+};
+
+struct WitnessStep {
+  enum class Outcome {
+    kCosigned,      // a new or the same checkpoint, consistent: cosigned
+    kBehind,        // the node's log is shorter than the one last cosigned
+    kRefused,       // the node's answer did not verify; nothing cosigned
+    kForkDetected,  // two certified checkpoints contradict each other
+  };
+  Outcome outcome = Outcome::kRefused;
+  std::string detail;
+  std::string note;  // kCosigned: the checkpoint with the witness's cosignature line
+  std::uint64_t height = 0;
+  std::uint64_t size = 0;
+  Json evidence;  // kForkDetected: a tracechain-fork-evidence/1 document
+  bool unreachable = false;  // kRefused because the node did not answer
+};
+
+class Witness {
+ public:
+  // `key` is an Ed25519 key; `name` the cosigner name the policy gives it.
+  Witness(ledger::Genesis genesis, crypto::PrivateKey key, std::string name,
+          std::filesystem::path state_file);
+
+  // Loads the state file (none yet: the first verified checkpoint is taken
+  // on its certificate alone).
+  Status open();
+  const std::optional<WitnessState>& state() const { return state_; }
+
+  // One round against one node: its latest checkpoint, verified; checked
+  // against the state; cosigned at `now` (seconds) if consistent, the state
+  // saved first.
+  WitnessStep step(const WitnessSource& source, std::uint64_t now);
+
+  // The cosigning key as the policy names it (<name>+<id>+<key>).
+  std::string cosigning_key() const;
+
+ private:
+  WitnessStep cosign(const Json& answer, const CheckpointVerification& verified, std::uint64_t now);
+  WitnessStep fork(const Json& first, const Json& second, std::string why);
+
+  ledger::Genesis genesis_;
+  crypto::PrivateKey key_;
+  std::string name_;
+  std::filesystem::path state_file_;
+  std::optional<WitnessState> state_;
+};
+
+// What `evidence` (a tracechain-fork-evidence/1 document) proves: two
+// checkpoints, each certified by the validators genesis trusts, that cannot
+// both be true of one chain (one height with two headers, or one log size
+// with two roots). Returns a description, or kVerificationFailed saying why
+// it proves nothing.
+struct ForkProof {
+  std::uint64_t height_first = 0;
+  std::uint64_t height_second = 0;
+  std::string conflict;                  // what contradicts what
+  std::vector<std::string> double_signers;  // validators whose signature is on both certificates
+};
+Result<ForkProof> verify_fork_evidence(const Json& evidence, const ledger::Genesis& genesis,
+                                       const ValidatorHistory& validators);
+
+struct WitnessRunOptions {
+  std::vector<std::string> nodes;  // RPC URLs; empty: $TRACECHAIN_NODE or the default
+  std::filesystem::path ca;
+  std::filesystem::path genesis;
+  std::filesystem::path cosigning_key;  // Ed25519 PEM
+  std::string name;
+  std::filesystem::path state;
+  std::filesystem::path evidence_dir;  // default: the state file's directory
+  std::uint64_t interval_ms = 5000;
+  bool once = false;  // one round over the nodes, then exit
+};
+// Follows the nodes, cosigns and hands each cosignature to every node
+// followed (witness_addCosignature). With --once: exit 0 when every node's
+// checkpoint was cosigned, 1 if a fork was detected, 3 if a node was
+// unreachable, 2 otherwise.
+int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostream& err);
+
+struct WitnessKeyOptions {
+  std::filesystem::path cosigning_key;
+  std::string name;
+};
+// Prints the cosigning key text a policy names the witness by.
+int witness_key(const WitnessKeyOptions& options, std::ostream& out, std::ostream& err);
+
+struct VerifyEvidenceOptions {
+  std::filesystem::path evidence;
+  std::filesystem::path genesis;
+  std::filesystem::path changes;
+  OutputFormat output = OutputFormat::kTable;
+};
+// Exit 0 when the file proves a fork, 1 when it does not, 2 unreadable.
+int verify_evidence_file(const VerifyEvidenceOptions& options, std::ostream& out,
+                         std::ostream& err);
+
+}  // namespace tracechain::cli
