@@ -338,6 +338,9 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
     get->add_option("--out", options->out, "File to write (default: print it)");
     get->add_option("--height", options->height,
                     "Prove against this later header instead of the including block's");
+    get->add_flag("--witnessed", options->witnessed,
+                  "Add each witness's latest cosigned checkpoint that holds the transaction, "
+                  "with its inclusion proof (for tracectl verify --min-witnesses)");
     add_remote_options(*get, options->remote);
     get->footer("Example:\n  tracectl receipt get ed5943e1… --key keys/buyer-bank.pem --out r.json\n"
                 "  tracectl verify r.json --genesis genesis.json");

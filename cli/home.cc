@@ -21,6 +21,8 @@ namespace {
 constexpr unsigned kCaDays = 3650;
 constexpr unsigned kNodeCertificateDays = 825;
 constexpr std::uint64_t kGenesisTimeMs = 1'767'225'600'000ull;  // 2026-01-01T00:00:00Z
+// The cosigner name of a demo witness: this prefix and its participant id.
+constexpr std::string_view kDemoWitnessNamePrefix = "witness.tracechain.example/";
 
 Status write_text(const std::filesystem::path& path, const std::string& text, unsigned mode) {
   std::error_code ec;
@@ -96,6 +98,7 @@ const std::vector<DemoParticipant>& demo_participants() {
       {"reviewer-2", {Role::kReviewer}, "cn"},
       {"arbitrator-1", {Role::kArbitrator}, "cn"},
       {"auditor-1", {Role::kAuditor}, "cn"},
+      {"witness-1", {Role::kWitness}, "cn"},
   };
   return list;
 }
@@ -127,6 +130,18 @@ Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::pa
     for (ledger::Role role : p.roles) roles |= ledger::role_bit(role);
     genesis.participants.push_back({p.id, key->public_key().bytes(), roles, p.jurisdiction});
     if (Status s = write_text(keys_dir / (std::string(p.id) + ".pem"), key->to_pem(), 0600); !s) {
+      return s;
+    }
+    if (roles != ledger::role_bit(ledger::Role::kWitness)) continue;
+    // A witness cosigns with an Ed25519 key of its own, which the policy
+    // names (docs/oversight.md).
+    auto cosigning = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256);
+    if (!cosigning) return cosigning.error();
+    genesis.policy.witnesses.push_back({p.id, std::string(kDemoWitnessNamePrefix) + p.id,
+                                        cosigning->public_key().bytes()});
+    if (Status s = write_text(keys_dir / (std::string(p.id) + ".cosigning.pem"),
+                              cosigning->to_pem(), 0600);
+        !s) {
       return s;
     }
   }

@@ -582,6 +582,7 @@ int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostrea
   if (!client) return report_error(err, client.error());
   Json params = {{"hash", options.tx}};
   if (options.height) params["height"] = *options.height;
+  if (options.witnessed) params["witnessed"] = true;
   auto receipt = client->call("tx_getVerifiableReceipt", params);
   if (!receipt) return report_error(err, receipt.error().with_context("transaction " + options.tx));
   if (auto done = save_or_print(*receipt, options.out, out, err)) return *done;
@@ -591,7 +592,14 @@ int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostrea
       << "header " << header.value("height", std::uint64_t{0}) << " (log size " << header.value("logSize", std::uint64_t{0})
       << ")\n"
       << "verify it offline: tracectl verify " << options.out.string()
-      << " --genesis genesis.json\n";
+      << " --genesis genesis.json";
+  if (options.witnessed) {
+    const Json& witnessed = (*receipt)["witnessed"];
+    out << (witnessed.is_array() && !witnessed.empty() ? " --min-witnesses 1" : "") << "\n"
+        << "  witnessed by " << (witnessed.is_array() ? witnessed.size() : 0)
+        << " witness(es) whose latest cosigned checkpoint holds it";
+  }
+  out << "\n";
   return kExitOk;
 }
 

@@ -90,6 +90,7 @@ struct ReceiptGetOptions {
   std::string tx;                 // transaction hash
   std::optional<std::uint64_t> height;  // prove against this later header
   std::filesystem::path out;      // empty: print to stdout
+  bool witnessed = false;         // with the witnesses' cosigned checkpoints that hold it
 };
 int receipt_get(const ReceiptGetOptions& options, std::ostream& out, std::ostream& err);
 

@@ -64,9 +64,11 @@ Result<std::optional<WitnessState>> load_witness_state(const fs::path& path,
     if (!bytes) throw std::runtime_error("checkpoint.header.hex is not hex");
     auto header = ledger::decode<ledger::BlockHeader>(*bytes);
     if (!header) throw std::runtime_error("checkpoint.header: " + header.error().message());
-    if (header->chain_id != genesis.chain_id) {
-      throw std::runtime_error("a checkpoint of chain '" + header->chain_id + "', not '" +
-                               genesis.chain_id + "'");
+    const std::string origin = ledger::checkpoint_origin(ledger::chain_params(genesis));
+    const std::string text = answer.at("checkpoint").get<std::string>();
+    if (header->chain_id != genesis.chain_id || !text.starts_with(origin + "\n")) {
+      throw std::runtime_error("a checkpoint of chain '" + header->chain_id + "' (" +
+                               text.substr(0, text.find('\n')) + "), not of " + origin);
     }
     return std::optional<WitnessState>(WitnessState{answer, header->height, header->log_size,
                                                     header->log_root,
