@@ -123,8 +123,8 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
                               "Pause between rounds")
       ->default_val(5000);
   witness_run_cmd->add_flag("--once", witness_run_options.once,
-                            "One round over the nodes, then exit (0 all cosigned, 1 fork "
-                            "detected, 3 a node unreachable)");
+                            "One round over the nodes, then exit (0 cosigned, 1 fork "
+                            "detected, 2 an answer refused, 3 a node unreachable)");
   witness_run_cmd->footer(
       "Example: tracectl witness run --node http://127.0.0.1:26657 --genesis genesis.json "
       "--cosigning-key witness.pem --name witness.example/regulator --state witness-state.json");

@@ -384,7 +384,8 @@ int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostrea
       << std::flush;
 
   for (;;) {
-    bool all_cosigned = true;
+    bool cosigned = false;
+    bool refused = false;
     bool fork_seen = false;
     bool unreachable = false;
     for (node::rpc::Client& client : clients) {
@@ -392,6 +393,7 @@ int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostrea
       WitnessStep step = witness.step(source, now_seconds());
       switch (step.outcome) {
         case WitnessStep::Outcome::kCosigned: {
+          cosigned = true;
           out << source.name << ": " << step.detail << "\n";
           // Every node followed keeps it; a node whose log differs refuses.
           for (node::rpc::Client& target : clients) {
@@ -404,16 +406,15 @@ int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostrea
           break;
         }
         case WitnessStep::Outcome::kBehind:
+          // A node a block behind another is no fault of anyone's.
           out << source.name << ": behind: " << step.detail << "\n";
-          all_cosigned = false;
           break;
         case WitnessStep::Outcome::kRefused:
           out << source.name << ": not cosigned: " << step.detail << "\n";
-          all_cosigned = false;
+          refused = true;
           unreachable = unreachable || step.unreachable;
           break;
         case WitnessStep::Outcome::kForkDetected: {
-          all_cosigned = false;
           fork_seen = true;
           const fs::path file = evidence_dir / ("fork-evidence-" + stamp() + ".json");
           Status saved =
@@ -431,7 +432,7 @@ int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostrea
     if (options.once) {
       if (fork_seen) return kExitVerificationFailed;
       if (unreachable) return kExitUnreachable;
-      return all_cosigned ? kExitOk : kExitUsage;
+      return cosigned && !refused ? kExitOk : kExitUsage;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
   }

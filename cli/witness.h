@@ -128,9 +128,9 @@ struct WitnessRunOptions {
   bool once = false;  // one round over the nodes, then exit
 };
 // Follows the nodes, cosigns and hands each cosignature to every node
-// followed (witness_addCosignature). With --once: exit 0 when every node's
-// checkpoint was cosigned, 1 if a fork was detected, 3 if a node was
-// unreachable, 2 otherwise.
+// followed (witness_addCosignature). With --once: exit 1 if a fork was
+// detected, 3 if a node was unreachable, 2 if a node's answer was refused
+// or nothing was cosigned, else 0 (a node behind the others is no failure).
 int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostream& err);
 
 struct WitnessKeyOptions {

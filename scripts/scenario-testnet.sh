@@ -11,7 +11,9 @@
 #   is killed while trade-3 is delivered, disputed, resolved by an
 #   arbitrator and settled, then restarted and catches up; the auditor reads
 #   the trails with every receipt verified and each trail proven complete,
-#   saves a receipt and verifies it, proves a trade's state and a
+#   saves a receipt and verifies it, a witness outside the consortium
+#   cosigns the log and the receipt is verified again with that witness
+#   required, proves a trade's state and a
 #   participant's whole list of trades
 #   offline, backs up a node's data and re-executes it (audit verify), and
 #   writes an HTML audit report.
@@ -133,6 +135,14 @@ step "the buyer saves trade-1's delivery receipt; it verifies offline, against g
 "$tracectl" receipt get "$saved_tx" --key keys/buyer-bank.pem --out "$work/receipt.json"
 "$tracectl" verify "$work/receipt.json" --genesis genesis.json
 
+step "a witness outside the consortium follows all four validators and cosigns the log's checkpoint; the receipt, with the witnessed checkpoint, verifies with one witness required"
+mkdir -p "$work/witness"
+"$tracectl" witness run --once --node "$(rpc_of 0)" --node "$(rpc_of 1)" --node "$(rpc_of 2)" \
+  --node "$(rpc_of 3)" --genesis genesis.json --cosigning-key keys/witness-1.cosigning.pem \
+  --name witness.tracechain.example/witness-1 --state "$work/witness/state.json"
+"$tracectl" receipt get "$saved_tx" --witnessed --key keys/buyer-bank.pem --out "$work/receipt.json"
+"$tracectl" verify "$work/receipt.json" --genesis genesis.json --min-witnesses 1
+
 step "the buyer proves trade-1's current state; the auditor lists buyer-bank's trades, proven complete"
 "$tracectl" state-proof --trade trade-1 --key keys/buyer-bank.pem --out "$work/trade-1-state.json"
 "$tracectl" verify-state "$work/trade-1-state.json" --genesis genesis.json
@@ -149,7 +159,8 @@ step "an HTML audit report of weather-2026's trades, for the regulator"
 step "where everything is"
 cat <<INFO
 testnet     $net (homes node0..node3, logs node*.log, participant keys keys/, genesis.json)
-receipt     $work/receipt.json
+receipt     $work/receipt.json (witnessed)
+witness     $work/witness/state.json (the last checkpoint it cosigned)
 state proof $work/trade-1-state.json
 backup      $work/backup
 report      $work/weather-2026-report.html

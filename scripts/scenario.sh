@@ -75,11 +75,15 @@ step "the day's reads: proposals, assets, a reviewer's queue, a trade, a partici
 "$tracectl" participant show buyer-coop --key keys/auditor-1.pem
 "$tracectl" tx get "$saved_tx" --key keys/buyer-bank.pem
 
-step "the buyer saves the delivery's self-contained receipt"
-"$tracectl" receipt get "$saved_tx" --key keys/buyer-bank.pem --out "$work/receipt.json"
+step "a witness outside the consortium cosigns the log's checkpoint; the buyer saves the delivery's self-contained receipt, witnessed"
+mkdir -p "$work/witness"
+"$tracectl" witness run --once --genesis config/genesis.json \
+  --cosigning-key keys/witness-1.cosigning.pem --name witness.tracechain.example/witness-1 \
+  --state "$work/witness/state.json"
+"$tracectl" receipt get "$saved_tx" --witnessed --key keys/buyer-bank.pem --out "$work/receipt.json"
 
 step "the node stops; the receipt is verified offline, against genesis alone"
 kill "$node_pid"
 wait "$node_pid" 2>/dev/null || true
 trap - EXIT
-"$tracectl" verify "$work/receipt.json" --genesis config/genesis.json
+"$tracectl" verify "$work/receipt.json" --genesis config/genesis.json --min-witnesses 1

@@ -17,6 +17,9 @@ grep -q 'trade trade-2: provider-acme → buyer-coop, asset weather-2026, state 
   fail "trade-2 was not refused at review"
 [[ $(grep -c '  ok  *✓$' <<<"$out") -eq 10 ]] || fail "not every trail step verified"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
+grep -Eq ': cosigned height [0-9]+, log size [0-9]+' <<<"$out" || fail "the witness cosigned nothing"
+grep -q '^✓ witnesses: 1 of the 1 witnesses given cosigned a checkpoint holding the transaction' \
+  <<<"$out" || fail "the saved receipt was not verified with the witness required"
 [[ $(grep -Ec '^✓ complete at height [0-9]+: [0-9]+ transactions, none missing' <<<"$out") -eq 3 ]] ||
   fail "the two trails and the provider's trades are not each proven complete"
 grep -Eq '^admit-buyer-coop +admit-participant +buyer-coop +exchange +exchange +height [0-9]+ +applied' \

@@ -34,6 +34,9 @@ caught_up=$(grep -E '^validator-3 is at height [0-9]+; validator-0 at [0-9]+' <<
 echo "$caught_up"
 [[ $(grep -c '✗' <<<"$out") -eq 0 ]] || fail "a receipt failed verification"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
+grep -Eq ': cosigned height [0-9]+, log size [0-9]+' <<<"$out" || fail "the witness cosigned nothing"
+grep -q '^✓ witnesses: 1 of the 1 witnesses given cosigned a checkpoint holding the transaction' \
+  <<<"$out" || fail "the saved receipt was not verified with the witness required"
 [[ $(grep -Ec '^✓ complete at height [0-9]+: [0-9]+ transactions, none missing, none added, in order' \
   <<<"$out") -eq 4 ]] || fail "the three trails and buyer-bank's trades are not each proven complete"
 grep -q "^VERIFIED: 't/trade-1' held this value at height" <<<"$out" ||
