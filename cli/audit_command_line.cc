@@ -130,6 +130,45 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
       "--cosigning-key witness.pem --name witness.example/regulator --state witness-state.json");
   witness_run_cmd->callback(
       [&] { exit_code = witness_run(witness_run_options, std::cout, std::cerr); });
+  static WitnessServeOptions serve_options;
+  auto* serve_cmd = witness_cmd->add_subcommand(
+      "serve", "Serve the C2SP tlog-witness protocol (POST /add-checkpoint) for this chain");
+  serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to serve on")
+      ->default_val("127.0.0.1:26690");
+  serve_cmd->add_option("--node", serve_options.node,
+                        "The node whose certified headers confirm each checkpoint");
+  serve_cmd->add_option("--ca", serve_options.ca, "https: the CA the node chains to");
+  serve_cmd->add_option("--genesis", serve_options.genesis, "The chain's genesis.json")->required();
+  serve_cmd->add_option("--cosigning-key", serve_options.cosigning_key,
+                        "The witness's Ed25519 private key (PEM)")
+      ->required();
+  serve_cmd->add_option("--name", serve_options.name, "The cosigner name")->required();
+  serve_cmd->add_option("--state", serve_options.state, "The witness's state file")->required();
+  serve_cmd->add_option("--max-requests", serve_options.max_requests,
+                        "Stop after this many requests (default: never)");
+  serve_cmd->footer("Example: tracectl witness serve --listen 127.0.0.1:26690 --node "
+                    "http://127.0.0.1:26657 --genesis genesis.json --cosigning-key witness.pem "
+                    "--name witness.example/regulator --state state.json");
+  serve_cmd->callback([&] { exit_code = witness_serve(serve_options, std::cout, std::cerr); });
+
+  static WitnessPushOptions push_options;
+  auto* push_cmd = witness_cmd->add_subcommand(
+      "push", "Send a validator's checkpoints to a C2SP tlog-witness and hand its cosignatures "
+              "to the node");
+  push_cmd->add_option("--node", push_options.node, "A validator's RPC URL");
+  push_cmd->add_option("--witness-url", push_options.witness_url,
+                       "The witness's submission prefix, http://HOST:PORT[/PREFIX]")
+      ->required();
+  push_cmd->add_option("--witness-key", push_options.witness_key,
+                       "The witness's cosigning key (<name>+<key ID>+<key>, or a file holding one)")
+      ->required();
+  push_cmd->add_option("--interval-ms", push_options.interval_ms, "Pause between rounds")
+      ->default_val(5000);
+  push_cmd->add_flag("--once", push_options.once, "One round, then exit (0 cosigned, 1 not)");
+  push_cmd->footer("Example: tracectl witness push --node http://127.0.0.1:26657 --witness-url "
+                   "http://127.0.0.1:26690 --witness-key witness.vkey --once");
+  push_cmd->callback([&] { exit_code = witness_push(push_options, std::cout, std::cerr); });
+
   static WitnessKeyOptions witness_key_options;
   auto* witness_key_cmd = witness_cmd->add_subcommand(
       "key", "Print the cosigning key a policy names this witness by");

@@ -1,6 +1,7 @@
 #include "cli/witness.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <set>
@@ -228,6 +229,130 @@ WitnessStep Witness::step(const WitnessSource& source, std::uint64_t now) {
                  std::to_string(latest.size) + ": " + consistent.error().message());
 }
 
+// ------------------------------------------------------ add-checkpoint
+
+Witness::HttpAnswer Witness::add_checkpoint(std::string_view body, const WitnessSource& node,
+                                            std::uint64_t now) {
+  auto answer = [](unsigned status, std::string text) {
+    HttpAnswer a;
+    a.status = status;
+    a.body = std::move(text) + "\n";
+    return a;
+  };
+  // "old N\n", at most 63 proof lines, "\n", the note.
+  if (body.size() > ledger::kMaxNoteBytes + 64 * 64) return answer(400, "the request is too large");
+  std::vector<std::string_view> lines;
+  std::size_t at = 0;
+  while (at < body.size()) {
+    const std::size_t end = body.find('\n', at);
+    if (end == std::string_view::npos) return answer(400, "a line does not end in a newline");
+    std::string_view line = body.substr(at, end - at);
+    at = end + 1;
+    if (line.empty()) break;
+    lines.push_back(line);
+    if (lines.size() > 64) return answer(400, "more than 63 consistency proof lines");
+  }
+  if (lines.empty() || !lines.front().starts_with("old ")) {
+    return answer(400, "the first line must be \"old <size>\"");
+  }
+  const std::string_view old_text = lines.front().substr(4);
+  std::uint64_t old_size = 0;
+  auto [end, ec] = std::from_chars(old_text.data(), old_text.data() + old_text.size(), old_size);
+  if (ec != std::errc() || end != old_text.data() + old_text.size() || old_text.empty() ||
+      (old_text.size() > 1 && old_text[0] == '0')) {
+    return answer(400, "the old size is not a decimal number without leading zeroes");
+  }
+  std::vector<Digest> proof;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    auto hash = from_base64(lines[i]);
+    if (!hash || hash->size() != kDigestSize) {
+      return answer(400, "consistency proof line " + std::to_string(i) + " is not a base64 hash");
+    }
+    Digest d;
+    std::copy(hash->begin(), hash->end(), d.begin());
+    proof.push_back(d);
+  }
+  auto note = ledger::parse_note(body.substr(at));
+  if (!note) return answer(400, note.error().message());
+  auto checkpoint = ledger::parse_checkpoint(note->text);
+  if (!checkpoint) return answer(400, checkpoint.error().message());
+  const ledger::ChainParams params = ledger::chain_params(genesis_);
+  const std::string origin = ledger::checkpoint_origin(params);
+  if (checkpoint->origin != origin) return answer(404, "unknown log '" + checkpoint->origin + "'");
+
+  // Signed by a validator: any key of the validator sets since genesis.
+  ValidatorHistory validators(genesis_);
+  auto changes = node.validator_changes();
+  if (!changes) return answer(503, "the node's validator-set changes: " + changes.error().message());
+  if (Status s = validators.follow(*changes); !s) {
+    return answer(503, "the node's validator-set changes do not verify: " + s.error().message());
+  }
+  std::vector<ledger::NoteVerifier> verifiers;
+  for (const ValidatorEpoch& epoch : validators.epochs()) {
+    for (const ledger::Validator& v : epoch.set.validators) {
+      auto key = crypto::PublicKey::from_bytes(epoch.set.suite, v.public_key);
+      if (key) verifiers.push_back({origin, std::move(*key)});
+    }
+  }
+  if (auto signed_by = ledger::verify_note(*note, verifiers); !signed_by) {
+    return answer(403, signed_by.error().message());
+  }
+  if (old_size > checkpoint->size) {
+    return answer(400, "the old size " + std::to_string(old_size) + " exceeds the checkpoint's");
+  }
+  const std::uint64_t last_size = state_ ? state_->size : 0;
+  if (old_size != last_size) {
+    HttpAnswer conflict = answer(409, std::to_string(last_size));
+    conflict.content_type = "text/x.tlog.size";
+    return conflict;
+  }
+  crypto::MerkleHasher hasher(crypto::suite_hash(genesis_.suite));
+  if (checkpoint->size == 0 && checkpoint->root != hasher.empty_root()) {
+    return answer(422, "a checkpoint of size 0 must have the empty tree's root");
+  }
+  if (old_size == 0 && !proof.empty()) return answer(422, "a proof from size 0 must be empty");
+  if (old_size > 0) {
+    if (old_size == checkpoint->size && (!proof.empty() || checkpoint->root != state_->root)) {
+      return answer(422, "the checkpoint has the size last cosigned but another root (or a proof)");
+    }
+    if (old_size < checkpoint->size) {
+      if (Status s = crypto::verify_consistency(hasher, old_size, checkpoint->size, state_->root,
+                                                checkpoint->root, proof);
+          !s) {
+        return answer(422, "the consistency proof does not verify: " + s.error().message());
+      }
+    }
+  }
+  if (checkpoint->size == 0) return answer(422, "an empty log has no certified header to cosign");
+
+  // The certified header of that log size must say the same.
+  auto height = node.height_of_size(checkpoint->size);
+  if (!height) return answer(503, "the node: " + height.error().message());
+  if (!*height) {
+    return answer(422, "no header of the chain has log size " + std::to_string(checkpoint->size));
+  }
+  auto certified_answer = node.checkpoint(**height);
+  if (!certified_answer) return answer(503, "the node: " + certified_answer.error().message());
+  auto certified = verify_checkpoint(*certified_answer, genesis_, validators);
+  if (!certified) return answer(422, "the node's certified checkpoint: " + certified.error().message());
+  if (certified->text != note->text) {
+    return answer(422, "the checkpoint is not the certified header's at height " +
+                           std::to_string(**height));
+  }
+  if (state_ && state_->size == certified->checkpoint.size && state_->root != certified->checkpoint.root) {
+    HttpAnswer refused = answer(422, "the certified header contradicts the checkpoint last cosigned");
+    refused.evidence = fork(state_->checkpoint, *certified_answer, refused.body).evidence;
+    return refused;
+  }
+  WitnessStep step = cosign(*certified_answer, *certified, now);
+  if (step.outcome != WitnessStep::Outcome::kCosigned) return answer(500, step.detail);
+  auto cosigned = ledger::parse_note(step.note);
+  HttpAnswer ok;
+  ok.status = 200;
+  ok.body = step.note.substr(cosigned->text.size() + 1);  // the cosignature line
+  return ok;
+}
+
 // ------------------------------------------------------------- evidence
 
 Result<ForkProof> verify_fork_evidence(const Json& evidence, const ledger::Genesis& genesis,
@@ -327,7 +452,16 @@ int witness_key(const WitnessKeyOptions& options, std::ostream& out, std::ostrea
   return kExitOk;
 }
 
-namespace {
+Result<std::unique_ptr<Witness>> open_witness(const fs::path& genesis, const fs::path& cosigning_key,
+                                              const std::string& name, const fs::path& state) {
+  auto anchor = load_trust_anchor(genesis, {});
+  if (!anchor) return anchor.error();
+  auto key = crypto::PrivateKey::load(cosigning_key);
+  if (!key) return key.error();
+  auto witness = std::make_unique<Witness>(anchor->genesis, std::move(*key), name, state);
+  if (Status s = witness->open(); !s) return s.error();
+  return witness;
+}
 
 WitnessSource network_source(node::rpc::Client& client) {
   WitnessSource source;
@@ -341,8 +475,19 @@ WitnessSource network_source(node::rpc::Client& client) {
     return client.call_unsigned("chain_getConsistencyProof", {{"fromSize", from}, {"toSize", to}});
   };
   source.validator_changes = [&client] { return fetch_validator_changes(client); };
+  source.height_of_size = [&client](std::uint64_t size) -> Result<std::optional<std::uint64_t>> {
+    if (size == 0) return std::optional<std::uint64_t>();
+    auto proof =
+        client.call_unsigned("chain_getConsistencyProof", {{"fromSize", size}, {"toSize", size}});
+    if (!proof) return proof.error();
+    const Json& height = (*proof)["fromHeight"];
+    if (!height.is_number_unsigned()) return std::optional<std::uint64_t>();
+    return std::optional<std::uint64_t>(height.get<std::uint64_t>());
+  };
   return source;
 }
+
+namespace {
 
 std::string stamp() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -359,12 +504,9 @@ int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostrea
                                    "--state is required: the file the witness keeps its last "
                                    "cosigned checkpoint in"));
   }
-  auto anchor = load_trust_anchor(options.genesis, {});
-  if (!anchor) return report_error(err, anchor.error());
-  auto key = crypto::PrivateKey::load(options.cosigning_key);
-  if (!key) return report_error(err, key.error());
-  Witness witness(anchor->genesis, std::move(*key), options.name, options.state);
-  if (Status s = witness.open(); !s) return report_error(err, s.error());
+  auto opened = open_witness(options.genesis, options.cosigning_key, options.name, options.state);
+  if (!opened) return report_error(err, opened.error());
+  Witness& witness = **opened;
 
   std::vector<node::rpc::Client> clients;
   std::vector<std::string> urls = options.nodes;

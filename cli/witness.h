@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,7 +55,19 @@ struct WitnessSource {
   std::function<Result<Json>(std::uint64_t from_size, std::uint64_t to_size)> consistency;
   // chain_getValidatorSetChanges from height 1, merged.
   std::function<Result<Json>()> validator_changes;
+  // The first height whose header has this log size (std::nullopt: none).
+  std::function<Result<std::optional<std::uint64_t>>(std::uint64_t size)> height_of_size;
 };
+
+// A witness from the files the commands name (genesis, the Ed25519 key, its
+// name and state file), its state loaded.
+Result<std::unique_ptr<class Witness>> open_witness(const std::filesystem::path& genesis,
+                                                    const std::filesystem::path& cosigning_key,
+                                                    const std::string& name,
+                                                    const std::filesystem::path& state);
+
+// What a node's RPC answers, through `client` (which must outlive it).
+WitnessSource network_source(node::rpc::Client& client);
 
 struct WitnessStep {
   enum class Outcome {
@@ -90,6 +103,22 @@ class Witness {
 
   // The cosigning key as the policy names it (<name>+<id>+<key>).
   std::string cosigning_key() const;
+
+  // One c2sp.org/tlog-witness add-checkpoint request (`body`: "old N", the
+  // consistency proof lines, a blank line, the checkpoint note signed by a
+  // validator). Beyond the protocol's checks, the checkpoint must be the
+  // certified header's of that log size, as `node` serves it. The answer's
+  // status and body are the protocol's: 200 with the cosignature line, 400
+  // malformed, 403 not signed by a validator, 404 another log, 409 with the
+  // size last cosigned (text/x.tlog.size), 422 inconsistent or uncertified,
+  // 503 the node did not answer.
+  struct HttpAnswer {
+    unsigned status = 500;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+    Json evidence;  // set when the request proved a fork (422)
+  };
+  HttpAnswer add_checkpoint(std::string_view body, const WitnessSource& node, std::uint64_t now);
 
  private:
   WitnessStep cosign(const Json& answer, const CheckpointVerification& verified, std::uint64_t now);
@@ -132,6 +161,32 @@ struct WitnessRunOptions {
 // detected, 3 if a node was unreachable, 2 if a node's answer was refused
 // or nothing was cosigned, else 0 (a node behind the others is no failure).
 int witness_run(const WitnessRunOptions& options, std::ostream& out, std::ostream& err);
+
+struct WitnessServeOptions {
+  std::string listen = "127.0.0.1:26690";  // host:port of the add-checkpoint endpoint
+  std::string node;  // the node whose certificates confirm each checkpoint
+  std::filesystem::path ca;
+  std::filesystem::path genesis;
+  std::filesystem::path cosigning_key;
+  std::string name;
+  std::filesystem::path state;
+  std::uint64_t max_requests = 0;  // stop after answering this many (0: never; for tests)
+};
+// Serves POST /add-checkpoint (c2sp.org/tlog-witness) one request at a time,
+// so that checking the old size and saving the new state are atomic.
+int witness_serve(const WitnessServeOptions& options, std::ostream& out, std::ostream& err);
+
+struct WitnessPushOptions {
+  std::string node;         // a validator's RPC URL: its signed checkpoints
+  std::string witness_url;  // http://host:port[/prefix] of a tlog-witness
+  std::string witness_key;  // its cosigning key (text or a file holding one)
+  std::uint64_t interval_ms = 5000;
+  bool once = false;
+};
+// The log's side of the protocol: sends the node's latest signed checkpoint
+// with a consistency proof to a witness (any c2sp.org/tlog-witness
+// software), checks the cosignature it returns and hands it to the node.
+int witness_push(const WitnessPushOptions& options, std::ostream& out, std::ostream& err);
 
 struct WitnessKeyOptions {
   std::filesystem::path cosigning_key;

@@ -98,6 +98,12 @@ cli::WitnessSource source_of(CertifiedChain& c, const ServedHistory& served) {
                 {"path", nodes}};
   };
   source.validator_changes = [&c] { return Result<Json>(c.changes()); };
+  source.height_of_size = [&served](std::uint64_t size) -> Result<std::optional<std::uint64_t>> {
+    for (const auto& [height, block] : served.blocks) {
+      if (block.first.log_size == size) return std::optional<std::uint64_t>(height);
+    }
+    return std::optional<std::uint64_t>();
+  };
   return source;
 }
 
@@ -307,16 +313,30 @@ TEST_CASE("a history rewritten by every validator is caught by a witness",
   }
 }
 
-TEST_CASE("a witness never moves backwards and refuses what does not verify",
-          "[cli][witness]") {
+namespace {
+
+// A chain of `blocks` blocks of one transaction each, a witness with no
+// state yet, and the true history served up to the tip.
+struct WitnessedChain {
+  explicit WitnessedChain(int blocks) {
+    for (int i = 0; i < blocks; ++i) c.register_asset("asset-" + std::to_string(i));
+    REQUIRE(witness.open().ok());
+    truth = true_history(c, c.store().height());
+  }
   test::TempDir dir;
   CertifiedChain c;
-  for (int i = 0; i < 3; ++i) c.register_asset("asset-" + std::to_string(i));
+  crypto::PrivateKey key = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
+  cli::Witness witness{c.chain.genesis(), key, kWitnessName, dir.path() / "state.json"};
+  ServedHistory truth;
+};
+
+}  // namespace
+
+TEST_CASE("a witness never moves backwards and refuses what does not verify",
+          "[cli][witness]") {
+  WitnessedChain w(3);
+  auto& [dir, c, key, witness, truth] = w;
   const ledger::Genesis& genesis = c.chain.genesis();
-  auto key = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
-  cli::Witness witness(genesis, key, kWitnessName, dir.path() / "state.json");
-  REQUIRE(witness.open().ok());
-  ServedHistory truth = true_history(c, 3);
   cli::WitnessSource source = source_of(c, truth);
   REQUIRE(witness.step(source, 1'800'000'000).outcome == cli::WitnessStep::Outcome::kCosigned);
 
@@ -346,6 +366,84 @@ TEST_CASE("a witness never moves backwards and refuses what does not verify",
     cli::Witness wrong(genesis, p256, kWitnessName, dir.path() / "p256.json");
     CHECK(wrong.open().error().code() == ErrorCode::kUnsupported);
   }
+}
+
+TEST_CASE("add-checkpoint (c2sp.org/tlog-witness): each refusal has the protocol's status",
+          "[cli][witness][tlog-witness]") {
+  WitnessedChain w(4);
+  auto& [dir, c, key, witness, truth] = w;
+  const ledger::Genesis& genesis = c.chain.genesis();
+  cli::WitnessSource node = source_of(c, truth);
+  const std::string origin = ledger::checkpoint_origin(c.chain.params());
+  auto signed_note = [&](std::uint64_t height) {
+    const ledger::BlockHeader header = *c.store().header(height);
+    const std::string text = ledger::checkpoint_text(ledger::checkpoint_of(c.chain.params(), header));
+    return ledger::format_note(
+        {text, {*ledger::sign_note(text, origin, c.chain.validator_keys().front())}});
+  };
+  auto proof_lines = [&](std::uint64_t from, std::uint64_t to) {
+    auto proof = node.consistency(from, to).value();
+    std::string lines;
+    for (const Json& h : proof["path"]) lines += to_base64(from_hex(h.get<std::string>()).value()) + "\n";
+    return lines;
+  };
+  const std::uint64_t size2 = c.store().header(2)->log_size;
+  const std::uint64_t size4 = c.store().header(4)->log_size;
+
+  // First contact: old 0 and no proof.
+  auto first = witness.add_checkpoint("old 0\n\n" + signed_note(2), node, 1'800'000'000);
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+  auto cosigned = ledger::parse_note(ledger::checkpoint_text(ledger::checkpoint_of(
+                                         c.chain.params(), *c.store().header(2))) +
+                                     "\n" + first.body);
+  REQUIRE(cosigned.ok());
+  const ledger::NoteVerifier cosigner{kWitnessName, key.public_key()};
+  CHECK(ledger::verify_cosignatures(*cosigned, std::span(&cosigner, 1))->size() == 1);
+
+  // A wrong old size: 409 with the size cosigned.
+  auto conflict = witness.add_checkpoint("old 0\n\n" + signed_note(4), node, 1'800'000'001);
+  CHECK(conflict.status == 409);
+  CHECK(conflict.content_type == "text/x.tlog.size");
+  CHECK(conflict.body == std::to_string(size2) + "\n");
+  // A proof that does not verify: 422.
+  std::string bad = proof_lines(size2, size4);
+  bad[0] = bad[0] == 'A' ? 'B' : 'A';
+  CHECK(witness.add_checkpoint("old " + std::to_string(size2) + "\n" + bad + "\n" + signed_note(4),
+                               node, 1'800'000'002)
+            .status == 422);
+  // Malformed: 400. Another log: 404. Signed by no validator: 403.
+  CHECK(witness.add_checkpoint("old 02\n\n" + signed_note(4), node, 1).status == 400);
+  CHECK(witness.add_checkpoint("new 2\n\n" + signed_note(4), node, 1).status == 400);
+  CHECK(witness.add_checkpoint("old 9\n\n" + signed_note(4), node, 1).status == 400);  // old > size
+  const std::string other = "example.com/log\n5\n" + to_base64(Digest{}) + "\n";
+  CHECK(witness.add_checkpoint("old 0\n\n" + ledger::format_note({other, {*ledger::sign_note(other, "example.com/log", key)}}),
+                               node, 1)
+            .status == 404);
+  const std::string text4 = ledger::checkpoint_text(ledger::checkpoint_of(c.chain.params(), *c.store().header(4)));
+  auto stranger = crypto::PrivateKey::generate(genesis.suite).value();
+  CHECK(witness.add_checkpoint("old " + std::to_string(size2) + "\n" + proof_lines(size2, size4) +
+                                   "\n" + ledger::format_note({text4, {*ledger::sign_note(text4, origin, stranger)}}),
+                               node, 1)
+            .status == 403);
+  // A validator-signed checkpoint, consistent, that is not the certified
+  // header's text (an extension line no header has): 422.
+  ledger::Checkpoint uncertified = ledger::checkpoint_of(c.chain.params(), *c.store().header(4));
+  uncertified.extensions = {"an extension no certified header has"};
+  const std::string text_u = ledger::checkpoint_text(uncertified);
+  auto refused = witness.add_checkpoint(
+      "old " + std::to_string(size2) + "\n" + proof_lines(size2, size4) + "\n" +
+          ledger::format_note({text_u, {*ledger::sign_note(text_u, origin, c.chain.validator_keys().front())}}),
+      node, 1);
+  CHECK(refused.status == 422);
+  CHECK_THAT(refused.body, Catch::Contains("not the certified header's"));
+  // The right request: cosigned, and the state moved on.
+  auto next = witness.add_checkpoint(
+      "old " + std::to_string(size2) + "\n" + proof_lines(size2, size4) + "\n" + signed_note(4), node,
+      1'800'000'010);
+  INFO(next.body);
+  CHECK(next.status == 200);
+  CHECK(witness.state()->size == size4);
 }
 
 }  // namespace tracechain

@@ -5,7 +5,9 @@
 // /health and /metrics. A witnessed receipt verifies with the witness required.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "cli/witness.h"
 #include "ledger/checkpoint.h"
@@ -179,4 +181,109 @@ TEST_CASE("a witness cosigns a live node's log; the node keeps, serves and track
     REQUIRE(reopened.all().size() == 1);
     CHECK(reopened.all().front().time == 4'000'000'000);
   }
+}
+
+TEST_CASE("the C2SP tlog-witness protocol: witness push to witness serve, and its refusals",
+          "[rpc][witness][tlog-witness]") {
+  LiveNode live;
+  live.trade_scenario();
+  const auto state = live.home() / "witness" / "served-state.json";
+  std::filesystem::create_directories(state.parent_path());
+  const std::string node_url = "http://127.0.0.1:" + std::to_string(live.rpc_port());
+  constexpr std::uint16_t kPort = 30150;  // below the ephemeral range; no other test uses it
+
+  // The witness answers five requests: the first push's (old size 0, which
+  // a witness that never cosigned takes), the second push's two (a 409
+  // naming the size cosigned, then that size with a consistency proof), and
+  // the two raw ones below.
+  cli::WitnessServeOptions serve;
+  serve.listen = "127.0.0.1:" + std::to_string(kPort);
+  serve.node = node_url;
+  serve.genesis = live.config().genesis_file();
+  serve.cosigning_key = live.home() / "keys" / (kWitness + ".cosigning.pem");
+  serve.name = kWitnessName;
+  serve.state = state;
+  serve.max_requests = 5;
+  std::ostringstream serve_out, serve_err;
+  int serve_code = -1;
+  std::atomic<bool> served{false};
+  std::thread server([&] {
+    serve_code = cli::witness_serve(serve, serve_out, serve_err);
+    served = true;
+  });
+  // Should the test stop early, requests it answers (404) let the server end.
+  struct Join {
+    std::thread& thread;
+    std::atomic<bool>& served;
+    std::uint16_t port;
+    ~Join() {
+      for (int i = 0; i < 100 && !served; ++i) {
+        try {
+          http_request(port, "GET", "/stop");
+        } catch (const std::exception&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+      if (thread.joinable()) thread.join();
+    }
+  } join{server, served, kPort};
+  // Wait until it listens (a connection that sends nothing is not a request).
+  for (int i = 0; i < 200; ++i) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect({boost::asio::ip::make_address("127.0.0.1"), kPort}, ec);
+    if (!ec) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  auto genesis = ledger::load_genesis(live.config().genesis_file());
+  REQUIRE(genesis.ok());
+  cli::WitnessPushOptions push;
+  push.node = node_url;
+  push.witness_url = "http://127.0.0.1:" + std::to_string(kPort);
+  push.witness_key = ledger::cosigning_key_text(genesis->policy.witnesses.front());
+  push.once = true;
+  std::ostringstream push_out, push_err;
+  int push_code = cli::witness_push(push, push_out, push_err);
+  INFO(push_out.str() << push_err.str() << serve_out.str() << serve_err.str());
+  REQUIRE(push_code == 0);
+  CHECK_THAT(push_out.str(), Catch::Contains("cosigned by " + kWitnessName));
+  Json first = result_of(live.call("chain_getWitnesses"));
+  REQUIRE_FALSE(first["witnesses"][0]["latest"].is_null());
+
+  // More transactions; a new pusher learns the size cosigned from a 409 and
+  // sends a consistency proof from it.
+  ledger::AssetRegisterPayload asset;
+  asset.asset_id = "asset-pushed";
+  asset.level = 2;
+  live.commit(live.make("provider-acme", ledger::TxKind::kAssetRegister, asset));
+  std::ostringstream again_out, again_err;
+  REQUIRE(cli::witness_push(push, again_out, again_err) == 0);
+  Json witnesses = result_of(live.call("chain_getWitnesses"));
+  CHECK(witnesses["witnesses"][0]["latest"]["logSize"].get<std::uint64_t>() >
+        first["witnesses"][0]["latest"]["logSize"].get<std::uint64_t>());
+  CHECK(witnesses["witnesses"][0]["behind"]["entries"] == 0);
+
+  // A stale old size is a 409 naming the size cosigned; a checkpoint that
+  // is not signed by a validator is a 403.
+  Json checkpoint = result_of(live.call("chain_getCheckpoint"));
+  const std::string note = checkpoint["signedNote"].get<std::string>();
+  HttpReply stale = http_request(kPort, "POST", "/add-checkpoint", "old 0\n\n" + note);
+  CHECK(stale.status == 409);
+  CHECK(stale.headers["content-type"] == "text/x.tlog.size");
+  CHECK(stale.body == std::to_string(witnesses["witnesses"][0]["latest"]["logSize"].get<std::uint64_t>()) + "\n");
+  auto unsigned_note = ledger::parse_note(note);
+  REQUIRE(unsigned_note.ok());
+  auto stranger = crypto::PrivateKey::generate(crypto::Suite::kEd25519Sha256).value();
+  ledger::SignedNote forged{unsigned_note->text,
+                            {*ledger::sign_note(unsigned_note->text, checkpoint["origin"].get<std::string>(),
+                                                stranger)}};
+  HttpReply refused = http_request(kPort, "POST", "/add-checkpoint",
+                                   "old 0\n\n" + ledger::format_note(forged));
+  CHECK(refused.status == 403);
+  server.join();
+  REQUIRE(served);
+  CHECK(serve_code == 0);
+  CHECK_THAT(serve_out.str(), Catch::Contains("add-checkpoint: 200 cosigned"));
 }
