@@ -1,7 +1,6 @@
 #include "cli/witness.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <set>
@@ -239,41 +238,11 @@ Witness::HttpAnswer Witness::add_checkpoint(std::string_view body, const Witness
     a.body = std::move(text) + "\n";
     return a;
   };
-  // "old N\n", at most 63 proof lines, "\n", the note.
-  if (body.size() > ledger::kMaxNoteBytes + 64 * 64) return answer(400, "the request is too large");
-  std::vector<std::string_view> lines;
-  std::size_t at = 0;
-  while (at < body.size()) {
-    const std::size_t end = body.find('\n', at);
-    if (end == std::string_view::npos) return answer(400, "a line does not end in a newline");
-    std::string_view line = body.substr(at, end - at);
-    at = end + 1;
-    if (line.empty()) break;
-    lines.push_back(line);
-    if (lines.size() > 64) return answer(400, "more than 63 consistency proof lines");
-  }
-  if (lines.empty() || !lines.front().starts_with("old ")) {
-    return answer(400, "the first line must be \"old <size>\"");
-  }
-  const std::string_view old_text = lines.front().substr(4);
-  std::uint64_t old_size = 0;
-  auto [end, ec] = std::from_chars(old_text.data(), old_text.data() + old_text.size(), old_size);
-  if (ec != std::errc() || end != old_text.data() + old_text.size() || old_text.empty() ||
-      (old_text.size() > 1 && old_text[0] == '0')) {
-    return answer(400, "the old size is not a decimal number without leading zeroes");
-  }
-  std::vector<Digest> proof;
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    auto hash = from_base64(lines[i]);
-    if (!hash || hash->size() != kDigestSize) {
-      return answer(400, "consistency proof line " + std::to_string(i) + " is not a base64 hash");
-    }
-    Digest d;
-    std::copy(hash->begin(), hash->end(), d.begin());
-    proof.push_back(d);
-  }
-  auto note = ledger::parse_note(body.substr(at));
-  if (!note) return answer(400, note.error().message());
+  auto request = ledger::parse_add_checkpoint(body);
+  if (!request) return answer(400, request.error().message());
+  const std::uint64_t old_size = request->old_size;
+  const std::vector<Digest>& proof = request->proof;
+  const ledger::SignedNote* note = &request->note;
   auto checkpoint = ledger::parse_checkpoint(note->text);
   if (!checkpoint) return answer(400, checkpoint.error().message());
   const ledger::ChainParams params = ledger::chain_params(genesis_);

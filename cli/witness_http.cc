@@ -30,7 +30,7 @@ namespace {
 // dawdles holds the witness (one request at a time) no longer than this.
 constexpr std::chrono::seconds kExchangeTimeout{10};
 // "old N", 63 proof lines and a note of at most 64 KiB.
-constexpr std::size_t kMaxRequestBytes = ledger::kMaxNoteBytes + 64 * 64;
+constexpr std::size_t kMaxRequestBytes = ledger::kMaxNoteBytes + (ledger::kMaxProofLines + 1) * 64;
 
 std::uint64_t now_seconds() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
@@ -243,19 +243,25 @@ int witness_push(const WitnessPushOptions& options, std::ostream& out, std::ostr
     auto note = ledger::parse_note((*checkpoint)["signedNote"].get<std::string>());
     if (!note) return report_error(err, note.error());
     note->signatures.resize(1);
-    const std::string note_text = ledger::format_note(*note);
     const std::uint64_t size = (*checkpoint)["logSize"].get<std::uint64_t>();
     for (int attempt = 0; attempt < 2 && !ok; ++attempt) {
-      std::string body = "old " + std::to_string(old_size) + "\n";
+      ledger::AddCheckpointRequest request{old_size, {}, *note};
       if (old_size > 0 && old_size < size) {
         auto proof = client->call_unsigned("chain_getConsistencyProof",
                                            {{"fromSize", old_size}, {"toSize", size}});
         if (!proof) return report_error(err, proof.error());
         for (const Json& node : (*proof)["path"]) {
-          body += to_base64(from_hex(node.get<std::string>()).value()) + "\n";
+          auto hash = from_hex(node.get<std::string>());
+          if (!hash || hash->size() != kDigestSize) {
+            return report_error(err, Error(ErrorCode::kInvalidInput,
+                                           "the node's consistency proof holds a malformed hash"));
+          }
+          Digest digest;
+          std::copy(hash->begin(), hash->end(), digest.begin());
+          request.proof.push_back(digest);
         }
       }
-      body += "\n" + note_text;
+      const std::string body = ledger::format_add_checkpoint(request);
       auto reply = http_post(*url, prefix + "/add-checkpoint", body);
       if (!reply) return report_error(err, reply.error());
       if (reply->status == 409) {

@@ -430,4 +430,53 @@ Result<std::vector<VerifiedCosignature>> verify_cosignatures(
   return verified;
 }
 
+Result<AddCheckpointRequest> parse_add_checkpoint(std::string_view body) {
+  if (body.size() > kMaxNoteBytes + (kMaxProofLines + 1) * 64) {
+    return invalid("the request is too large");
+  }
+  AddCheckpointRequest request;
+  std::size_t at = 0;
+  std::size_t line_number = 0;
+  for (;;) {
+    const std::size_t end = body.find('\n', at);
+    if (end == std::string_view::npos) return invalid("the request has no blank line before its note");
+    const std::string_view line = body.substr(at, end - at);
+    at = end + 1;
+    ++line_number;
+    if (line.empty()) break;
+    if (line_number == 1) {
+      if (!line.starts_with("old ")) return invalid("the first line must be \"old <size>\"");
+      const std::string_view size = line.substr(4);
+      auto [last, error] = std::from_chars(size.data(), size.data() + size.size(), request.old_size);
+      if (error != std::errc() || last != size.data() + size.size() || size.empty() ||
+          (size.size() > 1 && size[0] == '0')) {
+        return invalid("the old size is not a decimal number without leading zeroes");
+      }
+      continue;
+    }
+    if (request.proof.size() == kMaxProofLines) {
+      return invalid("more than " + std::to_string(kMaxProofLines) + " consistency proof lines");
+    }
+    auto hash = from_base64(line);
+    if (!hash || hash->size() != kDigestSize) {
+      return invalid("consistency proof line " + std::to_string(line_number - 1) +
+                     " is not a base64 hash of 32 bytes");
+    }
+    Digest digest;
+    std::copy(hash->begin(), hash->end(), digest.begin());
+    request.proof.push_back(digest);
+  }
+  if (line_number == 1) return invalid("the first line must be \"old <size>\"");
+  auto note = parse_note(body.substr(at));
+  if (!note) return note.error();
+  request.note = std::move(*note);
+  return request;
+}
+
+std::string format_add_checkpoint(const AddCheckpointRequest& request) {
+  std::string body = "old " + std::to_string(request.old_size) + "\n";
+  for (const Digest& hash : request.proof) body += to_base64(hash) + "\n";
+  return body + "\n" + format_note(request.note);
+}
+
 }  // namespace tracechain::ledger

@@ -150,4 +150,19 @@ struct VerifiedCosignature {
 Result<std::vector<VerifiedCosignature>> verify_cosignatures(
     const SignedNote& note, std::span<const NoteVerifier> cosigners);
 
+// ------------------------------------------------ tlog-witness requests
+
+// The body of a c2sp.org/tlog-witness add-checkpoint request: "old <size>",
+// at most 63 base64 consistency proof lines, a blank line, the signed
+// note. Parsed exactly (one text per request): a size without leading
+// zeroes, proof lines of 32 bytes.
+struct AddCheckpointRequest {
+  std::uint64_t old_size = 0;
+  std::vector<Digest> proof;
+  SignedNote note;
+};
+inline constexpr std::size_t kMaxProofLines = 63;
+Result<AddCheckpointRequest> parse_add_checkpoint(std::string_view body);
+std::string format_add_checkpoint(const AddCheckpointRequest& request);
+
 }  // namespace tracechain::ledger
