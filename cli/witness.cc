@@ -60,6 +60,10 @@ Result<std::optional<WitnessState>> load_witness_state(const fs::path& path,
       throw std::runtime_error("not a " + std::string(kWitnessStateFormat) + " file");
     }
     const Json& answer = document->at("checkpoint");
+    // What step() reads of it later must be there now.
+    if (!answer.at("certificate").is_object() || !answer.at("checkpoint").is_string()) {
+      throw std::runtime_error("checkpoint.certificate or checkpoint.checkpoint is missing");
+    }
     auto bytes = from_hex(answer.at("header").at("hex").get<std::string>());
     if (!bytes) throw std::runtime_error("checkpoint.header.hex is not hex");
     auto header = ledger::decode<ledger::BlockHeader>(*bytes);
