@@ -330,6 +330,9 @@ int verify_checkpoint_file(const VerifyReceiptOptions& options, std::ostream& ou
       result["logRoot"] = to_hex(v->checkpoint.root);
       result["checkpoint"] = v->text;
       result["signer"] = v->signer.empty() ? Json(nullptr) : Json(v->signer);
+      Json cosigned = Json::array();
+      for (const auto& c : v->cosigned) cosigned.push_back({{"participant", c.participant}, {"time", c.time}});
+      result["cosignedBy"] = std::move(cosigned);
     } else {
       result["error"] = v.error().message();
     }
@@ -342,6 +345,9 @@ int verify_checkpoint_file(const VerifyReceiptOptions& options, std::ostream& ou
       out << "  (the file holds no signed note)\n";
     } else {
       out << "\u2713 the signed note's signature is validator " << v->signer << "'s\n";
+      for (const auto& c : v->cosigned) {
+        out << "\u2713 cosigned by witness " << c.participant << " (time " << c.time << ")\n";
+      }
     }
     out << "VERIFIED\n" << (v->signed_note.empty() ? v->text : v->signed_note);
   } else {

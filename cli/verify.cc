@@ -777,6 +777,11 @@ Result<CheckpointVerification> verify_checkpoint(const Json& answer, const ledge
     }
     v.signed_note = note_text.get<std::string>();
     v.signer = ids[verified->front()];
+    auto cosigned = ledger::verify_cosignatures(*note, policy_cosigners(genesis));
+    if (!cosigned) throw BadInput(where + ".signedNote: " + cosigned.error().message());
+    for (const ledger::VerifiedCosignature& c : *cosigned) {
+      v.cosigned.push_back({genesis.policy.witnesses[c.cosigner].participant, c.time});
+    }
     return v;
   } catch (const BadInput& e) {
     return Error(ErrorCode::kVerificationFailed, e.what());

@@ -139,12 +139,19 @@ Status verify_consistency_proof(const Json& proof, const LogCheckpoint& from,
 // What a checkpoint file (chain_getCheckpoint's result) proves: the
 // header's certificate holds, the checkpoint is that header's (origin, log
 // size and root), and, if the file holds a signed note, its text is the
-// checkpoint and a validator of that height signed it.
+// checkpoint, a validator of that height signed it, and which witnesses of
+// genesis's policy cosigned it (a line of theirs that fails fails it all).
 struct CheckpointVerification {
   LogCheckpoint checkpoint;
   std::string text;         // the checkpoint's note text
   std::string signed_note;  // empty if the file holds none
   std::string signer;       // the validator whose note signature holds
+  // The cosignatures in the note by witnesses genesis's policy names.
+  struct Cosigned {
+    std::string participant;
+    std::uint64_t time = 0;
+  };
+  std::vector<Cosigned> cosigned;
 };
 Result<CheckpointVerification> verify_checkpoint(const Json& answer, const ledger::Genesis& genesis,
                                                  const ValidatorHistory& validators);

@@ -97,7 +97,17 @@ TEST_CASE("a witness cosigns a live node's log; the node keeps, serves and track
   auto verified = ledger::verify_cosignatures(*note, cosigners);
   REQUIRE(verified.ok());
   CHECK(verified->size() == 1);
-  CHECK(cli::verify_checkpoint(checkpoint, *genesis, validators).ok());
+  auto checked = cli::verify_checkpoint(checkpoint, *genesis, validators);
+  REQUIRE(checked.ok());
+  REQUIRE(checked->cosigned.size() == 1);
+  CHECK(checked->cosigned.front().participant == kWitness);
+  CHECK(checked->cosigned.front().time == verified->front().time);
+  // A witness's line altered in the file fails the whole checkpoint.
+  Json altered = checkpoint;
+  ledger::SignedNote altered_note = *note;
+  altered_note.signatures.back().signature.back() ^= 1;
+  altered["signedNote"] = ledger::format_note(altered_note);
+  CHECK_FALSE(cli::verify_checkpoint(altered, *genesis, validators).ok());
 
   // A receipt with witnessed: true carries it, and verifies with the witness required.
   Json receipt = result_of(live.call("tx_getVerifiableReceipt",
