@@ -223,8 +223,6 @@ Result<TrustAnchor> load_trust_anchor(const fs::path& genesis_path, const fs::pa
 
 // ------------------------------------------------------- receipts, offline
 
-namespace {
-
 Result<ledger::NoteVerifier> read_cosigner_key(const std::string& text_or_file) {
   auto key = ledger::parse_cosigner_key(text_or_file);
   if (key) return key;
@@ -240,6 +238,8 @@ Result<ledger::NoteVerifier> read_cosigner_key(const std::string& text_or_file) 
   if (!from_file) return from_file.error().with_context(text_or_file);
   return from_file;
 }
+
+namespace {
 
 Result<std::optional<WitnessRequirement>> witness_requirement(const VerifyReceiptOptions& options,
                                                               const ledger::Genesis& genesis) {

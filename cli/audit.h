@@ -36,6 +36,10 @@ int verify_state_file(const VerifyReceiptOptions& options, std::ostream& out, st
 int verify_checkpoint_file(const VerifyReceiptOptions& options, std::ostream& out,
                            std::ostream& err);
 
+// A witness's cosigning key given on the command line: the key's text
+// (<name>+<key ID>+<key>), or a file holding it.
+Result<ledger::NoteVerifier> read_cosigner_key(const std::string& text_or_file);
+
 // Reads a JSON file of at most `max_bytes`; kInvalidInput naming the file.
 Result<Json> read_json_file(const std::filesystem::path& path, std::size_t max_bytes);
 

@@ -76,22 +76,13 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
                     "tracectl verify-checkpoint cp.json --genesis genesis.json",
                     verify_checkpoint_file);
 
-  // verify-evidence
-  static VerifyEvidenceOptions evidence;
-  auto* evidence_cmd = app.add_subcommand(
-      "verify-evidence",
-      "Verify a witness's fork evidence offline: two certified checkpoints that contradict "
-      "each other");
-  evidence_cmd->add_option("FILE", evidence.evidence, "Evidence file (tracechain-fork-evidence/1)")
-      ->required();
-  evidence_cmd->add_option("--genesis", evidence.genesis, "The chain's genesis.json")->required();
-  evidence_cmd->add_option("--changes", evidence.changes, "Validator-set changes file");
-  add_output_option(*evidence_cmd, evidence.output);
-  evidence_cmd->footer(
-      "Example: tracectl verify-evidence fork-evidence-20261207T101500Z.json --genesis "
-      "genesis.json\nExit codes: 0 a fork is proven, 1 it is not, 2 unreadable input.");
-  evidence_cmd->callback(
-      [&] { exit_code = verify_evidence_file(evidence, std::cout, std::cerr); });
+  add_offline_check(app, exit_code, "verify-evidence",
+                    "Verify a witness's fork evidence offline: two certified checkpoints that "
+                    "contradict each other (exit 0: a fork is proven)",
+                    "Evidence file (tracechain-fork-evidence/1)",
+                    "tracectl verify-evidence fork-evidence-20261207T101500Z.json --genesis "
+                    "genesis.json",
+                    verify_evidence_file);
 
   // witness run / witness key
   auto* witness_cmd =

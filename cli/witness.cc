@@ -38,12 +38,6 @@ WitnessState state_of(const ledger::Genesis& genesis, const Json& answer,
           header_hash_of(genesis, v.checkpoint.header)};
 }
 
-std::uint64_t now_seconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------ state
@@ -377,15 +371,15 @@ Result<ForkProof> verify_fork_evidence(const Json& evidence, const ledger::Genes
   return proof;
 }
 
-int verify_evidence_file(const VerifyEvidenceOptions& options, std::ostream& out,
+int verify_evidence_file(const VerifyReceiptOptions& options, std::ostream& out,
                          std::ostream& err) {
   auto anchor = load_trust_anchor(options.genesis, options.changes);
   if (!anchor) return report_error(err, anchor.error());
-  auto evidence = read_json_file(options.evidence, kMaxStateBytes * 2);
+  auto evidence = read_json_file(options.receipt, kMaxStateBytes * 2);
   if (!evidence) return report_error(err, evidence.error());
   auto proof = verify_fork_evidence(*evidence, anchor->genesis, anchor->validators);
   if (!proof && proof.error().code() == ErrorCode::kInvalidInput) {
-    return report_error(err, proof.error().with_context(options.evidence.string()));
+    return report_error(err, proof.error().with_context(options.receipt.string()));
   }
   if (options.output == OutputFormat::kJson) {
     Json result = {{"forkProven", proof.ok()}};
@@ -434,6 +428,12 @@ Result<std::unique_ptr<Witness>> open_witness(const fs::path& genesis, const fs:
   auto witness = std::make_unique<Witness>(anchor->genesis, std::move(*key), name, state);
   if (Status s = witness->open(); !s) return s.error();
   return witness;
+}
+
+std::uint64_t now_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
 }
 
 WitnessSource network_source(node::rpc::Client& client) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit.h"
 #include "cli/remote.h"
 #include "cli/verify.h"
 
@@ -65,6 +66,9 @@ Result<std::unique_ptr<class Witness>> open_witness(const std::filesystem::path&
                                                     const std::filesystem::path& cosigning_key,
                                                     const std::string& name,
                                                     const std::filesystem::path& state);
+
+// The wall clock in POSIX seconds: a cosignature's time.
+std::uint64_t now_seconds();
 
 // What a node's RPC answers, through `client` (which must outlive it).
 WitnessSource network_source(node::rpc::Client& client);
@@ -195,14 +199,9 @@ struct WitnessKeyOptions {
 // Prints the cosigning key text a policy names the witness by.
 int witness_key(const WitnessKeyOptions& options, std::ostream& out, std::ostream& err);
 
-struct VerifyEvidenceOptions {
-  std::filesystem::path evidence;
-  std::filesystem::path genesis;
-  std::filesystem::path changes;
-  OutputFormat output = OutputFormat::kTable;
-};
-// Exit 0 when the file proves a fork, 1 when it does not, 2 unreadable.
-int verify_evidence_file(const VerifyEvidenceOptions& options, std::ostream& out,
+// tracectl verify-evidence: `options.receipt` names the evidence file (the
+// options every offline check shares, cli/audit.h).
+int verify_evidence_file(const VerifyReceiptOptions& options, std::ostream& out,
                          std::ostream& err);
 
 }  // namespace tracechain::cli

@@ -32,12 +32,6 @@ constexpr std::chrono::seconds kExchangeTimeout{10};
 // "old N", 63 proof lines and a note of at most 64 KiB.
 constexpr std::size_t kMaxRequestBytes = ledger::kMaxNoteBytes + (ledger::kMaxProofLines + 1) * 64;
 
-std::uint64_t now_seconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 Result<tcp::endpoint> parse_endpoint(const std::string& text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos) {
@@ -218,15 +212,8 @@ int witness_push(const WitnessPushOptions& options, std::ostream& out, std::ostr
   }
   std::string prefix = slash == std::string::npos ? "" : url_text.substr(slash);
   while (prefix.ends_with("/")) prefix.pop_back();
-  auto cosigner = ledger::parse_cosigner_key(options.witness_key);
-  if (!cosigner) {
-    auto text = read_file(options.witness_key, 4096);
-    if (!text) return report_error(err, cosigner.error().with_context("--witness-key"));
-    std::string line = *text;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    cosigner = ledger::parse_cosigner_key(line);
-    if (!cosigner) return report_error(err, cosigner.error().with_context(options.witness_key));
-  }
+  auto cosigner = read_cosigner_key(options.witness_key);
+  if (!cosigner) return report_error(err, cosigner.error().with_context("--witness-key"));
 
   std::uint64_t old_size = 0;  // learnt from the witness's 409 on the first round
   for (;;) {

@@ -6,6 +6,8 @@
 // two certified checkpoints as evidence that verifies offline.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "cli/witness.h"
 #include "crypto/file_util.h"
 #include "ledger/checkpoint.h"
@@ -280,6 +282,19 @@ TEST_CASE("a history rewritten by every validator is caught by a witness",
     REQUIRE(proof.ok());
     CHECK(proof->height_first == height);
     CHECK(proof->double_signers.size() == genesis.validators.validators.size());
+
+    // The command, from a file, as an auditor runs it.
+    const auto evidence_file = dir.path() / "fork-evidence.json";
+    REQUIRE(write_file_atomic(evidence_file, step.evidence.dump(2), 0644, Overwrite::kReplace).ok());
+    REQUIRE(write_file_atomic(dir.path() / "genesis.json", ledger::genesis_to_json(genesis), 0644,
+                              Overwrite::kReplace)
+                .ok());
+    cli::VerifyReceiptOptions command;
+    command.receipt = evidence_file;
+    command.genesis = dir.path() / "genesis.json";
+    std::ostringstream out, err;
+    CHECK(cli::verify_evidence_file(command, out, err) == cli::kExitOk);
+    CHECK_THAT(out.str(), Catch::Contains("FORK PROVEN"));
 
     // Evidence that is not a contradiction proves nothing.
     Json same = step.evidence;
