@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "cli/access.h"
 #include "cli/audit.h"
 #include "cli/command_line.h"
 #include "cli/witness.h"
@@ -83,6 +84,12 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
                     "tracectl verify-evidence fork-evidence-20261207T101500Z.json --genesis "
                     "genesis.json",
                     verify_evidence_file);
+
+  add_offline_check(app, exit_code, "verify-reads",
+                    "Verify a node's read-log answer offline: each entry's inclusion in the "
+                    "node's checkpoint on chain, and that checkpoint's receipt",
+                    "Reads file (tracectl access reads --out)",
+                    "tracectl verify-reads reads.json --genesis genesis.json", verify_reads_file);
 
   // witness run / witness key
   auto* witness_cmd =

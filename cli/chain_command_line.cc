@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/access.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/query.h"
@@ -241,6 +242,31 @@ void add_chain_commands(CLI::App& app, int& exit_code) {
         "Exit code 1 when a receipt fails verification.");
     command->callback([&exit_code, options] {
       exit_code = trail(*options, std::cout, std::cerr);
+    });
+  }
+  {
+    auto* access = app.add_subcommand(
+        "access", "Who read what: the reads a node recorded in its read log (docs/oversight.md)");
+    access->require_subcommand(1);
+    auto options = std::make_shared<AccessReadsOptions>();
+    auto* reads = access->add_subcommand(
+        "reads", "Who read records about you (auditors: about anyone), through this node");
+    reads->add_option("--about", options->about,
+                      "Reads of records about this participant (default: the caller; auditors: "
+                      "everyone)");
+    reads->add_option("--reader", options->reader, "Only the reads by this participant");
+    reads->add_option("--genesis", options->genesis,
+                      "The chain's genesis.json: verify each entry against the node's checkpoint "
+                      "on chain");
+    reads->add_option("--out", options->out,
+                      "Save the answer (tracechain-reads/1) for tracectl verify-reads");
+    reads->add_option("--limit", options->limit, "Entries at most (default 1000)");
+    add_remote_options(*reads, options->remote);
+    reads->footer(
+        "Example:\n  tracectl access reads --key keys/buyer-bank.pem --genesis genesis.json\n\n"
+        "Exit code 1 when an entry or the checkpoint does not verify.");
+    reads->callback([&exit_code, options] {
+      exit_code = access_reads(*options, std::cout, std::cerr);
     });
   }
   {

@@ -186,6 +186,24 @@ Status read_field(const Args& a, const ledger::Field& f, std::optional<Digest>& 
   TC_TRY_ASSIGN(out, a.optional_digest(f.option));
   return {};
 }
+// A list of hashes: comma-separated hex, none when the option is absent.
+Status read_field(const Args& a, const ledger::Field& f, std::vector<Digest>& out) {
+  out.clear();
+  if (!a.has(f.option)) return {};
+  std::string text;
+  TC_TRY_ASSIGN(text, a.text(f.option));
+  std::string_view rest = text;
+  while (true) {
+    std::size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    auto digest = ledger::read_digest(Json(std::string(item)));
+    if (!digest) return invalid(f.option, "'" + std::string(item) + "': " + digest.error().message());
+    out.push_back(*digest);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return {};
+}
 Status read_field(const Args& a, const ledger::Field& f, std::uint64_t& out) {
   TC_TRY_ASSIGN(out, f.input == ledger::FieldInput::kTime ? a.time(f.option) : a.number(f.option));
   return {};
@@ -233,8 +251,10 @@ Status read_field(const Args& a, const ledger::Field&, ledger::Change& out) {
 // The options a field of this type takes.
 template <typename T>
 void add_options(const ledger::Field& f, const T&, std::vector<TxOption>& out) {
-  constexpr bool optional = std::is_same_v<T, std::optional<Digest>>;
-  constexpr bool digest = optional || std::is_same_v<T, Digest>;
+  constexpr bool optional =
+      std::is_same_v<T, std::optional<Digest>> || std::is_same_v<T, std::vector<Digest>>;
+  constexpr bool digest =
+      std::is_same_v<T, std::optional<Digest>> || std::is_same_v<T, Digest>;
   out.push_back({std::string(f.option), std::string(f.help), !optional, digest});
 }
 // A change is given by several options; which are required depends on --change.

@@ -92,5 +92,7 @@ Outcome execute(TxContext& ctx, const TradeSettlePayload& payload);
 Outcome execute(TxContext& ctx, const TradeOpenDisputePayload& payload);
 Outcome execute(TxContext& ctx, const TradeResolvePayload& payload);
 Outcome execute(TxContext& ctx, const TradeCancelPayload& payload);
+// read logs
+Outcome execute(TxContext& ctx, const AccessCheckpointPayload& payload);
 
 }  // namespace tracechain::ledger::detail

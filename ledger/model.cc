@@ -37,7 +37,7 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& ta
   return "unknown";
 }
 
-constexpr std::array<std::pair<Role, std::string_view>, 9> kRoleNames{{
+constexpr std::array<std::pair<Role, std::string_view>, 10> kRoleNames{{
     {Role::kGovernor, "governor"},
     {Role::kOperator, "operator"},
     {Role::kAttestor, "attestor"},
@@ -47,6 +47,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 9> kRoleNames{{
     {Role::kArbitrator, "arbitrator"},
     {Role::kAuditor, "auditor"},
     {Role::kWitness, "witness"},
+    {Role::kNode, "node"},
 }};
 
 constexpr std::array<std::pair<ChangeType, std::string_view>, 8> kChangeNames{{
@@ -393,6 +394,7 @@ std::string asset_trade(std::string_view asset, std::string_view trade) {
 }
 
 std::string history(std::string_view record_key) { return "hc/" + std::string(record_key); }
+std::string read_log(std::string_view participant) { return "rl/" + std::string(participant); }
 
 }  // namespace keys
 

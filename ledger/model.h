@@ -50,10 +50,12 @@ enum class Role : std::uint16_t {
   kAuditor = 1 << 7,
   // Cosigns the chain's checkpoints (docs/oversight.md); never a validator.
   kWitness = 1 << 8,
+  // A node's own identity: commits the node's read log (docs/oversight.md).
+  kNode = 1 << 9,
 };
 
 using RoleSet = std::uint16_t;
-inline constexpr RoleSet kAllRoles = 0x1ff;
+inline constexpr RoleSet kAllRoles = 0x3ff;
 
 inline constexpr RoleSet role_bit(Role role) { return static_cast<RoleSet>(role); }
 inline constexpr bool has_role(RoleSet roles, Role role) { return (roles & role_bit(role)) != 0; }
@@ -639,6 +641,30 @@ Status check_history_complete(crypto::HashAlgorithm algorithm,
                               const HistoryCommitment& commitment,
                               std::span<const Digest> tx_hashes);
 
+// ------------------------------------------------------------ read logs
+
+// The latest read-log checkpoint a node committed (access.checkpoint), kept
+// under keys::read_log(sender): the next one must extend it.
+struct ReadLogCheckpoint {
+  static constexpr std::string_view kTypeName = "read-log checkpoint";
+  static constexpr std::uint8_t kFormatVersion = 1;
+
+  ParticipantId node;
+  std::uint64_t size = 0;
+  Digest root{};
+  std::uint64_t height = 0;
+  Digest tx_hash{};
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    FormatVersion version{kFormatVersion, kTypeName.data()};
+    ar(version, node, size, root, height, tx_hash);
+  }
+
+  bool operator==(const ReadLogCheckpoint&) const = default;
+};
+inline Status validate(const ReadLogCheckpoint&) { return {}; }
+
 // --------------------------------------------------------------- state keys
 
 namespace keys {
@@ -670,6 +696,8 @@ std::string asset_trade(std::string_view asset, std::string_view trade);
 // The history commitment of the record at `record_key` ("hc/t/<trade>",
 // "hc/asset/<asset>", "hc/p/<participant>").
 std::string history(std::string_view record_key);
+// The latest read-log checkpoint of a node's participant ("rl/<participant>").
+std::string read_log(std::string_view participant);
 
 }  // namespace keys
 

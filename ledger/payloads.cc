@@ -154,6 +154,15 @@ Status validate(const TradeResolvePayload& p) {
                     static_cast<unsigned>(p.outcome));
 }
 
+Status validate(const AccessCheckpointPayload& p) {
+  if (p.size == 0) return invalid("a read-log checkpoint needs at least one entry");
+  if (p.consistency.size() > kMaxConsistencyProof) {
+    return invalid("a consistency proof holds at most " + std::to_string(kMaxConsistencyProof) +
+                   " hashes");
+  }
+  return {};
+}
+
 Result<Payload> decode_payload(TxKind kind, ByteView bytes, crypto::Suite suite) {
   std::optional<Result<Payload>> out;
   with_payload_type(kind, [&]<class P>(std::type_identity<P>) {

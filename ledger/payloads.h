@@ -337,6 +337,29 @@ struct TradeCancelPayload {
   }
 };
 
+// A node's read-log checkpoint (docs/oversight.md): the size and root of the
+// RFC 9162 log of the reads the sending node's RPC served, and the proof that
+// it extends the sender's previous checkpoint, which execution checks.
+struct AccessCheckpointPayload {
+  TC_PAYLOAD(AccessCheckpointPayload, TxKind::kAccessCheckpoint, "access.checkpoint",
+             role_bit(Role::kNode), Subject::kSigner)
+  std::uint64_t size = 0;
+  Digest root{};
+  std::vector<Digest> consistency;
+  template <class Self, class Visit>
+  static void fields(Self& p, Visit&& visit) {
+    visit(Field{"size", "size", "Entries in the node's read log"}, p.size);
+    visit(Field{"root", "root", "Root of the read log at that size"}, p.root);
+    visit(Field{"consistency", "consistency",
+                "Consistency proof from the sender's previous checkpoint (comma-separated "
+                "hashes; none for the first)"},
+          p.consistency);
+  }
+};
+
+// The most hashes a consistency proof of a log of up to 2^63 entries holds.
+inline constexpr std::size_t kMaxConsistencyProof = 128;
+
 #undef TC_PAYLOAD
 
 // Every payload type. Adding a kind: its TxKind in transaction.h, its type
@@ -346,7 +369,7 @@ using Payload =
                  AssetRegisterPayload, AssetReviewPayload, TradeCreatePayload, TradeAcceptPayload,
                  TradeDeclinePayload, TradeReviewPayload, TradeDeliverPayload, TradeConfirmPayload,
                  TradeUsagePayload, TradeSettlePayload, TradeOpenDisputePayload,
-                 TradeResolvePayload, TradeCancelPayload>;
+                 TradeResolvePayload, TradeCancelPayload, AccessCheckpointPayload>;
 
 // Calls f(std::type_identity<P>{}) with the payload type of `kind` and
 // returns true; false (f not called) when no type declares `kind`.
@@ -385,6 +408,7 @@ Status validate(const TradeSettlePayload& p);
 Status validate(const TradeOpenDisputePayload& p);
 Status validate(const TradeResolvePayload& p);
 Status validate(const TradeCancelPayload& p);
+Status validate(const AccessCheckpointPayload& p);
 
 // Parses and validates the payload of `kind`. Suite-dependent fields (public
 // keys) are checked against `suite`.

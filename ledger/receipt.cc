@@ -40,6 +40,8 @@ std::string_view reason_name(Reason reason) {
       return "assessment-missing";
     case Reason::kInvalidChange:
       return "invalid-change";
+    case Reason::kInconsistentLog:
+      return "inconsistent-log";
   }
   return "unknown";
 }

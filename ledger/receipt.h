@@ -63,6 +63,7 @@ enum class Reason : std::uint16_t {
   kDuplicateApproval = 10,   // this governor already approved
   kAssessmentMissing = 11,   // a cross-border trade lacks its security assessment
   kInvalidChange = 12,       // a governance change that cannot apply to the current state
+  kInconsistentLog = 13,     // a read-log checkpoint that does not extend the sender's last one
 };
 
 std::string_view reason_name(Reason reason);

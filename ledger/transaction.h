@@ -49,7 +49,7 @@ Bytes signing_bytes_of(SigningDomain domain, const T& value) {
 
 // Every transaction kind with its number on the wire, grouped by area:
 // governance (changes proposed by one governor, applied on M-of-N approval),
-// identity, data assets and trades. Each kind has exactly one payload type in
+// identity, data assets, trades and nodes' read logs. Each kind has exactly one payload type in
 // ledger/payloads.h, which also gives its name, roles and fields; a
 // static_assert there fails when a kind listed here has none.
 #define TRACECHAIN_TX_KINDS(X)     \
@@ -70,7 +70,8 @@ Bytes signing_bytes_of(SigningDomain domain, const T& value) {
   X(kTradeSettle, 0x0408)          \
   X(kTradeOpenDispute, 0x0409)     \
   X(kTradeResolveDispute, 0x040A)  \
-  X(kTradeCancel, 0x040B)
+  X(kTradeCancel, 0x040B)          \
+  X(kAccessCheckpoint, 0x0501)
 
 #define TRACECHAIN_TX_KIND_ENUMERATOR(name, number) name = number,
 enum class TxKind : std::uint16_t { TRACECHAIN_TX_KINDS(TRACECHAIN_TX_KIND_ENUMERATOR) };

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "crypto/file_util.h"
+#include "ledger/identifiers.h"
 
 namespace tracechain::node {
 
@@ -326,6 +327,15 @@ const std::vector<Field>& fields() {
     Binder<StorageSection> storage{"storage", &NodeConfig::storage};
     f.push_back(storage.number("cache_mb", "RocksDB block cache", &StorageSection::cache_mb));
 
+    Binder<ReadLogSection> read_log{"read_log", &NodeConfig::read_log};
+    f.push_back(read_log.text("participant",
+                              "this node's participant (role node) that commits its read log "
+                              "(\"\": kept, not committed)",
+                              &ReadLogSection::participant));
+    f.push_back(read_log.number("checkpoint_interval_ms",
+                                "at most one read-log checkpoint this often",
+                                &ReadLogSection::checkpoint_interval_ms));
+
     Binder<LogSection> log{"log", &NodeConfig::log};
     f.push_back(log.text("level", "trace, debug, info, warn or error", &LogSection::level));
     f.push_back(log.text("format", "text or json (one JSON object a line)", &LogSection::format));
@@ -400,6 +410,15 @@ Status check(const NodeConfig& config) {
   }
   if (config.consensus.max_block_transactions == 0) {
     return invalid("consensus.max_block_transactions must be above 0");
+  }
+  if (!config.read_log.participant.empty()) {
+    if (Status s = ledger::validate_identifier("read_log.participant", config.read_log.participant);
+        !s) {
+      return invalid(s.error().message());
+    }
+    if (config.read_log.checkpoint_interval_ms < 100) {
+      return invalid("read_log.checkpoint_interval_ms must be at least 100");
+    }
   }
   const RpcSection& rpc = config.rpc;
   if (rpc.max_body_bytes < 1024 || rpc.max_header_bytes < 1024) {

@@ -124,6 +124,14 @@ struct StorageSection {
   std::uint64_t cache_mb = 256;   // RocksDB block cache
 };
 
+// The read log (docs/oversight.md): every authenticated read is recorded; a
+// node with a participant identity (the `node` role) commits its log's
+// checkpoint on chain, signed with config/read_log_key.pem.
+struct ReadLogSection {
+  std::string participant;                   // "": the log is kept, never committed
+  std::uint64_t checkpoint_interval_ms = 60'000;  // at most one checkpoint this often
+};
+
 struct LogSection {
   std::string level = "info";     // trace, debug, info, warn, error
   std::string format = "text";    // text or json
@@ -143,6 +151,7 @@ struct NodeConfig {
   MempoolSection mempool;
   RpcSection rpc;
   StorageSection storage;
+  ReadLogSection read_log;
   LogSection log;
 
   std::filesystem::path config_file() const { return home / "config" / "node.toml"; }
@@ -151,7 +160,9 @@ struct NodeConfig {
   std::filesystem::path ca_file() const { return home / "config" / "tls" / "ca.pem"; }
   std::filesystem::path tls_certificate_file() const { return home / "config" / "tls" / "node.pem"; }
   std::filesystem::path tls_key_file() const { return home / "config" / "tls" / "node.key"; }
+  std::filesystem::path read_log_key_file() const { return home / "config" / "read_log_key.pem"; }
   std::filesystem::path data_dir() const { return home / "data"; }
+  std::filesystem::path read_log_dir() const { return data_dir() / "read-log"; }
   std::filesystem::path log_file() const;
 };
 

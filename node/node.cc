@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -18,6 +19,7 @@
 #include "node/log.h"
 #include "node/mempool.h"
 #include "node/p2p.h"
+#include "node/read_log.h"
 #include "node/replica.h"
 #include "node/signing_store.h"
 
@@ -56,13 +58,16 @@ ReplicaConfig replica_config(const NodeConfig& config, const ledger::Genesis& ge
 class Node::Impl final : public ReplicaEffects {
  public:
   Impl(NodeConfig config, ledger::Genesis genesis, crypto::PrivateKey validator_key,
-       std::unique_ptr<storage::BlockStore> store, consensus::SigningState signing_state)
+       std::unique_ptr<storage::BlockStore> store, consensus::SigningState signing_state,
+       std::unique_ptr<ReadLog> read_log, std::optional<crypto::PrivateKey> read_log_key)
       : config_(std::move(config)),
         genesis_(std::move(genesis)),
         store_(std::move(store)),
         signing_store_(config_.data_dir() / "signing_state.bin"),
         held_store_(config_.data_dir() / "held_blocks.bin"),
         cosignatures_(config_.data_dir() / "cosignatures.json"),
+        read_log_(std::move(read_log)),
+        read_log_key_(std::move(read_log_key)),
         mempool_({config_.mempool.max_transactions, config_.mempool.max_bytes}),
         core_(asio::make_strand(io_)),
         admission_(mempool_, verified_, genesis_.suite, config_.p2p.max_frame_bytes,
@@ -225,6 +230,7 @@ class Node::Impl final : public ReplicaEffects {
     return added;
   }
   std::vector<StoredCosignature> cosignatures() const { return cosignatures_.all(); }
+  ReadLog& read_log() { return *read_log_; }
   const NodeConfig& config() const { return config_; }
   asio::io_context& io() { return io_; }
   void add_commit_listener(std::function<void(const CommitNotice&)> listener) {
@@ -268,6 +274,7 @@ class Node::Impl final : public ReplicaEffects {
   void committed(const ledger::AdmittedBlock& block, const ledger::CommitCertificate& certificate,
                  const ledger::ExecutedBlock& executed, const char* how) override {
     refresh_state();
+    maybe_checkpoint_read_log(block.header.height);
     if (commit_listeners_.empty()) return;
     CommitNotice notice;
     notice.header = block.header;
@@ -280,6 +287,67 @@ class Node::Impl final : public ReplicaEffects {
     notice.receipts = executed.receipts;
     notice.how = how;
     for (const auto& listener : commit_listeners_) listener(notice);
+  }
+
+  // ------------------------------------------------------------- read log
+
+  // On the core strand after a commit: at most once per interval, has an
+  // I/O thread commit the read log's checkpoint if it grew.
+  void maybe_checkpoint_read_log(std::uint64_t height) {
+    if (!read_log_key_ || stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < read_log_next_attempt_ || read_log_busy_.exchange(true)) return;
+    read_log_next_attempt_ =
+        now + std::chrono::milliseconds(config_.read_log.checkpoint_interval_ms);
+    asio::post(io_, [this, height] { checkpoint_read_log(height); });
+  }
+
+  // Builds, signs and submits the next access.checkpoint: synced log, proof
+  // from the checkpoint on chain. One at a time: while one is on its way
+  // (not committed, not expired) no other is sent, since a second built
+  // from the same checkpoint on chain would fail.
+  void checkpoint_read_log(std::uint64_t height) {
+    const std::string& participant = config_.read_log.participant;
+    auto done = [this] { read_log_busy_ = false; };
+    auto snapshot = store_->snapshot();
+    if (!snapshot) {
+      log::error("read-log", "cannot read the state: {}", snapshot.error().message());
+      return done();
+    }
+    auto on_chain = read_log_checkpoint(**snapshot, participant);
+    if (!on_chain) {
+      log::error("read-log", "cannot read the checkpoint on chain: {}", on_chain.error().message());
+      return done();
+    }
+    const std::uint64_t committed = *on_chain ? (*on_chain)->size : 0;
+    if (committed < read_log_sent_size_ && height <= read_log_sent_expiry_) return done();
+    auto payload = read_log_->checkpoint_payload(**snapshot, participant);
+    if (!payload) {
+      log::error("read-log", "cannot build a checkpoint: {}", payload.error().message());
+      return done();
+    }
+    if (!*payload) return done();
+    ledger::Transaction tx;
+    tx.chain_id = genesis_.chain_id;
+    tx.sender = participant;
+    tx.kind = ledger::TxKind::kAccessCheckpoint;
+    tx.payload = ledger::encode(**payload);
+    tx.nonce = read_log_nonces_();
+    tx.expiry_height = height + kReadLogCheckpointLifetime;
+    ledger::sign(tx, *read_log_key_);
+    const std::uint64_t size = (*payload)->size;
+    read_log_sent_size_ = size;
+    read_log_sent_expiry_ = tx.expiry_height;
+    submit(ledger::encode(tx), [this, size, done](Result<Digest> hash) {
+      if (hash) {
+        log::info("read-log", "checkpoint of {} entries submitted as {}", size, to_hex(*hash));
+      } else {
+        log::warn("read-log", "checkpoint of {} entries refused: {}", size,
+                  hash.error().message());
+        read_log_sent_size_ = 0;
+      }
+      done();
+    });
   }
 
   void fatal(const std::string& reason) override {
@@ -404,6 +472,17 @@ class Node::Impl final : public ReplicaEffects {
   FileSigningStateStore signing_store_;
   FileHeldBlockStore held_store_;
   CosignatureStore cosignatures_;
+  std::unique_ptr<ReadLog> read_log_;
+  std::optional<crypto::PrivateKey> read_log_key_;  // none: the log is not committed
+  // Heights a submitted read-log checkpoint stays valid for.
+  static constexpr std::uint64_t kReadLogCheckpointLifetime = 100;
+  std::chrono::steady_clock::time_point read_log_next_attempt_{};  // core strand
+  std::atomic<bool> read_log_busy_{false};
+  // The checkpoint last sent (only while read_log_busy_ is held).
+  std::uint64_t read_log_sent_size_ = 0;
+  std::uint64_t read_log_sent_expiry_ = 0;
+  std::independent_bits_engine<std::mt19937_64, 64, std::uint64_t> read_log_nonces_{
+      std::random_device{}()};
   SystemClock clock_;
   ledger::VerifiedSignatures verified_;
   Mempool mempool_;
@@ -464,6 +543,59 @@ Status check_validator_key(const NodeConfig& config, const storage::BlockStore& 
                    to_hex(entry->public_key) + ", this file holds " + to_hex(mine) +
                    ". Put the validator's own consensus key there, or start as an observer "
                    "(--set node.validator=false)");
+}
+
+}  // namespace
+
+namespace {
+
+// The read log in data/read-log, checked against this node's latest
+// checkpoint on chain.
+Result<std::unique_ptr<ReadLog>> open_read_log(const NodeConfig& config,
+                                               const storage::BlockStore& store) {
+  auto log = ReadLog::open(config.read_log_dir(), store.params().hash_algorithm(),
+                           {config.node.id, config.read_log.participant});
+  if (!log) return log.error();
+  if (!config.read_log.participant.empty()) {
+    auto state = store.snapshot();
+    if (!state) return state.error();
+    if (Status s = (*log)->check_against(**state, config.read_log.participant); !s) {
+      return s.error().with_context("read log '" + config.read_log_dir().string() + "'");
+    }
+  }
+  log::info("read-log", "read log holds {} entries{}", (*log)->size(),
+            config.read_log.participant.empty()
+                ? "; read_log.participant is not set, so it is not committed on chain"
+                : "; committed on chain by '" + config.read_log.participant + "'");
+  return log;
+}
+
+// The key that signs the read log's checkpoints: the participant's current
+// key, when the participant is on chain already.
+Result<std::optional<crypto::PrivateKey>> read_log_key_of(const NodeConfig& config,
+                                                          const storage::BlockStore& store) {
+  if (config.read_log.participant.empty()) return std::optional<crypto::PrivateKey>();
+  auto key = crypto::PrivateKey::load(config.read_log_key_file());
+  if (!key) {
+    return key.error().with_context("read_log.participant is '" + config.read_log.participant +
+                                     "', whose key");
+  }
+  auto state = store.snapshot();
+  if (!state) return state.error();
+  auto participant = ledger::find_participant(**state, config.read_log.participant);
+  if (!participant) {
+    if (participant.error().code() != ErrorCode::kNotFound) return participant.error();
+    log::warn("read-log", "participant '{}' is not on chain yet: its checkpoints will be "
+              "refused until it is admitted with the node role", config.read_log.participant);
+  } else if (participant->current_key() != key->public_key().bytes()) {
+    return Error(ErrorCode::kInvalidInput,
+                 "'" + config.read_log_key_file().string() + "' is not the current key of '" +
+                     config.read_log.participant + "'");
+  } else if (!ledger::has_role(participant->roles, ledger::Role::kNode)) {
+    log::warn("read-log", "participant '{}' does not hold the node role: its checkpoints will be "
+              "refused", config.read_log.participant);
+  }
+  return std::optional(std::move(*key));
 }
 
 }  // namespace
@@ -536,8 +668,13 @@ Result<std::unique_ptr<Node>> Node::open(const NodeConfig& config,
   }
   auto signing_state = signing.load();
   if (!signing_state) return signing_state.error();
+  auto read_log = open_read_log(config, **store);
+  if (!read_log) return read_log.error();
+  auto read_log_key = read_log_key_of(config, **store);
+  if (!read_log_key) return read_log_key.error();
   auto impl = std::make_unique<Impl>(config, std::move(*genesis), std::move(*key),
-                                     std::move(*store), std::move(*signing_state));
+                                     std::move(*store), std::move(*signing_state),
+                                     std::move(*read_log), std::move(*read_log_key));
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
@@ -564,6 +701,7 @@ Result<ledger::SignedCheckpoint> Node::signed_checkpoint(std::uint64_t height) c
 Result<std::vector<StoredCosignature>> Node::add_cosignatures(std::string_view note) {
   return impl_->add_cosignatures(note);
 }
+ReadLog& Node::read_log() { return impl_->read_log(); }
 std::vector<StoredCosignature> Node::cosignatures() const { return impl_->cosignatures(); }
 void Node::add_commit_listener(std::function<void(const CommitNotice&)> listener) {
   impl_->add_commit_listener(std::move(listener));

@@ -26,6 +26,7 @@
 #include "ledger/checkpoint.h"
 #include "node/config.h"
 #include "node/cosignatures.h"
+#include "node/read_log.h"
 #include "storage/block_store.h"
 
 namespace tracechain::node {
@@ -102,6 +103,10 @@ class Node {
   // and keeps those `note` carries; the latest kept per witness.
   Result<std::vector<StoredCosignature>> add_cosignatures(std::string_view note);
   std::vector<StoredCosignature> cosignatures() const;
+
+  // This node's read log (node/read_log.h): the RPC appends every
+  // authenticated read to it. The node commits its checkpoints on chain.
+  ReadLog& read_log();
 
   // Called after every commit, on the node's core strand: must not block
   // (post any real work elsewhere). Register before start().

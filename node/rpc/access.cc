@@ -167,4 +167,47 @@ bool Access::can_read_transaction(const ledger::Transaction& tx) const {
       *payload);
 }
 
+std::vector<std::string> trade_parties(const ledger::Trade& trade) {
+  return {trade.buyer, trade.provider};
+}
+
+std::vector<std::string> concerned_by(const ledger::StateView& state, const ledger::Transaction& tx) {
+  std::vector<std::string> out{tx.sender};
+  auto payload = ledger::decode_payload(tx.kind, tx.payload, tx.suite);
+  if (!payload) return out;
+  auto add = [&](std::vector<std::string> more) {
+    out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  };
+  if (auto trade = ledger::payload_trade_id(*payload)) {
+    add(concerned_by_key(state, ledger::keys::trade(*trade)));
+  } else if (auto asset = ledger::payload_asset_id(*payload)) {
+    add(concerned_by_key(state, ledger::keys::asset(*asset)));
+  } else if (const auto* attest = std::get_if<ledger::AttestPayload>(&*payload)) {
+    out.push_back(attest->subject);
+  } else if (const auto* revoke = std::get_if<ledger::RevokePayload>(&*payload)) {
+    add(concerned_by_key(state, ledger::keys::attestation(revoke->attestation_id)));
+  }
+  return out;
+}
+
+std::vector<std::string> concerned_by_key(const ledger::StateView& state, std::string_view key) {
+  std::string_view record = key.starts_with("hc/") ? key.substr(3) : key;
+  auto id_after = [&](std::string_view prefix) -> std::optional<std::string_view> {
+    if (!record.starts_with(prefix)) return std::nullopt;
+    return record.substr(prefix.size());
+  };
+  if (auto id = id_after("t/")) {
+    if (auto trade = ledger::find_trade(state, *id)) return trade_parties(*trade);
+  } else if (auto participant = id_after("p/")) {
+    return {std::string(*participant)};
+  } else if (auto asset_id = id_after("asset/")) {
+    if (auto asset = ledger::find_asset(state, *asset_id)) return {asset->provider};
+  } else if (auto attestation_id = id_after("a/")) {
+    if (auto digest = digest_from_hex(*attestation_id)) {
+      if (auto attestation = ledger::find_attestation(state, *digest)) return {attestation->subject};
+    }
+  }
+  return {};
+}
+
 }  // namespace tracechain::node::rpc

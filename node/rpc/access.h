@@ -70,4 +70,12 @@ class Access {
   const std::optional<Caller>& caller_;
 };
 
+// Who a record is about, for the read log's "about" (docs/oversight.md): a
+// trade's two parties, an asset's provider, a participant, an attestation's
+// subject; a transaction's sender and whoever its record is about; a state
+// key's record's (none for keys that hold no such record).
+std::vector<std::string> trade_parties(const ledger::Trade& trade);
+std::vector<std::string> concerned_by(const ledger::StateView& state, const ledger::Transaction& tx);
+std::vector<std::string> concerned_by_key(const ledger::StateView& state, std::string_view key);
+
 }  // namespace tracechain::node::rpc

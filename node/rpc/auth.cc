@@ -95,7 +95,8 @@ Result<Caller> Authenticator::verify(const Credentials& credentials, std::string
   auth.body_hash = crypto::hash(params_.hash_algorithm(), as_bytes(body));
   auth.timestamp_ms = timestamp_ms;
   auth.participant = id;
-  if (Status s = key->verify(request_signing_bytes(auth), *signature); !s) {
+  const Bytes signing_bytes = request_signing_bytes(auth);
+  if (Status s = key->verify(signing_bytes, *signature); !s) {
     return not_verified("bad signature: " + s.error().message());
   }
   if (!participant->active()) return not_verified("participant suspended");
@@ -103,7 +104,8 @@ Result<Caller> Authenticator::verify(const Credentials& credentials, std::string
     detail = "replay";
     return refused("this signed request was already received; sign each request afresh");
   }
-  return Caller{id, participant->roles, participant->current_key()};
+  return Caller{id, participant->roles, participant->current_key(),
+                crypto::hash(params_.hash_algorithm(), signing_bytes)};
 }
 
 std::optional<std::string> caller_changed(const ledger::StateView& state, const Caller& caller) {

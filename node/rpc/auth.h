@@ -81,6 +81,9 @@ struct Caller {
   ledger::ParticipantId id;
   ledger::RoleSet roles = 0;
   Bytes key;  // the participant's key that signed the request
+  // The chain's hash of the signed request's signing bytes (for a WebSocket,
+  // of the upgrade request): what the read log records.
+  Digest request_hash{};
 
   bool has(ledger::Role role) const { return ledger::has_role(roles, role); }
 };

@@ -41,6 +41,9 @@ class Backend {
     return Error(ErrorCode::kUnsupported, "this node keeps no cosignatures");
   }
   virtual std::vector<StoredCosignature> cosignatures() const { return {}; }
+  // The node's read log (Node::read_log), which records every authenticated
+  // read; none where reads are not recorded (test doubles).
+  virtual ReadLog* read_log() { return nullptr; }
 };
 
 // The backend of a live node.
@@ -55,6 +58,7 @@ class NodeBackend final : public Backend {
     return node_.add_cosignatures(note);
   }
   std::vector<StoredCosignature> cosignatures() const override { return node_.cosignatures(); }
+  ReadLog* read_log() override { return &node_.read_log(); }
   const storage::BlockStore& store() const override { return node_.store(); }
   void submit(Bytes encoded, std::function<void(Result<Digest>)> done) override {
     node_.submit(std::move(encoded), std::move(done));

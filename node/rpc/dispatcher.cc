@@ -1,5 +1,7 @@
 #include "node/rpc/dispatcher.h"
 
+#include <algorithm>
+#include <chrono>
 
 #include "ledger/json_fields.h"
 #include "storage/state_view.h"
@@ -191,6 +193,44 @@ std::uint64_t CallContext::state_height() {
   return backend_.store().height();
 }
 
+void CallContext::read(std::string_view kind, std::string id, std::vector<std::string> about) {
+  reads_.push_back({std::string(kind), std::move(id)});
+  for (std::string& participant : about) {
+    if (!participant.empty()) about_.push_back(std::move(participant));
+  }
+}
+
+void CallContext::begin_call() {
+  reads_.clear();
+  about_.clear();
+}
+
+void CallContext::record_reads(std::string_view method) {
+  ReadLog* log = backend_.read_log();
+  if (!log || !caller_) return;
+  ledger::ReadEntry entry;
+  entry.node = log->owner().node;
+  entry.time_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  entry.reader = caller_->id;
+  entry.method = std::string(method);
+  entry.subjects = std::move(reads_);
+  std::sort(about_.begin(), about_.end());
+  about_.erase(std::unique(about_.begin(), about_.end()), about_.end());
+  entry.about = std::move(about_);
+  entry.request_hash = caller_->request_hash;
+  begin_call();
+  if (auto index = log->append(entry); !index) {
+    log::error("rpc", "cannot record {} by '{}' in the read log: {}", method, entry.reader,
+               index.error().message());
+    throw RpcFailure(rpc_error::kInternal,
+                     "internal error: the read could not be recorded in this node's read log, "
+                     "so it was not served");
+  }
+}
+
 // -------------------------------------------------------------- Dispatcher
 
 Dispatcher::Dispatcher(Backend& backend, Metrics& metrics, DispatchLimits limits)
@@ -333,7 +373,10 @@ std::optional<Json> Dispatcher::answer(const Request& request, CallContext& cont
   const Method& method = *request.method;
   Outcome outcome = [&]() -> Outcome {
     try {
-      return method.handler(checked_params(method, request.params, context), context);
+      context.begin_call();
+      Json result = method.handler(checked_params(method, request.params, context), context);
+      if (method.needs_caller) context.record_reads(method.name);
+      return result;
     } catch (const RpcFailure& failure) {
       return failure;
     } catch (const std::exception& e) {

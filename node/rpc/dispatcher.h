@@ -34,6 +34,7 @@
 #include "node/rpc/backend.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/shapes.h"
+#include "ledger/read_log.h"
 
 namespace tracechain::node::rpc {
 
@@ -148,11 +149,24 @@ class CallContext {
   // The committed height that state() is the state after.
   std::uint64_t state_height();
 
+  // Notes that the call being answered reads `kind` `id` (a trade, an asset,
+  // ...), a record about the participants `about`: the read log's entry for
+  // the call lists them (docs/oversight.md).
+  void read(std::string_view kind, std::string id, std::vector<std::string> about = {});
+  // Forgets the reads noted (a new call begins).
+  void begin_call();
+  // Appends the call's entry to the read log, if the backend keeps one and
+  // a participant is calling. Throws RpcFailure (-32603) when it cannot: a
+  // read that is not recorded is not served.
+  void record_reads(std::string_view method);
+
  private:
   Backend& backend_;
   const std::optional<Caller>& caller_;
   Subscriptions* subscriptions_;
   std::shared_ptr<const ledger::StateView> snapshot_;
+  std::vector<ledger::ReadSubject> reads_;
+  std::vector<std::string> about_;
 };
 
 // What one call comes to: its result, or the failure its error object

@@ -97,6 +97,7 @@ storage::StoredTransaction readable_transaction(const Params& p, CallContext& c)
   if (!Access(c.state(), c.caller()).can_read_transaction(stored->transaction)) {
     throw not_authorised("transaction " + to_hex(hash));
   }
+  c.read("transaction", to_hex(hash), concerned_by(c.state(), stored->transaction));
   return std::move(*stored);
 }
 
@@ -106,6 +107,7 @@ ledger::Trade readable_trade(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_trade(trade)) {
     throw not_authorised("trade '" + id + "'");
   }
+  c.read("trade", trade.id, trade_parties(trade));
   return trade;
 }
 
@@ -241,10 +243,13 @@ Json get_block(const Params& p, CallContext& c) {
   auto receipts = unwrap(c.store().receipts(height));
   crypto::Suite suite = c.store().params().suite;
   Json transactions = Json::array();
+  std::vector<std::string> senders;
   for (const ledger::Transaction& tx : block.transactions) {
     transactions.push_back(
         transaction_json(tx, ledger::transaction_hash(suite, ledger::encode(tx))));
+    senders.push_back(tx.sender);
   }
+  c.read("block", std::to_string(height), std::move(senders));
   Json receipt_list = Json::array();
   for (const ledger::Receipt& r : receipts) receipt_list.push_back(receipt_json(r, algorithm(c)));
   return {
@@ -448,17 +453,10 @@ Json witnessed_inclusions(CallContext& c, const Digest& tx_hash) {
   return out;
 }
 
-Json get_verifiable_receipt(const Params& p, CallContext& c) {
-  storage::StoredTransaction stored = readable_transaction(p, c);
-  std::uint64_t height = p.optional_u64("height").value_or(stored.location.height);
-  if (height < stored.location.height) {
-    throw invalid_param("height", "the transaction was committed at height " +
-                                      std::to_string(stored.location.height) +
-                                      "; a header below it cannot prove it");
-  }
-  if (height > tip_height(c)) {
-    throw not_found("no block at height " + std::to_string(height));
-  }
+// tx_getVerifiableReceipt's answer for a committed transaction, against the
+// header at `height` (at or above the transaction's).
+Json verifiable_receipt(CallContext& c, const storage::StoredTransaction& stored,
+                        std::uint64_t height, bool witnessed) {
   ledger::BlockHeader header = header_at(c, height);
   ledger::Receipt receipt = unwrap(c.store().receipt_at(stored.location));
   storage::InclusionProof proof = unwrap(c.store().inclusion_proof(stored.hash, header.log_size));
@@ -494,10 +492,22 @@ Json get_verifiable_receipt(const Params& p, CallContext& c) {
       {"certificate", certificate_json(unwrap(c.store().certificate(height)))},
       {"validatorSet", validator_set_json(unwrap(c.store().validators_at(height)))},
       {"senderKey", std::move(sender_key)},
-      {"witnessed", p.optional_boolean("witnessed").value_or(false)
-                        ? witnessed_inclusions(c, stored.hash)
-                        : Json(nullptr)},
+      {"witnessed", witnessed ? witnessed_inclusions(c, stored.hash) : Json(nullptr)},
   };
+}
+
+Json get_verifiable_receipt(const Params& p, CallContext& c) {
+  storage::StoredTransaction stored = readable_transaction(p, c);
+  std::uint64_t height = p.optional_u64("height").value_or(stored.location.height);
+  if (height < stored.location.height) {
+    throw invalid_param("height", "the transaction was committed at height " +
+                                      std::to_string(stored.location.height) +
+                                      "; a header below it cannot prove it");
+  }
+  if (height > tip_height(c)) {
+    throw not_found("no block at height " + std::to_string(height));
+  }
+  return verifiable_receipt(c, stored, height, p.optional_boolean("witnessed").value_or(false));
 }
 
 // ------------------------------------------------------------ state proofs
@@ -540,6 +550,7 @@ Json get_state_proof(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_state_key(key)) {
     throw not_authorised("state key '" + key + "'");
   }
+  c.read("state", key, concerned_by_key(c.state(), key));
   return state_proof(c, key);
 }
 
@@ -605,7 +616,9 @@ Json trade_page(CallContext& c, const std::vector<std::string>& ids, std::uint64
   Json trades = Json::array();
   for (const std::string& id : ids) {
     ledger::Trade trade = unwrap(ledger::find_trade(c.state(), id));
-    if (access.can_read_trade(trade)) trades.push_back(trade_json(trade));
+    if (!access.can_read_trade(trade)) continue;
+    c.read("trade", trade.id, trade_parties(trade));
+    trades.push_back(trade_json(trade));
   }
   return {{"trades", std::move(trades)},
           {"next", ids.size() == limit ? Json(ids.back()) : Json(nullptr)}};
@@ -639,6 +652,7 @@ Json list_trades(const Params& p, CallContext& c) {
   Access access(c.state(), c.caller());
   return page_json(page, "trades", [&](const ledger::Trade& trade) -> std::optional<Json> {
     if ((state && trade.state != *state) || !access.can_read_trade(trade)) return std::nullopt;
+    c.read("trade", trade.id, trade_parties(trade));
     return trade_json(trade);
   });
 }
@@ -670,6 +684,7 @@ Json get_asset(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_asset(asset)) {
     throw not_authorised("asset '" + asset.id + "'");
   }
+  c.read("asset", asset.id, {asset.provider});
   Json out = asset_json(asset);
   if (proof_asked(p)) out["stateProof"] = state_proof(c, ledger::keys::asset(asset.id));
   return out;
@@ -684,6 +699,7 @@ Json get_asset_history(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_asset_history(asset)) {
     throw not_authorised("the history of asset '" + asset.id + "'");
   }
+  c.read("asset", asset.id, {asset.provider});
   auto page = unwrap(ledger::asset_history_page(
       c.state(), asset.id, p.has("startAfter") ? std::optional(after) : std::nullopt, limit));
   Json entries = Json::array();
@@ -718,6 +734,7 @@ Json list_assets(const Params& p, CallContext& c) {
   Access access(c.state(), c.caller());
   return page_json(page, "assets", [&](const ledger::Asset& asset) -> std::optional<Json> {
     if (!access.can_read_asset(asset)) return std::nullopt;
+    c.read("asset", asset.id, {asset.provider});
     return asset_json(asset);
   });
 }
@@ -737,6 +754,7 @@ Json list_proposals(const Params& p, CallContext& c) {
                    [&](const ledger::GovernanceProposal& proposal) -> std::optional<Json> {
                      Json json = proposal_json(proposal, next_height);
                      if (open_only && json["status"] != "open") return std::nullopt;
+                     c.read("proposal", proposal.id);
                      return json;
                    });
 }
@@ -747,6 +765,7 @@ Json get_proposal(const Params& p, CallContext& c) {
     throw not_authorised("governance proposals");
   }
   ledger::GovernanceProposal proposal = unwrap(ledger::find_proposal(c.state(), id), "proposalId");
+  c.read("proposal", proposal.id);
   return proposal_json(proposal, tip_height(c) + 1);
 }
 
@@ -757,6 +776,7 @@ Json get_participant(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_participant(id)) {
     throw not_authorised("participant '" + id + "'");
   }
+  c.read("participant", id, {id});
   Json out = participant_json(participant);
   if (proof_asked(p)) out["stateProof"] = state_proof(c, ledger::keys::participant(id));
   return out;
@@ -775,7 +795,9 @@ Json get_participant_history(const Params& p, CallContext& c) {
     throw RpcFailure(rpc_error::kLimitExceeded, creations.error().message());
   }
   Json entries = Json::array();
+  c.read("participant", id, {id});
   for (const ledger::PartyTradeCreation& creation : unwrap(std::move(creations))) {
+    c.read("trade", creation.trade_id);
     Json item = trail_entry_json(creation.entry);
     item["tradeId"] = creation.trade_id;
     entries.push_back(std::move(item));
@@ -797,6 +819,7 @@ Json get_attestations(const Params& p, CallContext& c) {
   if (scope == Access::Attestations::kNone) {
     throw not_authorised("the attestations of '" + id + "'");
   }
+  c.read("attestations", id, {id});
   // A page of `limit` attestations scanned, of which an attestor sees its
   // own: the work per request is bounded whatever the caller may see.
   auto page = unwrap(ledger::attestations_page(c.state(), id, after, limit));
@@ -810,6 +833,88 @@ Json get_attestations(const Params& p, CallContext& c) {
   }
   return {{"attestations", std::move(list)},
           {"next", page.next ? Json(to_hex(*page.next)) : Json(nullptr)}};
+}
+
+// --------------------------------------------------------------- read log
+
+Json read_entry_json(const ledger::ReadEntry& entry) {
+  Json subjects = Json::array();
+  for (const ledger::ReadSubject& subject : entry.subjects) {
+    subjects.push_back({{"kind", subject.kind}, {"id", subject.id}});
+  }
+  return {{"node", entry.node},     {"timeMs", entry.time_ms},  {"reader", entry.reader},
+          {"method", entry.method}, {"subjects", std::move(subjects)}, {"about", entry.about},
+          {"requestHash", to_hex(entry.request_hash)}};
+}
+
+// Who read records about a participant, through this node: a page of its
+// read log's entries, each with its inclusion proof to the node's latest
+// checkpoint on chain (none yet for entries after it), and that
+// checkpoint's verifiable receipt. Participants see the reads about
+// themselves and their own; auditors see all. This read is recorded too.
+Json list_reads(const Params& p, CallContext& c) {
+  ReadLog* log = c.backend().read_log();
+  if (!log) throw not_found("this node keeps no read log");
+  std::optional<std::string> about = p.optional_identifier("about");
+  std::optional<std::string> reader = p.optional_identifier("reader");
+  const std::uint64_t from = p.optional_u64("from").value_or(0);
+  const std::uint64_t limit = page_limit(p);
+  const Caller& caller = *c.caller();
+  if (!caller.has(ledger::Role::kAuditor)) {
+    if (!about && !reader) about = caller.id;
+    const bool own = about ? *about == caller.id : *reader == caller.id;
+    if (!own) {
+      throw not_authorised("the reads about others (auditors only; ask for about = yourself)");
+    }
+  }
+  const ReadLog::Page page = unwrap(log->page(about, reader, from, limit));
+
+  const std::string& participant = log->owner().participant;
+  std::optional<ledger::ReadLogCheckpoint> checkpoint;
+  if (!participant.empty()) checkpoint = unwrap(read_log_checkpoint(c.state(), participant));
+  Json checkpoint_json = nullptr;
+  Json checkpoint_receipt = nullptr;
+  if (checkpoint) {
+    if (unwrap(log->root_at(checkpoint->size)) != checkpoint->root) {
+      throw failure_from(Error(ErrorCode::kCorruption,
+                               "this node's read log contradicts its checkpoint on chain"));
+    }
+    checkpoint_json = {{"size", checkpoint->size},
+                       {"root", to_hex(checkpoint->root)},
+                       {"height", checkpoint->height},
+                       {"txHash", to_hex(checkpoint->tx_hash)}};
+    storage::StoredTransaction stored = unwrap(c.store().transaction(checkpoint->tx_hash));
+    checkpoint_receipt = verifiable_receipt(c, stored, stored.location.height, false);
+  }
+  Json entries = Json::array();
+  for (std::uint64_t index : page.indices) {
+    Bytes bytes = unwrap(log->entry(index));
+    auto entry = ledger::decode<ledger::ReadEntry>(bytes);
+    if (!entry) throw failure_from(Error(ErrorCode::kCorruption, entry.error().message()));
+    Json item = read_entry_json(*entry);
+    item["index"] = index;
+    item["hex"] = to_hex(bytes);
+    Json proof = nullptr;
+    if (checkpoint && index < checkpoint->size) {
+      proof = Json::array();
+      for (const Digest& d : unwrap(log->inclusion_proof(index, checkpoint->size))) {
+        proof.push_back(to_hex(d));
+      }
+    }
+    item["inclusionProof"] = std::move(proof);
+    entries.push_back(std::move(item));
+  }
+  // This answer is a read too: of the reads about `about` (or of all).
+  c.read("reads", about.value_or("*"), about ? std::vector<std::string>{*about}
+                                             : std::vector<std::string>{});
+  if (reader) c.read("reads-by", *reader, {*reader});
+  return {{"node", log->owner().node},
+          {"participant", participant.empty() ? Json(nullptr) : Json(participant)},
+          {"logSize", log->size()},
+          {"checkpoint", std::move(checkpoint_json)},
+          {"checkpointReceipt", std::move(checkpoint_receipt)},
+          {"entries", std::move(entries)},
+          {"next", page.next ? Json(*page.next) : Json(nullptr)}};
 }
 
 // ------------------------------------------------------------------- misc
@@ -938,6 +1043,7 @@ const std::vector<Method>& all_methods() {
       {"asset_getHistory", true, {"assetId", "startAfter", "limit", "proof"}, get_asset_history},
       {"participant_get", true, {"participantId", "proof"}, get_participant},
       {"participant_getHistory", true, {"participantId", "proof"}, get_participant_history},
+      {"access_listReads", true, {"about", "reader", "from", "limit"}, list_reads},
       {"participant_getAttestations",
        true,
        {"participantId", "startAfter", "limit", "proof"},

@@ -41,6 +41,11 @@ Json field_json(const std::string& text) { return text; }
 Json field_json(const Digest& digest) { return hex(digest); }
 Json field_json(const std::optional<Digest>& digest) { return optional_hex(digest); }
 Json field_json(const Bytes& bytes) { return hex(bytes); }
+Json field_json(const std::vector<Digest>& digests) {
+  Json out = Json::array();
+  for (const Digest& d : digests) out.push_back(hex(d));
+  return out;
+}
 Json field_json(std::uint64_t value) { return u64_text(value); }
 Json field_json(std::uint8_t level) { return level; }
 Json field_json(ledger::SourceVerdict verdict) { return ledger::source_verdict_name(verdict); }

@@ -171,8 +171,10 @@ std::string sample_argument(const cli::TxOption& option, const std::string& key_
       {"method", "api"},            {"outcome", "split"},
       {"units", "5"},               {"amount", "5"},
       {"proposal-expiry", "9"},     {"currency", "CNY"},
-      {"rules", "2026.1"},          {"change", "suspend-participant"}};
+      {"rules", "2026.1"},          {"change", "suspend-participant"},
+      {"size", "5"}};
   if (option.name == "new-key") return key_file;
+  if (option.name == "consistency") return std::string(kHex1) + "," + std::string(kHex1);
   auto it = values.find(option.name);
   return it != values.end() ? it->second : "id-" + option.name;
 }

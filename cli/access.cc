@@ -1,0 +1,353 @@
+#include "cli/access.h"
+
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/print.h"
+#include "crypto/file_util.h"
+#include "ledger/json_fields.h"
+#include "ledger/payloads.h"
+
+namespace tracechain::cli {
+
+namespace {
+
+using node::rpc::Json;
+
+constexpr std::size_t kMaxReadsFileBytes = std::size_t{256} << 20;
+constexpr std::uint64_t kPage = 100;
+
+// The checkpoint's receipt verified against genesis, and naming the
+// checkpoint the page claims: an access.checkpoint by the log's participant
+// that committed, with this size and root.
+Verification verify_checkpoint_receipt(const Json& page, const ledger::Genesis& genesis,
+                                       const ValidatorHistory& validators, std::uint64_t& size,
+                                       Digest& root) {
+  Verification out;
+  auto check = [&](std::string name, bool ok, std::string detail) {
+    out.checks.push_back({std::move(name), ok, std::move(detail)});
+    return ok;
+  };
+  auto fields = ledger::JsonFields::of(page, "answer");
+  if (!fields) {
+    check("answer", false, fields.error().message());
+    return out;
+  }
+  auto checkpoint = fields->object("checkpoint");
+  auto participant = fields->identifier("participant");
+  auto size_field = checkpoint ? checkpoint->whole_number("size") : Result<std::uint64_t>(checkpoint.error());
+  auto root_field = checkpoint ? checkpoint->digest("root") : Result<Digest>(checkpoint.error());
+  if (!check("checkpoint", participant && size_field && root_field,
+             !participant   ? participant.error().message()
+             : !size_field ? size_field.error().message()
+             : !root_field ? root_field.error().message()
+                           : "of " + std::to_string(*size_field) + " entries by " + *participant)) {
+    return out;
+  }
+  size = *size_field;
+  root = *root_field;
+  const Json* receipt = fields->find("checkpointReceipt");
+  if (!receipt) {
+    check("checkpoint receipt", false, "missing");
+    return out;
+  }
+  ReceiptVerification verified = verify_receipt(*receipt, genesis, validators);
+  if (!check("checkpoint receipt", verified.ok(),
+             verified.ok() ? "committed at height " + std::to_string(verified.height) +
+                                 ", verified against genesis"
+                           : verified.first_failure()->name + ": " +
+                                 verified.first_failure()->detail)) {
+    return out;
+  }
+  // The receipt verified the transaction's bytes; read its payload from them.
+  auto tx_hex = ledger::JsonFields::of((*receipt)["transaction"], "transaction");
+  auto bytes = tx_hex ? tx_hex->hex("hex", ledger::kMaxTransactionSize) : Result<Bytes>(tx_hex.error());
+  auto tx = bytes ? ledger::decode<ledger::Transaction>(*bytes) : Result<ledger::Transaction>(bytes.error());
+  auto payload = tx ? ledger::decode_payload(tx->kind, tx->payload, tx->suite)
+                    : Result<ledger::Payload>(tx.error());
+  const auto* cp = payload ? std::get_if<ledger::AccessCheckpointPayload>(&*payload) : nullptr;
+  std::string why;
+  if (!payload) {
+    why = payload.error().message();
+  } else if (!cp) {
+    why = "the receipt's transaction is " + verified.kind + ", not access.checkpoint";
+  } else if (tx->sender != *participant) {
+    why = "the checkpoint was sent by '" + tx->sender + "', not '" + *participant + "'";
+  } else if (verified.status != "ok") {
+    why = "the checkpoint transaction failed";
+  } else if (cp->size != size || cp->root != root) {
+    why = "the committed checkpoint is of " + std::to_string(cp->size) + " entries with root " +
+          to_hex(cp->root) + ", not the one the answer names";
+  }
+  check("checkpoint on chain", why.empty(),
+        why.empty() ? "access.checkpoint of " + std::to_string(size) + " entries, root " +
+                          short_hash(to_hex(root))
+                    : why);
+  return out;
+}
+
+}  // namespace
+
+bool ReadsVerification::ok() const {
+  if (has_checkpoint && !checkpoint.ok()) return false;
+  for (const Entry& e : entries) {
+    if (e.state == Entry::State::kFailed) return false;
+  }
+  return true;
+}
+
+ReadsVerification verify_reads(const Json& page, const ledger::Genesis& genesis,
+                               const ValidatorHistory& validators) {
+  ReadsVerification out;
+  std::uint64_t size = 0;
+  Digest root{};
+  out.has_checkpoint = page.is_object() && page.contains("checkpoint") && !page["checkpoint"].is_null();
+  if (out.has_checkpoint) {
+    out.checkpoint = verify_checkpoint_receipt(page, genesis, validators, size, root);
+    out.checkpoint_size = size;
+    if (page["checkpoint"].contains("height") && page["checkpoint"]["height"].is_number_unsigned()) {
+      out.checkpoint_height = page["checkpoint"]["height"].get<std::uint64_t>();
+    }
+  }
+  const bool anchored = out.has_checkpoint && out.checkpoint.ok();
+  const crypto::MerkleHasher hasher(crypto::suite_hash(genesis.suite));
+  const std::string node = page.is_object() && page.contains("node") && page["node"].is_string()
+                               ? page["node"].get<std::string>()
+                               : "";
+  if (!page.is_object() || !page.contains("entries") || !page["entries"].is_array()) {
+    out.checkpoint.checks.push_back({"entries", false, "missing or not a list"});
+    return out;
+  }
+  for (const Json& item : page["entries"]) {
+    ReadsVerification::Entry e;
+    auto fields = ledger::JsonFields::of(item, "entry");
+    auto index = fields ? fields->whole_number("index") : Result<std::uint64_t>(fields.error());
+    auto bytes = fields ? fields->hex("hex", std::size_t{16} << 20) : Result<Bytes>(fields.error());
+    if (!index || !bytes) {
+      e.detail = !index ? index.error().message() : bytes.error().message();
+      out.entries.push_back(std::move(e));
+      continue;
+    }
+    e.index = *index;
+    auto decoded = ledger::decode<ledger::ReadEntry>(*bytes);
+    if (!decoded) {
+      e.detail = "the entry does not decode: " + decoded.error().message();
+      out.entries.push_back(std::move(e));
+      continue;
+    }
+    e.entry = *decoded;
+    const Json* proof = fields->find("inclusionProof");
+    if (decoded->node != node) {
+      e.detail = "recorded by node '" + decoded->node + "', not '" + node + "'";
+    } else if (!anchored) {
+      e.state = out.has_checkpoint ? ReadsVerification::Entry::State::kFailed
+                                   : ReadsVerification::Entry::State::kPending;
+      if (out.has_checkpoint) e.detail = "the checkpoint does not verify";
+    } else if (e.index >= size) {
+      e.state = ReadsVerification::Entry::State::kPending;  // recorded after the checkpoint
+    } else if (!proof || !proof->is_array()) {
+      e.detail = "no inclusion proof for an entry the checkpoint covers";
+    } else {
+      std::vector<Digest> path;
+      std::string bad;
+      for (const Json& node_hash : *proof) {
+        auto digest = ledger::read_digest(node_hash);
+        if (!digest) {
+          bad = digest.error().message();
+          break;
+        }
+        path.push_back(*digest);
+      }
+      Status verified = bad.empty() ? crypto::verify_inclusion(hasher, e.index, size,
+                                                               hasher.leaf(*bytes), path, root)
+                                    : Status(Error(ErrorCode::kInvalidInput, bad));
+      if (verified) {
+        e.state = ReadsVerification::Entry::State::kProven;
+      } else {
+        e.detail = "inclusion proof: " + verified.error().message();
+      }
+    }
+    out.entries.push_back(std::move(e));
+  }
+  return out;
+}
+
+namespace {
+
+std::string subjects_text(const ledger::ReadEntry& entry) {
+  if (entry.subjects.empty()) return "-";
+  std::string text;
+  const std::size_t shown = std::min<std::size_t>(entry.subjects.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) text += ", ";
+    const ledger::ReadSubject& s = entry.subjects[i];
+    text += s.kind + " " + (s.kind == "transaction" ? short_hash(s.id) : s.id);
+  }
+  if (entry.subjects.size() > shown) {
+    text += " and " + std::to_string(entry.subjects.size() - shown) + " more";
+  }
+  return text;
+}
+
+// Prints the pages' entries and verdicts; returns whether all held.
+bool print_reads(std::ostream& out, const Json& pages, const std::optional<TrustAnchor>& anchor) {
+  bool ok = true;
+  std::size_t proven = 0, pending = 0, failed = 0;
+  Table table({"#", "when", "reader", "method", "read", "about", anchor ? "proof" : ""});
+  std::vector<std::string> checkpoint_lines;
+  std::vector<std::string> failures;
+  for (const Json& page : pages) {
+    if (!anchor) {
+      for (const Json& item : page.value("entries", Json::array())) {
+        auto bytes = from_hex(item.value("hex", ""));
+        auto entry = bytes ? ledger::decode<ledger::ReadEntry>(*bytes)
+                           : Result<ledger::ReadEntry>(bytes.error());
+        if (!entry) continue;
+        std::string about;
+        for (const std::string& p : entry->about) about += (about.empty() ? "" : ",") + p;
+        table.add({std::to_string(item.value("index", std::uint64_t{0})),
+                   format_time_ms(entry->time_ms), entry->reader, entry->method,
+                   subjects_text(*entry), about.empty() ? "-" : about, ""});
+      }
+      continue;
+    }
+    ReadsVerification v = verify_reads(page, anchor->genesis, anchor->validators);
+    ok = ok && v.ok();
+    if (v.has_checkpoint) {
+      for (const Check& c : v.checkpoint.checks) {
+        std::string line = std::string(c.ok ? "✓ " : "✗ ") + c.name + ": " + c.detail;
+        if (std::find(checkpoint_lines.begin(), checkpoint_lines.end(), line) == checkpoint_lines.end()) {
+          checkpoint_lines.push_back(line);
+        }
+      }
+    }
+    for (const ReadsVerification::Entry& e : v.entries) {
+      using State = ReadsVerification::Entry::State;
+      std::string mark = e.state == State::kProven    ? "✓"
+                         : e.state == State::kPending ? "pending"
+                                                      : "✗";
+      (e.state == State::kProven ? proven : e.state == State::kPending ? pending : failed)++;
+      if (e.state == State::kFailed) failures.push_back("#" + std::to_string(e.index) + ": " + e.detail);
+      if (!e.entry) {
+        table.add({std::to_string(e.index), "?", "?", "?", "?", "?", mark});
+        continue;
+      }
+      std::string about;
+      for (const std::string& p : e.entry->about) about += (about.empty() ? "" : ",") + p;
+      table.add({std::to_string(e.index), format_time_ms(e.entry->time_ms), e.entry->reader,
+                 e.entry->method, subjects_text(*e.entry), about.empty() ? "-" : about, mark});
+    }
+  }
+  if (table.empty()) {
+    out << "no reads recorded\n";
+  } else {
+    table.print(out);
+  }
+  if (!anchor) {
+    out << "\nnot verified: pass --genesis FILE to check each entry against the node's checkpoint "
+           "on chain\n";
+    return true;
+  }
+  out << "\n";
+  if (checkpoint_lines.empty()) {
+    out << "the node has committed no checkpoint of its read log yet\n";
+  }
+  for (const std::string& line : checkpoint_lines) out << line << "\n";
+  for (const std::string& line : failures) out << "✗ " << line << "\n";
+  out << proven << " proven in a checkpoint on chain, " << pending
+      << " recorded after it (not yet committed), " << failed << " failed\n";
+  return ok;
+}
+
+}  // namespace
+
+int access_reads(const AccessReadsOptions& options, std::ostream& out, std::ostream& err) {
+  auto client = connect(options.remote);
+  if (!client) return report_error(err, client.error());
+  std::optional<TrustAnchor> anchor;
+  if (!options.genesis.empty()) {
+    auto loaded = load_trust_anchor(*client, options.genesis, {});
+    if (!loaded) return report_error(err, loaded.error());
+    anchor = std::move(*loaded);
+  }
+  Json pages = Json::array();
+  std::uint64_t from = 0;
+  std::uint64_t fetched = 0;
+  while (fetched < options.limit) {
+    Json params = {{"from", from}, {"limit", std::min(kPage, options.limit - fetched)}};
+    if (!options.about.empty()) params["about"] = options.about;
+    if (!options.reader.empty()) params["reader"] = options.reader;
+    auto page = client->call("access_listReads", params);
+    if (!page) return report_error(err, page.error());
+    fetched += (*page)["entries"].size();
+    const Json next = (*page)["next"];
+    pages.push_back(std::move(*page));
+    if (!next.is_number_unsigned()) break;
+    from = next.get<std::uint64_t>();
+  }
+  const Json document = {{"format", kReadsFormat}, {"pages", pages}};
+  if (!options.out.empty()) {
+    if (Status s = write_file_atomic(options.out, document.dump(2) + "\n", 0644, Overwrite::kReplace); !s) {
+      return report_error(err, s.error());
+    }
+  }
+  if (options.remote.output == OutputFormat::kJson) {
+    out << document.dump(2) << "\n";
+    if (!anchor) return kExitOk;
+    for (const Json& page : pages) {
+      if (!verify_reads(page, anchor->genesis, anchor->validators).ok()) {
+        err << "tracectl: the read log's answer does not verify\n";
+        return kExitVerificationFailed;
+      }
+    }
+    return kExitOk;
+  }
+  const Json& first = pages.front();
+  out << "reads recorded by node " << first.value("node", "?");
+  if (first.contains("participant") && first["participant"].is_string()) {
+    out << " (its checkpoints are committed by " << first["participant"].get<std::string>() << ")";
+  }
+  out << ", " << first.value("logSize", std::uint64_t{0}) << " entries in its log\n\n";
+  if (!print_reads(out, pages, anchor)) {
+    err << "tracectl: the read log's answer does not verify\n";
+    return kExitVerificationFailed;
+  }
+  return kExitOk;
+}
+
+int verify_reads_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err) {
+  auto anchor = load_trust_anchor(options.genesis, options.changes);
+  if (!anchor) return report_error(err, anchor.error());
+  auto document = read_json_file(options.receipt, kMaxReadsFileBytes);
+  if (!document) return report_error(err, document.error());
+  if (!document->is_object() || document->value("format", "") != kReadsFormat ||
+      !(*document)["pages"].is_array() || (*document)["pages"].empty()) {
+    return report_error(err, Error(ErrorCode::kInvalidInput,
+                                   options.receipt.string() + ": not a " +
+                                       std::string(kReadsFormat) + " file (tracectl access reads --out)"));
+  }
+  const Json& pages = (*document)["pages"];
+  if (options.output == OutputFormat::kJson) {
+    Json result = Json::array();
+    bool ok = true;
+    for (const Json& page : pages) {
+      ReadsVerification v = verify_reads(page, anchor->genesis, anchor->validators);
+      ok = ok && v.ok();
+      for (const auto& e : v.entries) {
+        using State = ReadsVerification::Entry::State;
+        result.push_back({{"index", e.index},
+                          {"state", e.state == State::kProven    ? "proven"
+                                    : e.state == State::kPending ? "pending"
+                                                                 : "failed"},
+                          {"detail", e.detail}});
+      }
+    }
+    out << Json{{"verified", ok}, {"entries", result}}.dump(2) << "\n";
+    return ok ? kExitOk : kExitVerificationFailed;
+  }
+  return print_reads(out, pages, std::optional<TrustAnchor>(std::move(*anchor)))
+             ? kExitOk
+             : kExitVerificationFailed;
+}
+
+}  // namespace tracechain::cli

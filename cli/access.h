@@ -1,0 +1,55 @@
+// Who read what: a node's read log, listed and verified (docs/oversight.md).
+//
+//   tracectl access reads [--about P] [--reader P] [--genesis G] [--out F]
+//     lists the reads the node recorded (access_listReads), page by page,
+//     and with --genesis verifies each entry's inclusion in the node's
+//     checkpoint on chain and that checkpoint's receipt;
+//   tracectl verify-reads FILE --genesis G
+//     verifies a saved answer (--out) offline.
+#pragma once
+
+#include "cli/audit.h"
+#include "cli/remote.h"
+#include "cli/verify.h"
+#include "ledger/read_log.h"
+
+namespace tracechain::cli {
+
+inline constexpr std::string_view kReadsFormat = "tracechain-reads/1";
+
+// One page of access_listReads, checked against genesis.
+struct ReadsVerification {
+  // The checkpoint's receipt and its payload; empty when the node has none.
+  Verification checkpoint;
+  bool has_checkpoint = false;
+  std::uint64_t checkpoint_size = 0;
+  std::uint64_t checkpoint_height = 0;
+  struct Entry {
+    std::uint64_t index = 0;
+    std::optional<ledger::ReadEntry> entry;  // decoded from the entry's bytes
+    enum class State { kProven, kPending, kFailed } state = State::kFailed;
+    std::string detail;  // why it failed
+  };
+  std::vector<Entry> entries;
+
+  bool ok() const;
+};
+
+// Never throws on malformed input: a missing or mistyped field fails the
+// check concerned.
+ReadsVerification verify_reads(const Json& page, const ledger::Genesis& genesis,
+                               const ValidatorHistory& validators);
+
+struct AccessReadsOptions {
+  RemoteOptions remote;
+  std::string about;   // "": the caller's own (auditors: everyone's)
+  std::string reader;  // "": any reader
+  std::filesystem::path genesis;
+  std::filesystem::path out;   // save the pages (tracechain-reads/1) for verify-reads
+  std::uint64_t limit = 1000;  // entries at most
+};
+int access_reads(const AccessReadsOptions& options, std::ostream& out, std::ostream& err);
+
+int verify_reads_file(const VerifyReceiptOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace tracechain::cli
