@@ -23,6 +23,8 @@ constexpr unsigned kNodeCertificateDays = 825;
 constexpr std::uint64_t kGenesisTimeMs = 1'767'225'600'000ull;  // 2026-01-01T00:00:00Z
 // The cosigner name of a demo witness: this prefix and its participant id.
 constexpr std::string_view kDemoWitnessNamePrefix = "witness.tracechain.example/";
+// How often a demo home's node commits its read log.
+constexpr std::uint64_t kDemoReadLogIntervalMs = 3000;
 
 Status write_text(const std::filesystem::path& path, const std::string& text, unsigned mode) {
   std::error_code ec;
@@ -62,7 +64,8 @@ Result<Consortium> create_consortium(const std::filesystem::path& dir, const std
 // and certificate.
 Status write_home(const node::NodeConfig& config,
                   const std::string& genesis_json, const crypto::PrivateKey& validator_key,
-                  const Consortium& consortium) {
+                  const Consortium& consortium,
+                  const crypto::PrivateKey* read_log_key = nullptr) {
   auto tls_key = crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);
   if (!tls_key) return tls_key.error();
   auto certificate = crypto::issue_node_certificate(consortium.ca_key, consortium.ca_certificate,
@@ -72,6 +75,11 @@ Status write_home(const node::NodeConfig& config,
   if (Status s = write_text(config.config_file(), node::config_to_toml(config), 0644); !s) return s;
   if (Status s = write_text(config.genesis_file(), genesis_json, 0644); !s) return s;
   if (Status s = write_text(config.node_key_file(), validator_key.to_pem(), 0600); !s) return s;
+  if (read_log_key) {
+    if (Status s = write_text(config.read_log_key_file(), read_log_key->to_pem(), 0600); !s) {
+      return s;
+    }
+  }
   if (Status s = write_text(config.ca_file(), consortium.ca_certificate, 0644); !s) return s;
   if (Status s = write_text(config.tls_certificate_file(), *certificate, 0644); !s) return s;
   return write_text(config.tls_key_file(), tls_key->to_pem(), 0600);
@@ -146,6 +154,20 @@ Status add_demo_participants(ledger::Genesis& genesis, const std::filesystem::pa
     }
   }
   return {};
+}
+
+// A node's own participant (named as the node, with the node role) that
+// commits its read log (docs/oversight.md): listed in `genesis`, named in
+// `config`; its key is returned for the home.
+Result<crypto::PrivateKey> add_node_participant(ledger::Genesis& genesis, node::NodeConfig& config) {
+  auto key = crypto::PrivateKey::generate(genesis.suite);
+  if (!key) return key.error();
+  genesis.participants.push_back(
+      {config.node.id, key->public_key().bytes(), ledger::role_bit(ledger::Role::kNode), "cn"});
+  config.read_log.participant = config.node.id;
+  // A demo commits its reads within seconds; the default is a minute.
+  config.read_log.checkpoint_interval_ms = kDemoReadLogIntervalMs;
+  return key;
 }
 
 }  // namespace
@@ -352,13 +374,15 @@ int init(const InitOptions& options, std::ostream& out, std::ostream& err) {
   if (!validator_key) return report_error(err, validator_key.error());
   genesis.validators.suite = options.suite;
   genesis.validators.validators = {{options.node_id, validator_key->public_key().bytes(), 1}};
-  if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
 
   node::NodeConfig config;
   config.home = options.home;
   config.node.id = options.node_id;
+  auto read_log_key = add_node_participant(genesis, config);
+  if (!read_log_key) return report_error(err, read_log_key.error());
+  if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
   if (Status s = write_home(config, ledger::genesis_to_json(genesis),
-                            *validator_key, *consortium);
+                            *validator_key, *consortium, &*read_log_key);
       !s) {
     return report_error(err, s.error());
   }
@@ -409,6 +433,7 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
     return report_error(err, s.error());
   }
   std::vector<crypto::PrivateKey> keys;
+  std::vector<crypto::PrivateKey> read_log_keys;
   std::vector<node::NodeConfig> configs;
   genesis.validators.suite = options.suite;
   std::vector<std::string> observers;
@@ -434,7 +459,10 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
     if (validator) {
       genesis.validators.validators.push_back({config.node.id, key->public_key().bytes(), 1});
     }
+    auto read_log_key = add_node_participant(genesis, config);
+    if (!read_log_key) return report_error(err, read_log_key.error());
     keys.push_back(std::move(*key));
+    read_log_keys.push_back(std::move(*read_log_key));
     configs.push_back(std::move(config));
   }
   for (auto& config : configs) {
@@ -447,7 +475,7 @@ int testnet_init(const TestnetOptions& options, std::ostream& out, std::ostream&
   if (Status s = ledger::validate(genesis); !s) return report_error(err, s.error());
   std::string genesis_json = ledger::genesis_to_json(genesis);
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    if (Status s = write_home(configs[i], genesis_json, keys[i], *consortium);
+    if (Status s = write_home(configs[i], genesis_json, keys[i], *consortium, &read_log_keys[i]);
         !s) {
       return report_error(err, s.error());
     }

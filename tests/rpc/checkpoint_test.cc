@@ -11,16 +11,6 @@
 using namespace tracechain;
 using namespace tracechain::test;
 
-namespace {
-
-Json result_of(const Json& reply) {
-  INFO(reply.dump());
-  REQUIRE(reply.contains("result"));
-  return reply["result"];
-}
-
-}  // namespace
-
 TEST_CASE("a validator serves its log's checkpoint as a signed C2SP note that verifies offline",
           "[rpc][checkpoint]") {
   LiveNode live;

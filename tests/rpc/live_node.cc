@@ -34,6 +34,12 @@ std::uint64_t now_ms() {
                                         .count());
 }
 
+Json result_of(const Json& reply) {
+  INFO(reply.dump());
+  REQUIRE(reply.contains("result"));
+  return reply["result"];
+}
+
 HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::string& body, const std::map<std::string, std::string>& headers) {
   asio::io_context io;

@@ -53,6 +53,10 @@ std::map<std::string, std::string> sign_request(const crypto::PrivateKey& key,
 
 std::uint64_t now_ms();
 
+// The "result" of a JSON-RPC reply (the test fails, showing the reply, when
+// it has none).
+Json result_of(const Json& reply);
+
 // Runs `command` through the shell; its exit status and output (stdout and
 // stderr together).
 std::pair<int, std::string> run_command(const std::string& command);

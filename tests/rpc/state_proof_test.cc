@@ -48,12 +48,6 @@ Verifier verifier_of(LiveNode& live) {
   return Verifier(std::move(*genesis));
 }
 
-Json result_of(const Json& reply) {
-  INFO(reply.dump());
-  REQUIRE(reply.contains("result"));
-  return reply["result"];
-}
-
 std::string failure_of(const cli::StateProofVerification& v) {
   const cli::Check* failure = v.first_failure();
   return failure ? failure->name + ": " + failure->detail : std::string();

@@ -21,12 +21,6 @@ namespace {
 const std::string kWitness = "witness-1";
 const std::string kWitnessName = "witness.tracechain.example/witness-1";
 
-Json result_of(const Json& reply) {
-  INFO(reply.dump());
-  REQUIRE(reply.contains("result"));
-  return reply["result"];
-}
-
 std::string error_of(const Json& reply) {
   INFO(reply.dump());
   REQUIRE(reply.contains("error"));

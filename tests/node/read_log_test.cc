@@ -1,0 +1,156 @@
+// The node's read log: appends, pages by participant and by reader, proofs
+// that verify, reopening, the check against the checkpoint on chain, and
+// the payload of the next checkpoint.
+#include <catch2/catch.hpp>
+
+#include "node/read_log.h"
+#include "storage/memory_kv.h"
+#include "tests/support/temp_dir.h"
+
+using namespace tracechain;
+using node::ReadLog;
+
+namespace {
+
+constexpr auto kAlgorithm = crypto::HashAlgorithm::kSha256;
+
+ledger::ReadEntry entry(const std::string& reader, std::vector<std::string> about,
+                        std::uint64_t time_ms = 1'767'225'600'000) {
+  ledger::ReadEntry e;
+  e.node = "validator-0";
+  e.time_ms = time_ms;
+  e.reader = reader;
+  e.method = "trade_get";
+  e.subjects = {{"trade", "trade-1"}};
+  e.about = std::move(about);
+  return e;
+}
+
+// State holding `participant`'s checkpoint of (size, root).
+ledger::MemoryState state_with(const std::string& participant, std::uint64_t size,
+                               const Digest& root) {
+  ledger::MemoryState state;
+  ledger::ReadLogCheckpoint checkpoint{participant, size, root, 7, Digest{}};
+  state.apply({{ledger::keys::read_log(participant), ledger::encode(checkpoint)}});
+  return state;
+}
+
+std::unique_ptr<ReadLog> memory_log() {
+  auto log = ReadLog::open(std::make_shared<storage::MemoryKv>(), kAlgorithm,
+                           {"validator-0", "validator-0"});
+  REQUIRE(log.ok());
+  return std::move(*log);
+}
+
+}  // namespace
+
+TEST_CASE("read log: appends, pages and proofs", "[node][read-log]") {
+  auto log = memory_log();
+  CHECK(log->size() == 0);
+  CHECK(log->root() == log->hasher().empty_root());
+  REQUIRE(log->append(entry("auditor-1", {"buyer-bank", "provider-acme"})).value() == 0);
+  REQUIRE(log->append(entry("buyer-bank", {"buyer-bank"})).value() == 1);
+  REQUIRE(log->append(entry("auditor-1", {"provider-acme"})).value() == 2);
+  REQUIRE(log->append(entry("reviewer-1", {"buyer-abroad"})).value() == 3);
+  REQUIRE(log->append(entry("auditor-1", {"buyer-bank"})).value() == 4);
+  CHECK(log->size() == 5);
+
+  auto indices = [&](std::optional<std::string> about, std::optional<std::string> reader,
+                     std::uint64_t from = 0, std::uint64_t limit = 100) {
+    auto page = log->page(about, reader, from, limit);
+    REQUIRE(page.ok());
+    return page->indices;
+  };
+  using V = std::vector<std::uint64_t>;
+  CHECK(indices(std::nullopt, std::nullopt) == V{0, 1, 2, 3, 4});
+  CHECK(indices("buyer-bank", std::nullopt) == V{0, 1, 4});
+  CHECK(indices("provider-acme", std::nullopt) == V{0, 2});
+  CHECK(indices(std::nullopt, "auditor-1") == V{0, 2, 4});
+  CHECK(indices("buyer-bank", "auditor-1") == V{0, 4});
+  CHECK(indices("buyer-bank", std::nullopt, 1) == V{1, 4});
+  CHECK(indices("nobody", std::nullopt).empty());
+  auto first = log->page("buyer-bank", std::nullopt, 0, 2);
+  REQUIRE(first.ok());
+  CHECK(first->indices == V{0, 1});
+  REQUIRE(first->next.has_value());
+  CHECK(indices("buyer-bank", std::nullopt, *first->next, 2) == V{4});
+  auto all = log->page(std::nullopt, std::nullopt, 3, 10);
+  CHECK(all->indices == V{3, 4});
+  CHECK_FALSE(all->next.has_value());
+
+  // Every entry is in the tree, and the tree at 3 is a prefix of the one at 5.
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    auto bytes = log->entry(i);
+    REQUIRE(bytes.ok());
+    auto proof = log->inclusion_proof(i, 5);
+    REQUIRE(proof.ok());
+    CHECK(crypto::verify_inclusion(log->hasher(), i, 5, log->hasher().leaf(*bytes), *proof,
+                                   log->root())
+              .ok());
+  }
+  auto consistency = log->consistency_proof(3, 5);
+  REQUIRE(consistency.ok());
+  CHECK(crypto::verify_consistency(log->hasher(), 3, 5, log->root_at(3).value(), log->root(),
+                                   *consistency)
+            .ok());
+
+  // An invalid entry is refused and leaves the log as it was.
+  CHECK_FALSE(log->append(entry("auditor-1", {"b", "a"})).ok());
+  CHECK(log->size() == 5);
+  CHECK(log->entry(5).error().code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("read log: reopened, it is the same log", "[node][read-log]") {
+  test::TempDir dir;
+  Digest root{};
+  {
+    auto log = ReadLog::open(dir.path() / "read-log", kAlgorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    for (int i = 0; i < 37; ++i) REQUIRE((*log)->append(entry("auditor-1", {"buyer-bank"})).ok());
+    REQUIRE((*log)->sync().ok());
+    root = (*log)->root();
+  }
+  auto log = ReadLog::open(dir.path() / "read-log", kAlgorithm, {"validator-0", ""});
+  REQUIRE(log.ok());
+  CHECK((*log)->size() == 37);
+  CHECK((*log)->root() == root);
+  REQUIRE((*log)->append(entry("buyer-bank", {"buyer-bank"})).value() == 37);
+  CHECK((*log)->page("buyer-bank", std::nullopt, 30, 100)->indices.size() == 8);
+}
+
+TEST_CASE("read log: checked against the checkpoint on chain; the next checkpoint's payload",
+          "[node][read-log]") {
+  auto log = memory_log();
+  for (int i = 0; i < 4; ++i) REQUIRE(log->append(entry("auditor-1", {"buyer-bank"})).ok());
+  const Digest root4 = log->root();
+
+  // Nothing on chain: any log passes, and the first payload has no proof.
+  ledger::MemoryState empty;
+  CHECK(log->check_against(empty, "validator-0").ok());
+  auto first = log->checkpoint_payload(empty, "validator-0");
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  CHECK((*first)->size == 4);
+  CHECK((*first)->root == root4);
+  CHECK((*first)->consistency.empty());
+
+  // Committed at 4: nothing new to commit until the log grows; then a proof from 4.
+  ledger::MemoryState at4 = state_with("validator-0", 4, root4);
+  CHECK(log->check_against(at4, "validator-0").ok());
+  CHECK_FALSE(log->checkpoint_payload(at4, "validator-0")->has_value());
+  REQUIRE(log->append(entry("buyer-bank", {"buyer-bank"})).ok());
+  auto next = log->checkpoint_payload(at4, "validator-0");
+  REQUIRE(next.ok());
+  REQUIRE(next->has_value());
+  CHECK((*next)->size == 5);
+  CHECK(crypto::verify_consistency(log->hasher(), 4, 5, root4, (*next)->root, (*next)->consistency)
+            .ok());
+
+  // A log shorter than its checkpoint, or another log at that size: refused.
+  auto lost = log->check_against(state_with("validator-0", 9, root4), "validator-0");
+  REQUIRE_FALSE(lost.ok());
+  CHECK_THAT(lost.error().message(), Catch::Contains("holds 5 entries"));
+  auto replaced = log->check_against(state_with("validator-0", 4, Digest{}), "validator-0");
+  REQUIRE_FALSE(replaced.ok());
+  CHECK_THAT(replaced.error().message(), Catch::Contains("replaced"));
+}
