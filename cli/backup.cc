@@ -1,8 +1,10 @@
 // tracectl backup create / restore. A backup is a directory:
 //   db/           a complete RocksDB database of the node's store
 //   genesis.json  the chain's genesis (the store is checked against it)
+//   read-log/     a copy of the node's read log (docs/oversight.md), when
+//                 it has one
 //   backup.json   what was backed up: chain, height, header hash, log size
-//                 and root, when (format tracechain-backup/1)
+//                 and root, read-log entries, when (format tracechain-backup/1)
 // Keys and config are not in it: they are secrets or site-specific.
 //
 // A running node holds its database's lock, so the copy is read through a
@@ -23,6 +25,7 @@
 #include "cli/progress.h"
 #include "crypto/file_util.h"
 #include "node/config.h"
+#include "node/read_log.h"
 #include "storage/read_only_store.h"
 #include "storage/verify.h"
 
@@ -38,6 +41,8 @@ constexpr std::size_t kMaxGenesisBytes = 16 << 20;
 // keeps them (node/signing_store.h).
 const std::array<std::string, 2> kSigningFiles = {"signing_state.bin", "held_blocks.bin"};
 constexpr std::size_t kMaxSigningFileBytes = 96 << 20;  // held blocks reach 80 MiB
+// The read log's directory in data/ and in a backup.
+constexpr std::string_view kReadLogDir = "read-log";
 
 // Everything that proves what a verified store holds at its tip.
 Result<Json> describe_store(const storage::BlockStore& store) {
@@ -71,6 +76,33 @@ Result<storage::VerifyReport> verify_store(const storage::BlockStore& store, con
   return total;
 }
 
+// Copies every column of `source` into a new database at `target`, with
+// progress; the last batch is synced.
+Status copy_database(const storage::KvReader& source, const fs::path& target, const char* label) {
+  storage::RocksDbOptions rocksdb;
+  auto opened = storage::open_rocksdb_kv(target, rocksdb);
+  if (!opened) return opened.error();
+  auto progress = Progress::on_stderr(label, 0, "entries");
+  for (storage::Column column : storage::kAllColumns) {
+    storage::KvBatch batch;
+    Status written;
+    Status scanned = source.scan(column, "", "", [&](std::string_view key, ByteView value) {
+      batch.put(column, key, value);
+      progress.advance();
+      if (batch.payload_bytes() >= kCopyBatchBytes) {
+        written = (*opened)->write(batch, false);
+        batch = storage::KvBatch();
+        return written.ok();
+      }
+      return true;
+    });
+    if (!written) return written.error().with_context("backup");
+    if (!scanned) return scanned.error().with_context("the node's data");
+    if (Status s = (*opened)->write(batch, true); !s) return s.error().with_context("backup");
+  }
+  return {};
+}
+
 void print_summary(std::ostream& out, OutputFormat output, const Json& summary,
                    const std::string& verb) {
   if (output == OutputFormat::kJson) {
@@ -88,6 +120,15 @@ void print_summary(std::ostream& out, OutputFormat output, const Json& summary,
       << (tip["logRoot"].is_null() ? "-" : tip["logRoot"].get<std::string>()) << "\n"
       << "verified  " << summary["verified"]["blocks"] << " blocks, "
       << summary["verified"]["transactions"] << " transactions\n";
+  if (summary.contains("readLog")) {
+    const Json& read_log = summary["readLog"];
+    out << "read log  "
+        << (read_log.is_null()        ? std::string("none")
+            : read_log.is_string()    ? read_log.get<std::string>()
+                                      : std::to_string(read_log["entries"].get<std::uint64_t>()) +
+                                         " entries")
+        << "\n";
+  }
 }
 
 }  // namespace
@@ -111,30 +152,21 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
   // Copy every column into a new database; a batch is synced at the end.
   fs::create_directories(options.out, ec);
   if (ec) return report_error(err, Error(ErrorCode::kIo, "cannot create " + options.out.string()));
-  {
-    storage::RocksDbOptions rocksdb;
-    auto target = storage::open_rocksdb_kv(options.out / "db", rocksdb);
-    if (!target) return report_error(err, target.error());
-    auto progress = Progress::on_stderr("copy", 0, "entries");
-    for (storage::Column column : storage::kAllColumns) {
-      storage::KvBatch batch;
-      Status written;
-      Status scanned = source->kv()->scan(column, "", "", [&](std::string_view key, ByteView value) {
-        batch.put(column, key, value);
-        progress.advance();
-        if (batch.payload_bytes() >= kCopyBatchBytes) {
-          written = (*target)->write(batch, false);
-          batch = storage::KvBatch();
-          return written.ok();
-        }
-        return true;
-      });
-      if (!written) return report_error(err, written.error().with_context("backup"));
-      if (!scanned) return report_error(err, scanned.error().with_context("the node's data"));
-      if (Status s = (*target)->write(batch, true); !s) {
-        return report_error(err, s.error().with_context("backup"));
-      }
+  if (Status s = copy_database(*source->kv(), options.out / "db", "copy"); !s) {
+    return report_error(err, s.error());
+  }
+  // The read log is the node's own record, which no peer can give back.
+  std::optional<std::uint64_t> read_log_entries;
+  if (fs::exists(paths.read_log_dir(), ec)) {
+    auto read_log = storage::ReadOnlyKv::open(paths.read_log_dir());
+    if (!read_log) return report_error(err, read_log.error().with_context("the node's read log"));
+    if (Status s = copy_database(*read_log->kv(), options.out / kReadLogDir, "read log"); !s) {
+      return report_error(err, s.error());
     }
+    auto copied = node::ReadLog::open(options.out / kReadLogDir, crypto::suite_hash(genesis->suite),
+                                      {"backup", ""});
+    if (!copied) return report_error(err, copied.error().with_context("the backup's read log"));
+    read_log_entries = (*copied)->size();
   }
   if (Status s = write_file_atomic(options.out / "genesis.json", *genesis_text, 0644, Overwrite::kReplace); !s) {
     return report_error(err, s.error());
@@ -154,6 +186,7 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
   (*summary)["createdAt"] = utc_timestamp();
   (*summary)["sourceHome"] = fs::absolute(options.home, ec).string();
   (*summary)["verified"] = {{"blocks", verified->blocks}, {"transactions", verified->transactions}};
+  (*summary)["readLog"] = read_log_entries ? Json{{"entries", *read_log_entries}} : Json(nullptr);
   if (Status s = write_file_atomic(options.out / "backup.json", summary->dump(2) + "\n", 0644, Overwrite::kReplace); !s) {
     return report_error(err, s.error());
   }
@@ -171,7 +204,8 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
   if (fs::exists(paths.data_dir(), ec)) {
     for (const auto& entry : fs::directory_iterator(paths.data_dir(), ec)) {
       const std::string name = entry.path().filename().string();
-      if (std::find(kSigningFiles.begin(), kSigningFiles.end(), name) != kSigningFiles.end()) {
+      if (std::find(kSigningFiles.begin(), kSigningFiles.end(), name) != kSigningFiles.end() ||
+          name == kReadLogDir) {
         continue;
       }
       return report_error(
@@ -180,7 +214,7 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
                          " already holds data; restore refuses to overwrite it (move it aside "
                          "first, with the node stopped; a validator keeps signing_state.bin and "
                          "held_blocks.bin: leave them in data/ or name the old directory with "
-                         "--signing-state-from)"));
+                         "--signing-state-from; the read log, read-log/, may stay too)"));
     }
   }
   std::vector<std::pair<std::string, std::string>> kept;  // file name, contents
@@ -231,6 +265,22 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
     summary = std::move(*described);
     summary["verified"] = {{"blocks", verified->blocks}, {"transactions", verified->transactions}};
   }
+  // The home's read log is newer than any backup's: it is set aside and put
+  // back. Without one, the backup's is restored.
+  const fs::path kept_read_log = paths.home / "read-log.kept";
+  const bool home_read_log = fs::exists(paths.read_log_dir(), ec);
+  if (home_read_log) {
+    if (fs::exists(kept_read_log, ec)) {
+      return report_error(err, Error(ErrorCode::kConflict,
+                                     kept_read_log.string() + " exists (left by an earlier "
+                                                              "restore?): move it away first"));
+    }
+    fs::rename(paths.read_log_dir(), kept_read_log, ec);
+    if (ec) {
+      return report_error(err, Error(ErrorCode::kIo, "cannot set the read log aside: " +
+                                                         ec.message()));
+    }
+  }
   // Only the signing files, read above, are in it: they are written back
   // into the restored directory.
   if (fs::exists(paths.data_dir(), ec)) fs::remove_all(paths.data_dir(), ec);
@@ -247,12 +297,35 @@ int backup_restore(const BackupRestoreOptions& options, std::ostream& out, std::
                                 Overwrite::kReplace);
       }
     }
+    if (home_read_log) {
+      err << "tracectl: the read log was set aside in " << kept_read_log.string()
+          << "; move it back to " << paths.read_log_dir().string() << "\n";
+    }
     return report_error(err, s.error());
   }
   for (const auto& [name, text] : kept) {
     if (Status s = write_file_atomic(paths.data_dir() / name, text, 0600, Overwrite::kReplace); !s) {
       return report_error(err, s.error());
     }
+  }
+  if (home_read_log) {
+    fs::rename(kept_read_log, paths.read_log_dir(), ec);
+    if (ec) {
+      return report_error(err, Error(ErrorCode::kIo, "the read log is in " +
+                                                         kept_read_log.string() +
+                                                         "; move it to " +
+                                                         paths.read_log_dir().string() + ": " +
+                                                         ec.message()));
+    }
+    summary["readLog"] = "kept";
+  } else if (fs::exists(options.backup / kReadLogDir, ec)) {
+    if (Status s = storage::restore_checkpoint(options.backup / kReadLogDir, paths.read_log_dir());
+        !s) {
+      return report_error(err, s.error().with_context("the backup's read log"));
+    }
+    summary["readLog"] = "restored";
+  } else {
+    summary["readLog"] = "absent";
   }
   const bool signing_state = !kept.empty();
   summary["signingState"] = signing_state ? "kept" : "absent";

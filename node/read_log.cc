@@ -10,9 +10,36 @@ namespace {
 
 using storage::Column;
 
-constexpr std::string_view kSizeKey = "size";
 constexpr Column kEntries = Column::kTransactions;
+// Written (with fsync) by sync(): the size the log had then.
+constexpr std::string_view kSyncedKey = "synced_size";
 constexpr Column kIndex = Column::kTxIndex;
+
+// The log's nodes: level 0 (the leaf hashes) from the entries themselves,
+// the levels above from the log_nodes column. Storing only what cannot be
+// recomputed keeps an append to four or five keys.
+class NodeStore final : public crypto::MerkleNodeStore {
+ public:
+  NodeStore(const storage::KvReader& kv, const crypto::MerkleHasher& hasher)
+      : kv_(kv), nodes_(kv), hasher_(hasher) {}
+  Result<Digest> get(std::uint32_t level, std::uint64_t index) const override {
+    if (level > 0) return nodes_.get(level, index);
+    auto entry = kv_.get(kEntries, storage::height_key(index));
+    if (!entry) return entry.error();
+    if (!*entry) {
+      return Error(ErrorCode::kNotFound, "the read log has no entry " + std::to_string(index));
+    }
+    return hasher_.leaf(**entry);
+  }
+  void put(std::uint32_t, std::uint64_t, const Digest&) override {
+    TC_ASSERT_MSG(false, "read-log nodes are written by ReadLog::append");
+  }
+
+ private:
+  const storage::KvReader& kv_;
+  storage::LogNodeStore nodes_;
+  const crypto::MerkleHasher& hasher_;
+};
 
 std::string index_key(char kind, std::string_view participant, std::uint64_t index) {
   std::string key{kind, '\0'};
@@ -51,15 +78,18 @@ Result<std::unique_ptr<ReadLog>> ReadLog::open(const std::filesystem::path& dir,
 
 Result<std::unique_ptr<ReadLog>> ReadLog::open(std::shared_ptr<storage::KvStore> kv,
                                                crypto::HashAlgorithm algorithm, ReadLogOwner owner) {
+  // Entries are written in index order, each with the nodes it completes:
+  // the last entry gives the size.
   std::uint64_t size = 0;
-  auto stored = kv->get(Column::kMeta, kSizeKey);
-  if (!stored) return stored.error();
-  if (*stored) {
-    auto decoded = storage::decode_u64(**stored, "read log size");
-    if (!decoded) return decoded.error();
-    size = *decoded;
+  auto last = kv->last_in_range(kEntries, "", "");
+  if (!last) return last.error();
+  if (*last) {
+    auto index = storage::parse_height_key((*last)->first);
+    if (!index) return index.error().with_context("read log");
+    size = *index + 1;
   }
-  storage::LogNodeStore nodes(*kv);
+  const crypto::MerkleHasher hasher(algorithm);
+  NodeStore nodes(*kv, hasher);
   auto log = crypto::MerkleLog::open(algorithm, nodes, size);
   if (!log) return log.error().with_context("read log of " + std::to_string(size) + " entries");
   return std::unique_ptr<ReadLog>(
@@ -68,59 +98,90 @@ Result<std::unique_ptr<ReadLog>> ReadLog::open(std::shared_ptr<storage::KvStore>
 
 ReadLog::ReadLog(std::shared_ptr<storage::KvStore> kv, crypto::HashAlgorithm algorithm,
                  ReadLogOwner owner, crypto::MerkleFrontier frontier)
-    : kv_(std::move(kv)), hasher_(algorithm), owner_(std::move(owner)), frontier_(std::move(frontier)) {}
+    : kv_(std::move(kv)),
+      hasher_(algorithm),
+      owner_(std::move(owner)),
+      frontier_(frontier),
+      written_(std::move(frontier)) {}
 
+// Group commit: each append adds its entry to the pending batch; whoever
+// finds no write in progress writes everything pending in one RocksDB write
+// (outside the lock), and every append returns once its own entry is
+// written. Under load one write carries several reads' entries.
 Result<std::uint64_t> ReadLog::append(const ledger::ReadEntry& entry) {
   if (Status s = ledger::validate(entry); !s) return s.error();
   Bytes encoded = ledger::encode(entry);
   const Digest leaf = hasher_.leaf(encoded);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (failed_) return *failed_;
   const std::uint64_t index = frontier_.size();
-  storage::KvBatch batch;
-  batch.put(kEntries, storage::height_key(index), std::move(encoded));
+  pending_.put(kEntries, storage::height_key(index), std::move(encoded));
   for (const ledger::ParticipantId& participant : entry.about) {
-    batch.put(kIndex, index_key('a', participant, index), Bytes{});
+    pending_.put(kIndex, index_key('a', participant, index), Bytes{});
   }
-  batch.put(kIndex, index_key('r', entry.reader, index), Bytes{});
-  crypto::MerkleFrontier next = frontier_;
-  next.append(hasher_, leaf, [&](std::uint32_t level, std::uint64_t node, const Digest& hash) {
-    batch.put(Column::kLogNodes, storage::node_key(level, node), ByteView(hash));
+  pending_.put(kIndex, index_key('r', entry.reader, index), Bytes{});
+  frontier_.append(hasher_, leaf, [&](std::uint32_t level, std::uint64_t node, const Digest& hash) {
+    if (level > 0) pending_.put(Column::kLogNodes, storage::node_key(level, node), ByteView(hash));
   });
-  batch.put(Column::kMeta, kSizeKey, storage::encode_u64(next.size()));
-  if (Status s = kv_->write(batch, false); !s) return s.error();
-  frontier_ = std::move(next);
+  while (written_.size() <= index) {
+    if (writing_) {
+      written_changed_.wait(lock);
+      if (failed_) return *failed_;
+      continue;
+    }
+    writing_ = true;
+    storage::KvBatch batch = std::exchange(pending_, storage::KvBatch());
+    crypto::MerkleFrontier after = frontier_;
+    lock.unlock();
+    Status written = kv_->write(batch, false);
+    lock.lock();
+    writing_ = false;
+    if (!written) {
+      // The entries of that batch are not in the store but are in the
+      // frontier: nothing more can be appended consistently until the log
+      // is reopened from what the store holds.
+      failed_ = written.error().with_context("read log write failed; restart the node");
+      written_changed_.notify_all();
+      return *failed_;
+    }
+    written_ = std::move(after);
+    written_changed_.notify_all();
+  }
   return index;
 }
 
-Status ReadLog::sync() {
-  std::lock_guard lock(mutex_);
-  // A synced write of what is already there makes it, and all before, durable.
+Result<std::uint64_t> ReadLog::sync() {
+  std::unique_lock lock(mutex_);
+  written_changed_.wait(lock, [&] { return !writing_ || failed_; });
+  if (failed_) return *failed_;
+  // No write is in flight: a synced write makes every written entry durable.
   storage::KvBatch batch;
-  batch.put(Column::kMeta, kSizeKey, storage::encode_u64(frontier_.size()));
-  return kv_->write(batch, true);
+  batch.put(Column::kMeta, kSyncedKey, storage::encode_u64(written_.size()));
+  if (Status s = kv_->write(batch, true); !s) return s.error();
+  return written_.size();
 }
 
 std::uint64_t ReadLog::size() const {
   std::lock_guard lock(mutex_);
-  return frontier_.size();
+  return written_.size();
 }
 
 Digest ReadLog::root() const {
   std::lock_guard lock(mutex_);
-  return frontier_.root(hasher_);
+  return written_.root(hasher_);
 }
 
 // Proofs and roots read nodes that never change once written; a size at most
 // size() names only nodes already written.
 Result<Digest> ReadLog::root_at(std::uint64_t size) const {
-  storage::LogNodeStore nodes(*kv_);
+  NodeStore nodes(*kv_, hasher_);
   auto log = crypto::MerkleLog::open(hasher_.algorithm(), nodes, this->size());
   if (!log) return log.error();
   return log->root_at(size);
 }
 
 Result<std::vector<Digest>> ReadLog::inclusion_proof(std::uint64_t index, std::uint64_t size) const {
-  storage::LogNodeStore nodes(*kv_);
+  NodeStore nodes(*kv_, hasher_);
   auto log = crypto::MerkleLog::open(hasher_.algorithm(), nodes, this->size());
   if (!log) return log.error();
   return log->inclusion_proof(index, size);
@@ -128,7 +189,7 @@ Result<std::vector<Digest>> ReadLog::inclusion_proof(std::uint64_t index, std::u
 
 Result<std::vector<Digest>> ReadLog::consistency_proof(std::uint64_t size1,
                                                        std::uint64_t size2) const {
-  storage::LogNodeStore nodes(*kv_);
+  NodeStore nodes(*kv_, hasher_);
   auto log = crypto::MerkleLog::open(hasher_.algorithm(), nodes, this->size());
   if (!log) return log.error();
   return log->consistency_proof(size1, size2);
@@ -238,8 +299,9 @@ Result<std::optional<ledger::AccessCheckpointPayload>> ReadLog::checkpoint_paylo
     const ledger::StateView& state, std::string_view participant) {
   auto checkpoint = read_log_checkpoint(state, participant);
   if (!checkpoint) return checkpoint.error();
-  if (Status s = sync(); !s) return s.error();
-  const std::uint64_t size = this->size();
+  auto synced = sync();
+  if (!synced) return synced.error();
+  const std::uint64_t size = *synced;
   const std::uint64_t previous = *checkpoint ? (*checkpoint)->size : 0;
   if (size <= previous) return std::optional<ledger::AccessCheckpointPayload>();
   ledger::AccessCheckpointPayload payload;

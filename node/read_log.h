@@ -4,23 +4,29 @@
 // from it: the reads are this node's record, not chain data.
 //
 // Layout (the database has the block store's columns and uses four):
-//   meta          "size" -> u64 big-endian: entries appended
 //   transactions  u64 big-endian index -> the entry's canonical encoding
-//   log_nodes     the Merkle log's nodes, keyed as the ledger-wide log's
+//                 (its leaf hash, level 0 of the tree, is computed from it)
+//   log_nodes     the tree's nodes of level 1 and up, keyed as the
+//                 ledger-wide log's
 //   tx_index      "a" 00 <participant> 00 <u64 index>: entries about a participant
 //                 "r" 00 <participant> 00 <u64 index>: entries by a reader
-// One append is one RocksDB write of all of these, without fsync: a crash of
-// the process loses nothing, and a crash of the machine can lose only the
+//   meta          "synced_size" -> u64: the size at the last sync()
+// The log's size is one more than the last entry's index.
+// An append returns once its entry and nodes are written to RocksDB (without
+// fsync; concurrent appends share one write): a crash of the process loses
+// nothing, and a crash of the machine can lose only the
 // entries after the last sync(). A checkpoint is taken only of a synced log
 // (checkpoint_payload), so no committed checkpoint ever covers an entry that
 // a crash could take away.
 //
-// Memory stays bounded: only the log's frontier (at most 64 hashes) is held.
+// Memory stays bounded: the log's frontier (at most 64 hashes, twice) and the
+// entries of the appends waiting for their write.
 //
 // Thread-safety: every method may be called from any thread; appends are
 // serialised.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -55,9 +61,10 @@ class ReadLog {
   // Appends `entry` and returns its index. Fails (and appends nothing) if
   // the entry is invalid or the write fails.
   Result<std::uint64_t> append(const ledger::ReadEntry& entry);
-  // Makes every entry appended so far durable.
-  Status sync();
+  // Makes every entry appended so far durable; returns how many that is.
+  Result<std::uint64_t> sync();
 
+  // Entries written (every append that has returned, and perhaps more).
   std::uint64_t size() const;
   Digest root() const;
   Result<Digest> root_at(std::uint64_t size) const;
@@ -96,7 +103,12 @@ class ReadLog {
   crypto::MerkleHasher hasher_;
   ReadLogOwner owner_;
   mutable std::mutex mutex_;
-  crypto::MerkleFrontier frontier_;  // GUARDED_BY(mutex_)
+  std::condition_variable written_changed_;
+  crypto::MerkleFrontier frontier_;  // GUARDED_BY(mutex_): every entry appended
+  crypto::MerkleFrontier written_;   // GUARDED_BY(mutex_): those in the store
+  storage::KvBatch pending_;         // GUARDED_BY(mutex_): appended, not yet written
+  bool writing_ = false;             // GUARDED_BY(mutex_)
+  std::optional<Error> failed_;      // GUARDED_BY(mutex_): a write failed
 };
 
 // The latest read-log checkpoint `participant` committed, if any.

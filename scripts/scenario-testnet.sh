@@ -143,6 +143,9 @@ mkdir -p "$work/witness"
 "$tracectl" receipt get "$saved_tx" --witnessed --key keys/buyer-bank.pem --out "$work/receipt.json"
 "$tracectl" verify "$work/receipt.json" --genesis genesis.json --min-witnesses 1
 
+step "who read records about buyer-bank through validator-0: each signed read is in the node's read log, proven against the node's checkpoint on chain"
+"$tracectl" access reads --key keys/buyer-bank.pem --genesis genesis.json --node "$(rpc_of 0)"
+
 step "the buyer proves trade-1's current state; the auditor lists buyer-bank's trades, proven complete"
 "$tracectl" state-proof --trade trade-1 --key keys/buyer-bank.pem --out "$work/trade-1-state.json"
 "$tracectl" verify-state "$work/trade-1-state.json" --genesis genesis.json

@@ -47,4 +47,23 @@ ReadOnlyStore::~ReadOnlyStore() {
   }
 }
 
+Result<ReadOnlyKv> ReadOnlyKv::open(const fs::path& db) {
+  auto scratch = make_scratch_dir();
+  if (!scratch) return scratch.error();
+  ReadOnlyKv opened;
+  opened.scratch_ = *scratch;
+  auto kv = open_rocksdb_secondary_kv(db, *scratch);
+  if (!kv) return kv.error().with_context(db.string());
+  opened.kv_ = *kv;
+  return opened;
+}
+
+ReadOnlyKv::~ReadOnlyKv() {
+  kv_.reset();
+  if (!scratch_.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch_, ec);
+  }
+}
+
 }  // namespace tracechain::storage

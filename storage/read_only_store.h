@@ -32,4 +32,21 @@ class ReadOnlyStore {
   std::unique_ptr<BlockStore> store_;
 };
 
+// Any database of the engine opened the same way, read-only, with no block
+// store over it (a node's read log, for a backup).
+class ReadOnlyKv {
+ public:
+  static Result<ReadOnlyKv> open(const std::filesystem::path& db);
+  ReadOnlyKv(ReadOnlyKv&&) noexcept = default;
+  ReadOnlyKv& operator=(ReadOnlyKv&&) noexcept = default;
+  ~ReadOnlyKv();
+
+  std::shared_ptr<KvStore> kv() const { return kv_; }
+
+ private:
+  ReadOnlyKv() = default;
+  std::filesystem::path scratch_;
+  std::shared_ptr<KvStore> kv_;
+};
+
 }  // namespace tracechain::storage

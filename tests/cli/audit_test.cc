@@ -10,6 +10,7 @@
 #include "cli/audit.h"
 #include "cli/progress.h"
 #include "node/config.h"
+#include "node/read_log.h"
 #include "node/rpc/shapes.h"
 #include "storage/block_store.h"
 #include "tests/cli/certified_chain.h"
@@ -420,6 +421,62 @@ TEST_CASE("a restore keeps a validator's signing state", "[cli][backup]") {
   CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
   CHECK_THAT(err.str(), Catch::Contains("signing_state.bin does not exist"));
   CHECK_FALSE(std::filesystem::exists(empty.path() / "home" / "data"));
+}
+
+TEST_CASE("a backup carries the read log; a restore keeps the home's, else the backup's",
+          "[cli][backup]") {
+  Home home(2);
+  const auto algorithm = crypto::suite_hash(home.genesis.suite);
+  auto fill = [&](const std::filesystem::path& dir, int entries) {
+    auto log = node::ReadLog::open(dir, algorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    for (int i = 0; i < entries; ++i) {
+      ledger::ReadEntry entry;
+      entry.node = "validator-0";
+      entry.time_ms = static_cast<std::uint64_t>(i);
+      entry.reader = "auditor-1";
+      entry.method = "trade_get";
+      entry.about = {"buyer-bank"};
+      REQUIRE((*log)->append(entry).ok());
+    }
+    REQUIRE((*log)->sync().ok());
+    return (*log)->root();
+  };
+  auto size_of = [&](const std::filesystem::path& dir) {
+    auto log = node::ReadLog::open(dir, algorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    return std::pair((*log)->size(), (*log)->root());
+  };
+  const Digest root = fill(home.data() / "read-log", 3);
+
+  test::TempDir target;
+  std::ostringstream out, err;
+  cli::BackupCreateOptions create{home.dir.path(), target.path() / "backup", cli::OutputFormat::kJson};
+  REQUIRE(cli::backup_create(create, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["readLog"]["entries"] == 3);
+  CHECK(size_of(create.out / "read-log") == std::pair(std::uint64_t{3}, root));
+
+  // A home without one gets the backup's.
+  test::TempDir fresh;
+  cli::BackupRestoreOptions restore;
+  restore.backup = create.out;
+  restore.home = fresh.path();
+  restore.output = cli::OutputFormat::kJson;
+  out.str("");
+  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["readLog"] == "restored");
+  CHECK(size_of(fresh.path() / "data" / "read-log") == std::pair(std::uint64_t{3}, root));
+
+  // A home whose read log survived keeps it: it is newer than the backup's.
+  test::TempDir survived;
+  const Digest newer = fill(survived.path() / "data" / "read-log", 5);
+  restore.home = survived.path();
+  out.str("");
+  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  CHECK(Json::parse(out.str())["readLog"] == "kept");
+  CHECK(size_of(survived.path() / "data" / "read-log") == std::pair(std::uint64_t{5}, newer));
+  CHECK_FALSE(std::filesystem::exists(survived.path() / "read-log.kept"));
+  REQUIRE(storage::open_rocksdb_block_store(survived.path() / "data", home.genesis).ok());
 }
 
 TEST_CASE("progress lines: count, rate and ETA", "[cli][progress]") {

@@ -18,6 +18,10 @@ grep -q 'trade trade-2: provider-acme → buyer-coop, asset weather-2026, state 
 [[ $(grep -c '  ok  *✓$' <<<"$out") -eq 10 ]] || fail "not every trail step verified"
 grep -q '^VERIFIED: transaction' <<<"$out" || fail "the saved receipt did not verify"
 grep -Eq ': cosigned height [0-9]+, log size [0-9]+' <<<"$out" || fail "the witness cosigned nothing"
+grep -Eq '^[1-9][0-9]* proven in a checkpoint on chain, [0-9]+ recorded after it \(not yet committed\), 0 failed$' \
+  <<<"$out" || fail "no read-log entry was proven against the node's checkpoint on chain"
+grep -q '^✓ checkpoint on chain: access.checkpoint of' <<<"$out" || fail "the read log's checkpoint did not verify"
+grep -q '^the saved read-log answer verifies offline too' <<<"$out" || fail "verify-reads failed"
 grep -q '^✓ witnesses: 1 of the 1 witnesses given cosigned a checkpoint holding the transaction' \
   <<<"$out" || fail "the saved receipt was not verified with the witness required"
 [[ $(grep -Ec '^✓ complete at height [0-9]+: [0-9]+ transactions, none missing' <<<"$out") -eq 3 ]] ||

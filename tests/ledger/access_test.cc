@@ -150,3 +150,23 @@ TEST_CASE("read entries: bounds, order and leaf hash", "[ledger][access]") {
   too_many.subjects.assign(kMaxReadSubjects + 1, {"trade", "t"});
   CHECK_FALSE(validate(too_many).ok());
 }
+
+// The golden entry of docs/encoding.md, made independently (Python's struct
+// and hashlib from the table there).
+TEST_CASE("a read entry's encoding and leaf hash match the golden vector", "[ledger][access]") {
+  ReadEntry entry;
+  entry.node = "validator-0";
+  entry.time_ms = 1'796'601'600'123;
+  entry.reader = "auditor-1";
+  entry.method = "trade_get";
+  entry.subjects = {{"trade", "trade-1"}};
+  entry.about = {"buyer-bank", "provider-acme"};
+  entry.request_hash.fill(0x11);
+  CHECK(to_hex(encode(entry)) ==
+        "010b00000076616c696461746f722d307bd8cc4da20100000900000061756469746f722d310900000074"
+        "726164655f676574010000000500000074726164650700000074726164652d31020000000a0000006275"
+        "7965722d62616e6b0d00000070726f76696465722d61636d65111111111111111111111111111111111111"
+        "1111111111111111111111111111");
+  CHECK(to_hex(read_entry_leaf(crypto::MerkleHasher(crypto::HashAlgorithm::kSha256), entry)) ==
+        "ba2e391b814d3eb1f753659852c06465bb682fca9d13c86a51d407775c8604ba");
+}

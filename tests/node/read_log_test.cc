@@ -3,7 +3,11 @@
 // the payload of the next checkpoint.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <thread>
+
 #include "node/read_log.h"
+#include "storage/fault_injection_kv.h"
 #include "storage/memory_kv.h"
 #include "tests/support/temp_dir.h"
 
@@ -153,4 +157,87 @@ TEST_CASE("read log: checked against the checkpoint on chain; the next checkpoin
   auto replaced = log->check_against(state_with("validator-0", 4, Digest{}), "validator-0");
   REQUIRE_FALSE(replaced.ok());
   CHECK_THAT(replaced.error().message(), Catch::Contains("replaced"));
+}
+
+TEST_CASE("read log: concurrent appends share writes and keep one order", "[node][read-log]") {
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(opened.ok());
+  ReadLog& log = **opened;
+  constexpr int kThreads = 4;
+  constexpr int kEach = 500;
+  std::vector<std::vector<std::uint64_t>> indices(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto index = log.append(entry("reader-" + std::to_string(t), {"buyer-bank"},
+                                      static_cast<std::uint64_t>(i)));
+        if (!index) return;
+        // Once append returns, its entry is readable.
+        if (!log.entry(*index)) return;
+        indices[t].push_back(*index);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<std::uint64_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    REQUIRE(indices[t].size() == kEach);
+    // Each thread's own entries in the order it appended them, each one its reader's.
+    CHECK(std::is_sorted(indices[t].begin(), indices[t].end()));
+    CHECK(log.page(std::nullopt, "reader-" + std::to_string(t), 0, 1000)->indices == indices[t]);
+    all.insert(all.end(), indices[t].begin(), indices[t].end());
+  }
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < all.size(); ++i) REQUIRE(all[i] == i);
+  CHECK(log.size() == kThreads * kEach);
+  CHECK(kv->writes() <= static_cast<std::size_t>(kThreads * kEach));
+  // Reopened from the store, it is the same tree.
+  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(again.ok());
+  CHECK((*again)->size() == log.size());
+  CHECK((*again)->root() == log.root());
+}
+
+TEST_CASE("read log: a failed write refuses every later append until reopened",
+          "[node][read-log]") {
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(opened.ok());
+  ReadLog& log = **opened;
+  REQUIRE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
+  REQUIRE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
+  const Digest root2 = log.root();
+  kv->set_writes_fail(true);
+  CHECK_FALSE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
+  kv->set_writes_fail(false);
+  // The failed entry is in no store, so nothing may follow it.
+  auto refused = log.append(entry("auditor-1", {"buyer-bank"}));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message(), Catch::Contains("restart"));
+  CHECK_FALSE(log.sync().ok());
+  CHECK(log.size() == 2);
+  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(again.ok());
+  CHECK((*again)->size() == 2);
+  CHECK((*again)->root() == root2);
+  CHECK((*again)->append(entry("auditor-1", {"buyer-bank"})).value() == 2);
+}
+
+TEST_CASE("read log: after a power cut, everything synced is there", "[node][read-log]") {
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(opened.ok());
+  for (int i = 0; i < 6; ++i) REQUIRE((*opened)->append(entry("auditor-1", {"buyer-bank"})).ok());
+  auto synced = (*opened)->sync();
+  REQUIRE(synced.ok());
+  CHECK(*synced == 6);
+  const Digest root6 = (*opened)->root();
+  for (int i = 0; i < 3; ++i) REQUIRE((*opened)->append(entry("auditor-1", {"buyer-bank"})).ok());
+  REQUIRE(kv->drop_unsynced().ok());
+  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(again.ok());
+  CHECK((*again)->size() == 6);
+  CHECK((*again)->root() == root6);
 }
