@@ -8,6 +8,20 @@ tracechaind=$bin/node/tracechaind
 
 step() { printf '\n== %s\n' "$*"; }
 
+# Waits (up to 30 s) until the node has committed a checkpoint of its read
+# log that proves some of the reads `tracectl access reads "$@"` lists: the
+# node commits one at most every read_log.checkpoint_interval_ms.
+wait_for_read_log_checkpoint() {
+  for _ in $(seq 30); do
+    if "$tracectl" access reads "$@" 2>/dev/null | grep -Eq '^[1-9][0-9]* proven in a checkpoint'; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "the node committed no checkpoint of its read log in 30 s" >&2
+  return 1
+}
+
 # Runs tracectl, shows its output, and leaves the transaction hash in $hash.
 tx() {
   local output

@@ -144,6 +144,7 @@ mkdir -p "$work/witness"
 "$tracectl" verify "$work/receipt.json" --genesis genesis.json --min-witnesses 1
 
 step "who read records about buyer-bank through validator-0: each signed read is in the node's read log, proven against the node's checkpoint on chain"
+wait_for_read_log_checkpoint --key keys/buyer-bank.pem --genesis genesis.json --node "$(rpc_of 0)"
 "$tracectl" access reads --key keys/buyer-bank.pem --genesis genesis.json --node "$(rpc_of 0)"
 
 step "the buyer proves trade-1's current state; the auditor lists buyer-bank's trades, proven complete"

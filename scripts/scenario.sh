@@ -76,6 +76,7 @@ step "the day's reads: proposals, assets, a reviewer's queue, a trade, a partici
 "$tracectl" tx get "$saved_tx" --key keys/buyer-bank.pem
 
 step "who read records about buyer-bank through this node: every signed read was recorded in the node's read log, each entry proven against the node's checkpoint on chain"
+wait_for_read_log_checkpoint --key keys/buyer-bank.pem --genesis config/genesis.json
 "$tracectl" access reads --key keys/buyer-bank.pem --genesis config/genesis.json --out "$work/reads.json"
 
 step "a witness outside the consortium cosigns the log's checkpoint; the buyer saves the delivery's self-contained receipt, witnessed"

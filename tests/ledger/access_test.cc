@@ -122,14 +122,25 @@ TEST_CASE("read-log checkpoints: who may send them and what they may hold", "[le
             .ok());
 }
 
-TEST_CASE("read entries: bounds, order and leaf hash", "[ledger][access]") {
+namespace {
+
+// The auditor's read of trade-1, as the golden vector has it.
+ReadEntry sample_entry() {
   ReadEntry entry;
   entry.node = "validator-0";
-  entry.time_ms = 1'767'225'600'000;
+  entry.time_ms = 1'796'601'600'123;
   entry.reader = "auditor-1";
   entry.method = "trade_get";
   entry.subjects = {{"trade", "trade-1"}};
   entry.about = {"buyer-bank", "provider-acme"};
+  entry.request_hash.fill(0x11);
+  return entry;
+}
+
+}  // namespace
+
+TEST_CASE("read entries: bounds, order and leaf hash", "[ledger][access]") {
+  const ReadEntry entry = sample_entry();
   CHECK(validate(entry).ok());
   auto round_trip = decode<ReadEntry>(encode(entry));
   REQUIRE(round_trip.ok());
@@ -154,14 +165,7 @@ TEST_CASE("read entries: bounds, order and leaf hash", "[ledger][access]") {
 // The golden entry of docs/encoding.md, made independently (Python's struct
 // and hashlib from the table there).
 TEST_CASE("a read entry's encoding and leaf hash match the golden vector", "[ledger][access]") {
-  ReadEntry entry;
-  entry.node = "validator-0";
-  entry.time_ms = 1'796'601'600'123;
-  entry.reader = "auditor-1";
-  entry.method = "trade_get";
-  entry.subjects = {{"trade", "trade-1"}};
-  entry.about = {"buyer-bank", "provider-acme"};
-  entry.request_hash.fill(0x11);
+  const ReadEntry entry = sample_entry();
   CHECK(to_hex(encode(entry)) ==
         "010b00000076616c696461746f722d307bd8cc4da20100000900000061756469746f722d310900000074"
         "726164655f676574010000000500000074726164650700000074726164652d31020000000a0000006275"
