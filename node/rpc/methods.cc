@@ -699,9 +699,12 @@ Json get_asset_history(const Params& p, CallContext& c) {
   if (!Access(c.state(), c.caller()).can_read_asset_history(asset)) {
     throw not_authorised("the history of asset '" + asset.id + "'");
   }
-  c.read("asset", asset.id, {asset.provider});
   auto page = unwrap(ledger::asset_history_page(
       c.state(), asset.id, p.has("startAfter") ? std::optional(after) : std::nullopt, limit));
+  // The history shows who sent each step (buyers' requests among them).
+  std::vector<std::string> senders{asset.provider};
+  for (const auto& [seq, entry] : page.entries) senders.push_back(entry.sender);
+  c.read("asset", asset.id, std::move(senders));
   Json entries = Json::array();
   for (const auto& [seq, entry] : page.entries) {
     Json item = trail_entry_json(entry);
@@ -797,7 +800,9 @@ Json get_participant_history(const Params& p, CallContext& c) {
   Json entries = Json::array();
   c.read("participant", id, {id});
   for (const ledger::PartyTradeCreation& creation : unwrap(std::move(creations))) {
-    c.read("trade", creation.trade_id);
+    auto trade = ledger::find_trade(c.state(), creation.trade_id);
+    c.read("trade", creation.trade_id,
+           trade ? trade_parties(*trade) : std::vector<std::string>{creation.entry.sender});
     Json item = trail_entry_json(creation.entry);
     item["tradeId"] = creation.trade_id;
     entries.push_back(std::move(item));
