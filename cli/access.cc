@@ -17,6 +17,10 @@ using node::rpc::Json;
 constexpr std::size_t kMaxReadsFileBytes = std::size_t{256} << 20;
 constexpr std::uint64_t kPage = 100;
 
+std::string entries_text(std::uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " entry" : " entries");
+}
+
 // The checkpoint's receipt verified against genesis, and naming the
 // checkpoint the page claims: an access.checkpoint by the log's participant
 // that committed, with this size and root.
@@ -41,7 +45,7 @@ Verification verify_checkpoint_receipt(const Json& page, const ledger::Genesis& 
              !participant   ? participant.error().message()
              : !size_field ? size_field.error().message()
              : !root_field ? root_field.error().message()
-                           : "of " + std::to_string(*size_field) + " entries by " + *participant)) {
+                           : "of " + entries_text(*size_field) + " by " + *participant)) {
     return out;
   }
   size = *size_field;
@@ -76,11 +80,11 @@ Verification verify_checkpoint_receipt(const Json& page, const ledger::Genesis& 
   } else if (verified.status != "ok") {
     why = "the checkpoint transaction failed";
   } else if (cp->size != size || cp->root != root) {
-    why = "the committed checkpoint is of " + std::to_string(cp->size) + " entries with root " +
+    why = "the committed checkpoint is of " + entries_text(cp->size) + " with root " +
           to_hex(cp->root) + ", not the one the answer names";
   }
   check("checkpoint on chain", why.empty(),
-        why.empty() ? "access.checkpoint of " + std::to_string(size) + " entries, root " +
+        why.empty() ? "access.checkpoint of " + entries_text(size) + ", root " +
                           short_hash(to_hex(root))
                     : why);
   return out;
@@ -307,7 +311,7 @@ int access_reads(const AccessReadsOptions& options, std::ostream& out, std::ostr
   if (first.contains("participant") && first["participant"].is_string()) {
     out << " (its checkpoints are committed by " << first["participant"].get<std::string>() << ")";
   }
-  out << ", " << first.value("logSize", std::uint64_t{0}) << " entries in its log\n\n";
+  out << ", " << entries_text(first.value("logSize", std::uint64_t{0})) << " in its log\n\n";
   if (!print_reads(out, pages, anchor)) {
     err << "tracectl: the read log's answer does not verify\n";
     return kExitVerificationFailed;
