@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -333,7 +334,14 @@ class Node::Impl final : public ReplicaEffects {
     tx.kind = ledger::TxKind::kAccessCheckpoint;
     tx.payload = ledger::encode(**payload);
     tx.nonce = read_log_nonces_();
-    tx.expiry_height = height + kReadLogCheckpointLifetime;
+    // Valid for a while, but never longer than the policy allows.
+    auto policy = ledger::read_policy(**snapshot);
+    if (!policy) {
+      log::error("read-log", "cannot read the policy: {}", policy.error().message());
+      return done();
+    }
+    tx.expiry_height =
+        height + 1 + std::min(kReadLogCheckpointLifetime - 1, policy->max_transaction_lifetime);
     ledger::sign(tx, *read_log_key_);
     const std::uint64_t size = (*payload)->size;
     read_log_sent_size_ = size;
@@ -474,7 +482,8 @@ class Node::Impl final : public ReplicaEffects {
   CosignatureStore cosignatures_;
   std::unique_ptr<ReadLog> read_log_;
   std::optional<crypto::PrivateKey> read_log_key_;  // none: the log is not committed
-  // Heights a submitted read-log checkpoint stays valid for.
+  // Heights a submitted read-log checkpoint stays valid for (at most; the
+  // policy's max_transaction_lifetime may allow fewer).
   static constexpr std::uint64_t kReadLogCheckpointLifetime = 100;
   std::chrono::steady_clock::time_point read_log_next_attempt_{};  // core strand
   std::atomic<bool> read_log_busy_{false};

@@ -168,3 +168,28 @@ TEST_CASE("reads are recorded, listed by who they concern, and proven against th
     CHECK_THAT(out3.str(), Catch::Contains("inclusion proof"));
   }
 }
+
+// A policy that allows transactions fewer blocks ahead than the node's
+// usual checkpoint lifetime: the node's checkpoints still go through.
+TEST_CASE("the node's read-log checkpoints respect the policy's transaction lifetime",
+          "[rpc][read-log]") {
+  LiveNode live([](node::NodeConfig& config) { config.read_log.checkpoint_interval_ms = 200; });
+  auto genesis = ledger::load_genesis(live.config().genesis_file());
+  REQUIRE(genesis.ok());
+  ledger::Change change;
+  change.type = ledger::ChangeType::kChangePolicy;
+  ledger::Policy policy = genesis->policy;
+  policy.max_transaction_lifetime = 10;
+  change.policy = policy;
+  // One governor's proposal is enough in a `tracectl init` chain: it applies at once.
+  live.commit(live.make("exchange", ledger::TxKind::kGovernancePropose,
+                        ledger::ProposePayload{"short-lifetime", change,
+                                               live.node().store().height() + 5}));
+  auto in_force = ledger::read_policy(*live.node().store().snapshot().value());
+  REQUIRE(in_force.ok());
+  REQUIRE(in_force->max_transaction_lifetime == 10);
+  result_of(live.call("participant_get", {{"participantId", "buyer-bank"}}, "auditor-1"));
+  const std::uint64_t recorded = live.node().read_log().size();
+  Json page = reads_once_checkpointed(live, "auditor-1", Json::object(), recorded);
+  CHECK(page["checkpoint"]["size"].get<std::uint64_t>() >= recorded);
+}
