@@ -193,3 +193,36 @@ TEST_CASE("the node's read-log checkpoints respect the policy's transaction life
   Json page = reads_once_checkpointed(live, "auditor-1", Json::object(), recorded);
   CHECK(page["checkpoint"]["size"].get<std::uint64_t>() >= recorded);
 }
+
+// Over a WebSocket, every call is recorded with the hash of the connection's
+// signed upgrade request: two calls on one connection share it, and a call
+// over HTTP has its own.
+TEST_CASE("reads over a WebSocket are recorded with the signed upgrade's hash",
+          "[rpc][read-log]") {
+  LiveNode live;
+  live.trade_scenario();
+  WsClient ws(live.rpc_port(), sign_request(live.key("buyer-bank"), "buyer-bank", live.chain_id(),
+                                            live.node_id(), "GET /ws", ""));
+  const std::uint64_t before = live.node().read_log().size();
+  for (int id = 1; id <= 2; ++id) {
+    Json reply = ws.call({{"jsonrpc", "2.0"},
+                          {"id", id},
+                          {"method", "trade_get"},
+                          {"params", {{"tradeId", "trade-1"}}}});
+    INFO(reply.dump());
+    REQUIRE(reply.contains("result"));
+  }
+  result_of(live.call("trade_get", {{"tradeId", "trade-1"}}, "buyer-bank"));
+  REQUIRE(live.node().read_log().size() == before + 3);
+  std::vector<std::string> hashes;
+  for (std::uint64_t i = before; i < before + 3; ++i) {
+    auto entry = ledger::decode<ledger::ReadEntry>(live.node().read_log().entry(i).value());
+    REQUIRE(entry.ok());
+    CHECK(entry->reader == "buyer-bank");
+    CHECK(entry->method == "trade_get");
+    hashes.push_back(to_hex(entry->request_hash));
+  }
+  CHECK(hashes[0] == hashes[1]);
+  CHECK(hashes[0] != hashes[2]);
+  CHECK(hashes[0] != std::string(64, '0'));
+}
