@@ -6,21 +6,34 @@
 // Layout (the database has the block store's columns and uses four):
 //   transactions  u64 big-endian index -> the entry's canonical encoding
 //                 (its leaf hash, level 0 of the tree, is computed from it)
-//   log_nodes     the tree's nodes of level 1 and up, keyed as the
-//                 ledger-wide log's
-//   tx_index      "a" 00 <participant> 00 <u64 index>: entries about a participant
-//                 "r" 00 <participant> 00 <u64 index>: entries by a reader
-//   meta          "synced_size" -> u64: the size at the last sync()
+//   log_nodes     the tree's nodes of level kStoredLevel and up, keyed as
+//                 the ledger-wide log's; the levels between are computed
+//                 from the entries (at most 2^kStoredLevel - 2 entries read)
+//   tx_index      "a" 00 <participant> 00 <u64 last>: entries about a participant
+//                 "r" 00 <participant> 00 <u64 last>: entries by a reader
+//                 the value lists the entries' u64 indices, ascending, the
+//                 last one in the key (an empty value: that one entry only)
+//   meta          "indexed_size" -> u64: entries the nodes and lists cover
+//                 "synced_size" -> u64: the size at the last sync()
 // The log's size is one more than the last entry's index.
-// An append returns once its entry and nodes are written to RocksDB (without
-// fsync; concurrent appends share one write): a crash of the process loses
+//
+// The read path writes the entry alone. Its nodes and list entries wait in
+// memory and are written with the write that passes kIndexBatch entries
+// since the last (or before any query that needs them), in the same RocksDB
+// write as entries and with "indexed_size": one or two keys per read become
+// one key per read and a few per batch. Opening indexes whatever a crash
+// left unindexed, from the entries.
+//
+// An append returns once its entry is written to RocksDB (without fsync;
+// concurrent appends share one write): a crash of the process loses
 // nothing, and a crash of the machine can lose only the
 // entries after the last sync(). A checkpoint is taken only of a synced log
 // (checkpoint_payload), so no committed checkpoint ever covers an entry that
 // a crash could take away.
 //
-// Memory stays bounded: the log's frontier (at most 64 hashes, twice) and the
-// entries of the appends waiting for their write.
+// Memory stays bounded: the log's frontier (at most 64 hashes, twice), the
+// entries of the appends waiting for their write, and the index of at most
+// kIndexBatch entries plus one write's.
 //
 // Thread-safety: every method may be called from any thread; appends are
 // serialised.
@@ -28,6 +41,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +62,11 @@ struct ReadLogOwner {
 
 class ReadLog {
  public:
+  // The lowest level of the tree whose nodes are stored.
+  static constexpr std::uint32_t kStoredLevel = 4;
+  // Entries whose index waits in memory before a write carries it.
+  static constexpr std::size_t kIndexBatch = 1024;
+
   // Opens (or creates) the read log in `dir`.
   static Result<std::unique_ptr<ReadLog>> open(const std::filesystem::path& dir,
                                                crypto::HashAlgorithm algorithm, ReadLogOwner owner);
@@ -61,17 +80,23 @@ class ReadLog {
   // Appends `entry` and returns its index. Fails (and appends nothing) if
   // the entry is invalid or the write fails.
   Result<std::uint64_t> append(const ledger::ReadEntry& entry);
-  // Makes every entry appended so far durable; returns how many that is.
+  // Makes every entry appended so far durable, with its index; returns how
+  // many that is.
   Result<std::uint64_t> sync();
 
   // Entries written (every append that has returned, and perhaps more).
   std::uint64_t size() const;
+  // Entries whose nodes and list entries are written (at most size()).
+  std::uint64_t indexed_size() const;
   Digest root() const;
-  Result<Digest> root_at(std::uint64_t size) const;
-  Result<std::vector<Digest>> inclusion_proof(std::uint64_t index, std::uint64_t size) const;
-  Result<std::vector<Digest>> consistency_proof(std::uint64_t size1, std::uint64_t size2) const;
+  Result<Digest> root_at(std::uint64_t size);
+  Result<std::vector<Digest>> inclusion_proof(std::uint64_t index, std::uint64_t size);
+  Result<std::vector<Digest>> consistency_proof(std::uint64_t size1, std::uint64_t size2);
   // The canonical encoding of entry `index`.
   Result<Bytes> entry(std::uint64_t index) const;
+
+  // Proofs, roots, pages and the checks below first write the index of
+  // every entry written so far, so they see the whole log.
 
   // A page of entry indices in ascending order, from `from` on: all entries,
   // those about `about`, those by `reader`, or those about `about` by
@@ -81,13 +106,13 @@ class ReadLog {
     std::optional<std::uint64_t> next;
   };
   Result<Page> page(const std::optional<std::string>& about, const std::optional<std::string>& reader,
-                    std::uint64_t from, std::uint64_t limit) const;
+                    std::uint64_t from, std::uint64_t limit);
 
   // Checks the log against `participant`'s latest checkpoint on chain in
   // `state`: the log must hold at least as many entries, with the same root
   // at that size. A log that fails was lost or replaced after its
   // checkpoint; appending to it would build a history the chain refuses.
-  Status check_against(const ledger::StateView& state, std::string_view participant) const;
+  Status check_against(const ledger::StateView& state, std::string_view participant);
 
   // The payload of the next checkpoint of this log by `participant`, given
   // its latest one in `state`: none if the log has not grown since. Syncs
@@ -96,6 +121,13 @@ class ReadLog {
       const ledger::StateView& state, std::string_view participant);
 
  private:
+  // The nodes and list entries of appended entries, not yet written.
+  struct Unindexed {
+    std::map<std::string, std::vector<std::uint64_t>> lists;  // list key prefix -> indices
+    storage::KvBatch nodes;
+    std::size_t entries = 0;
+  };
+
   ReadLog(std::shared_ptr<storage::KvStore> kv, crypto::HashAlgorithm algorithm,
           ReadLogOwner owner, crypto::MerkleFrontier frontier);
 
@@ -109,6 +141,17 @@ class ReadLog {
   storage::KvBatch pending_;         // GUARDED_BY(mutex_): appended, not yet written
   bool writing_ = false;             // GUARDED_BY(mutex_)
   std::optional<Error> failed_;      // GUARDED_BY(mutex_): a write failed
+  Unindexed unindexed_;              // GUARDED_BY(mutex_): of entries appended
+  std::uint64_t indexed_ = 0;        // GUARDED_BY(mutex_): in the store
+
+  // Adds entry `index`'s list entries, and the nodes `frontier_` completes
+  // with its leaf, to unindexed_.
+  void note(std::uint64_t index, const ledger::ReadEntry& entry, const Digest& leaf);
+  // Writes (group commit) until `size` entries are written, and indexed too
+  // if `index`. Fails, and sets failed_, if a write fails.
+  Status write_until(std::unique_lock<std::mutex>& lock, std::uint64_t size, bool index);
+  // Writes the index of every entry appended so far; returns how many that is.
+  Result<std::uint64_t> index_all();
 };
 
 // The latest read-log checkpoint `participant` committed, if any.

@@ -4,10 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "node/read_log.h"
 #include "storage/fault_injection_kv.h"
+#include "storage/layout.h"
 #include "storage/memory_kv.h"
 #include "tests/support/temp_dir.h"
 
@@ -240,4 +242,185 @@ TEST_CASE("read log: after a power cut, everything synced is there", "[node][rea
   REQUIRE(again.ok());
   CHECK((*again)->size() == 6);
   CHECK((*again)->root() == root6);
+}
+
+namespace {
+
+// Checks `log` against `expected` (entry i's reader and subjects): every
+// entry's inclusion in the tree at the log's size, and the pages of each
+// reader and each participant, read `limit` at a time.
+void check_log(ReadLog& log, const std::vector<ledger::ReadEntry>& expected, std::uint64_t limit) {
+  const std::uint64_t size = expected.size();
+  REQUIRE(log.size() == size);
+  const Digest root = log.root();
+  for (std::uint64_t i = 0; i < size; i += 97) {
+    auto bytes = log.entry(i);
+    REQUIRE(bytes.ok());
+    CHECK(*bytes == ledger::encode(expected[i]));
+    auto proof = log.inclusion_proof(i, size);
+    REQUIRE(proof.ok());
+    CHECK(crypto::verify_inclusion(log.hasher(), i, size, log.hasher().leaf(*bytes), *proof, root)
+              .ok());
+  }
+  std::map<std::string, std::vector<std::uint64_t>> by_reader;
+  std::map<std::string, std::vector<std::uint64_t>> about;
+  for (std::uint64_t i = 0; i < size; ++i) {
+    by_reader[expected[i].reader].push_back(i);
+    for (const std::string& participant : expected[i].about) about[participant].push_back(i);
+  }
+  auto paged = [&](std::optional<std::string> a, std::optional<std::string> r) {
+    std::vector<std::uint64_t> all;
+    std::optional<std::uint64_t> from = 0;
+    while (from) {
+      auto page = log.page(a, r, *from, limit);
+      REQUIRE(page.ok());
+      all.insert(all.end(), page->indices.begin(), page->indices.end());
+      from = page->next;
+    }
+    return all;
+  };
+  for (const auto& [reader, indices] : by_reader) CHECK(paged(std::nullopt, reader) == indices);
+  for (const auto& [participant, indices] : about) CHECK(paged(participant, std::nullopt) == indices);
+}
+
+std::vector<ledger::ReadEntry> varied_entries(std::size_t count) {
+  std::vector<ledger::ReadEntry> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<std::string> about{"buyer-" + std::to_string(i % 3)};
+    if (i % 5 == 0) about.push_back("provider-" + std::to_string(i % 2));
+    std::sort(about.begin(), about.end());
+    out.push_back(entry("reader-" + std::to_string(i % 4), std::move(about), i));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("read log: the index is written in batches, and every query sees all entries",
+          "[node][read-log]") {
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(opened.ok());
+  ReadLog& log = **opened;
+  const auto expected = varied_entries(2 * ReadLog::kIndexBatch + 300);
+  const std::size_t writes_before = kv->writes();
+  for (const auto& e : expected) REQUIRE(log.append(e).ok());
+  // The read path wrote entries only; two writes carried the index so far.
+  CHECK(kv->writes() - writes_before == expected.size());
+  CHECK(log.indexed_size() == 2 * ReadLog::kIndexBatch);
+  // Queries write the rest of the index first.
+  check_log(log, expected, 250);
+  CHECK(log.indexed_size() == expected.size());
+  // Nodes below the stored level are not stored, and are computed.
+  CHECK_FALSE(kv->get(storage::Column::kLogNodes, storage::node_key(1, 0)).value().has_value());
+  CHECK(kv->get(storage::Column::kLogNodes, storage::node_key(ReadLog::kStoredLevel, 0))
+            .value()
+            .has_value());
+  auto consistency = log.consistency_proof(1000, expected.size());
+  REQUIRE(consistency.ok());
+  CHECK(crypto::verify_consistency(log.hasher(), 1000, expected.size(), log.root_at(1000).value(),
+                                   log.root(), *consistency)
+            .ok());
+}
+
+TEST_CASE("read log: entries a crash left unindexed are indexed on open", "[node][read-log]") {
+  auto kv = std::make_shared<storage::MemoryKv>();
+  const auto expected = varied_entries(ReadLog::kIndexBatch + 77);
+  Digest root{};
+  {
+    auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    for (const auto& e : expected) REQUIRE((*log)->append(e).ok());
+    CHECK((*log)->indexed_size() == ReadLog::kIndexBatch);
+    root = (*log)->root();
+    // The process ends here: 77 entries are written, their index is not.
+  }
+  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(again.ok());
+  CHECK((*again)->indexed_size() == expected.size());
+  CHECK((*again)->root() == root);
+  check_log(**again, expected, 1000);
+}
+
+TEST_CASE("read log: a log whose every append wrote its own index still opens and grows",
+          "[node][read-log]") {
+  // The layout before batched indexing: one list key per entry with an empty
+  // value, every node from level 1 up, and no indexed size.
+  auto kv = std::make_shared<storage::MemoryKv>();
+  const auto expected = varied_entries(300);
+  const crypto::MerkleHasher hasher(kAlgorithm);
+  crypto::MerkleFrontier frontier;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    storage::KvBatch batch;
+    const Bytes encoded = ledger::encode(expected[i]);
+    batch.put(storage::Column::kTransactions, storage::height_key(i), ByteView(encoded));
+    for (const std::string& participant : expected[i].about) {
+      batch.put(storage::Column::kTxIndex,
+                std::string{'a', '\0'} + participant + '\0' + storage::height_key(i), Bytes{});
+    }
+    batch.put(storage::Column::kTxIndex,
+              std::string{'r', '\0'} + expected[i].reader + '\0' + storage::height_key(i), Bytes{});
+    frontier.append(hasher, hasher.leaf(encoded),
+                    [&](std::uint32_t level, std::uint64_t node, const Digest& hash) {
+                      if (level > 0) {
+                        batch.put(storage::Column::kLogNodes, storage::node_key(level, node),
+                                  ByteView(hash));
+                      }
+                    });
+    REQUIRE(kv->write(batch, false).ok());
+  }
+  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(log.ok());
+  CHECK((*log)->size() == 200);
+  CHECK((*log)->root() == frontier.root(hasher));
+  for (std::size_t i = 200; i < expected.size(); ++i) REQUIRE((*log)->append(expected[i]).ok());
+  check_log(**log, expected, 30);
+}
+
+TEST_CASE("read log: a corrupt index is reported, not followed", "[node][read-log]") {
+  auto kv = std::make_shared<storage::MemoryKv>();
+  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(log.ok());
+  for (int i = 0; i < 3; ++i) REQUIRE((*log)->append(entry("auditor-1", {"buyer-bank"})).ok());
+  REQUIRE((*log)->sync().ok());
+  const std::string key = std::string{'r', '\0'} + "auditor-1" + '\0' + storage::height_key(2);
+  REQUIRE(kv->get(storage::Column::kTxIndex, key).value().has_value());
+  for (const Bytes& bad : {Bytes(5, 0), Bytes(16, 0xff), Bytes(8, 0)}) {
+    storage::KvBatch batch;
+    batch.put(storage::Column::kTxIndex, key, ByteView(bad));
+    REQUIRE(kv->write(batch, false).ok());
+    auto page = (*log)->page(std::nullopt, "auditor-1", 0, 10);
+    REQUIRE_FALSE(page.ok());
+    CHECK(page.error().code() == ErrorCode::kCorruption);
+  }
+  // An indexed size beyond the log refuses to open.
+  storage::KvBatch batch;
+  batch.put(storage::Column::kMeta, "indexed_size", storage::encode_u64(4));
+  REQUIRE(kv->write(batch, false).ok());
+  auto reopened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE_FALSE(reopened.ok());
+  CHECK(reopened.error().code() == ErrorCode::kCorruption);
+}
+
+TEST_CASE("read log: entries with no index at all are indexed on open, a batch at a time",
+          "[node][read-log]") {
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  const auto expected = varied_entries(2 * ReadLog::kIndexBatch + 5);
+  const crypto::MerkleHasher hasher(kAlgorithm);
+  crypto::MerkleFrontier frontier;
+  storage::KvBatch batch;
+  batch.put(storage::Column::kMeta, "indexed_size", storage::encode_u64(0));
+  for (std::uint64_t i = 0; i < expected.size(); ++i) {
+    const Bytes encoded = ledger::encode(expected[i]);
+    batch.put(storage::Column::kTransactions, storage::height_key(i), ByteView(encoded));
+    frontier.append(hasher, hasher.leaf(encoded));
+  }
+  REQUIRE(kv->write(batch, false).ok());
+  const std::size_t writes_before = kv->writes();
+  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  REQUIRE(log.ok());
+  CHECK(kv->writes() - writes_before == 3);
+  CHECK((*log)->indexed_size() == expected.size());
+  CHECK((*log)->root() == frontier.root(hasher));
+  check_log(**log, expected, 500);
 }
