@@ -2,11 +2,15 @@
 // client: the trail is complete by its history proof, the state proof
 // verifies, and each altered answer is refused. Prints a JSON summary;
 // exits 1 when a check does not come out as it must.
+// CommonJS, as everything in tests/rpc; the client is an ES module package,
+// imported once main() runs.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
-const tc = require(path.join(__dirname, '..', '..', 'clients', 'js', 'tracechain.js'));
+const { pathToFileURL } = require('node:url');
+
+let tc;
 
 async function refused(name, attempt) {
   try {
@@ -18,6 +22,7 @@ async function refused(name, attempt) {
 }
 
 async function main() {
+  tc = await import(pathToFileURL(path.join(__dirname, '..', '..', 'clients', 'js', 'src', 'index.js')).href);
   const answers = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const trusted = answers.trustedValidators;
   const trail = answers.trail;

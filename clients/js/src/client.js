@@ -90,7 +90,8 @@ export class Client {
   // about the caller.
   #signerFor(method, options) {
     if ('signer' in options) return options.signer;
-    const signed = METHODS[method]?.signed || method === 'auth_whoAmI';
+    if (method === 'auth_whoAmI') return this.signer;
+    const signed = METHODS[method]?.signed;
     if (signed && !this.signer) throw new Error(`${method} needs a signed request: give the client a signer`);
     return signed ? this.signer : null;
   }
@@ -177,7 +178,18 @@ export class Client {
   // before submitting, so a quick commit is not missed); otherwise it polls
   // tx_getStatus and reads the receipt once (null without a signer).
   // Throws on refusal by the node, or when `timeoutMs` passes first.
-  async submitAndWait(signed, { timeoutMs = 30000, via } = {}) {
+  //
+  // A committed key rotation makes the old key sign nothing more, not even
+  // the read of its own receipt: for identity.rotate-key, pass `nextSigner`
+  // (the same participant with the new key), which the client adopts as
+  // its signer once the rotation commits.
+  async submitAndWait(signed, { timeoutMs = 30000, via, nextSigner } = {}) {
+    if (nextSigner) {
+      const hash = await this.submit(signed);
+      const { height, index } = await this.#poll(hash, Date.now() + timeoutMs, () => new Error(`key rotation ${hash} not committed within ${timeoutMs} ms`), false);
+      this.signer = nextSigner;
+      return { hash, height, index, receipt: await this.call('tx_getReceipt', { hash }) };
+    }
     const subscribe = (via ?? (this.signer?.participant === signed.tx.sender ? 'subscription' : 'polling')) === 'subscription';
     const deadline = Date.now() + timeoutMs;
     const timeout = () => new Error(`transaction ${signed.hash} not committed within ${timeoutMs} ms`);
@@ -205,11 +217,11 @@ export class Client {
     }
   }
 
-  async #poll(hash, deadline, timeout) {
+  async #poll(hash, deadline, timeout, readReceipt = true) {
     for (;;) {
       const status = await this.call('tx_getStatus', { hash });
       if (status.committed) {
-        const receipt = this.signer ? await this.call('tx_getReceipt', { hash }) : null;
+        const receipt = readReceipt && this.signer ? await this.call('tx_getReceipt', { hash }) : null;
         return { hash, height: status.height, index: status.index, receipt };
       }
       if (Date.now() > deadline) throw timeout();
@@ -250,7 +262,7 @@ export class Client {
   // A WebSocket session (session.js), signed by the client's signer unless
   // `options.signer` says otherwise; opened on first use.
   session(options = {}) {
-    return new Session(this, { signer: this.signer, WebSocket: this.WebSocket, ...options });
+    return new Session(this, { signer: () => this.signer, WebSocket: this.WebSocket, ...options });
   }
 
   // Subscribes to `topic` on a new session of its own; `onEvent` gets each

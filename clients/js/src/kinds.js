@@ -75,8 +75,9 @@ async function cosigningKeyText(name, key) {
 
 function witnessKey(w, where) {
   if (w.key !== undefined) return toBytes(w.key);
+  // name+keyid+base64: the base64 may hold '+' itself.
   const parts = String(w.cosigningKey ?? '').split('+');
-  const material = parts.length === 3 ? fromBase64(parts[2]) : new Uint8Array();
+  const material = parts.length >= 3 ? fromBase64(parts.slice(2).join('+')) : new Uint8Array();
   if (material.length !== 33 || material[0] !== 4) throw new Error(`${where}: a witness needs key (hex) or cosigningKey (name+id+base64)`);
   return material.subarray(1);
 }

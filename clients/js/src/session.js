@@ -44,7 +44,8 @@ export class Session {
   #opened = null;
 
   // `client`: the Client whose node it talks to (its URL and identity);
-  // `signer`: who the upgrade authenticates (none: anonymous, newBlocks only).
+  // `signer`: who the upgrade authenticates (none: anonymous, newBlocks
+  // only), or a function returning it, asked at every (re)connection.
   constructor(client, { signer = null, reconnect = true, minDelayMs = 100, maxDelayMs = 5000, onReconnect, onError, WebSocket } = {}) {
     this.#client = client;
     this.#signer = signer;
@@ -68,13 +69,14 @@ export class Session {
   async #url() {
     const url = new URL('/ws', this.#client.url);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (this.#signer) {
+    const signer = typeof this.#signer === 'function' ? this.#signer() : this.#signer;
+    if (signer) {
       // Browsers cannot set upgrade headers: the query carries the same values.
       const { chainId, nodeId } = await this.#client.identity();
-      const headers = await requestHeaders(this.#signer.privateKey, {
+      const headers = await requestHeaders(signer.privateKey, {
         chainId,
         audience: nodeId,
-        participant: this.#signer.participant,
+        participant: signer.participant,
         request: 'GET /ws',
         body: '',
       });

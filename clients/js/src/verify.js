@@ -349,6 +349,14 @@ export function decodeReadEntry(bytes) {
   return e;
 }
 
+// Whether two JSON values are equal, whatever the order of object keys.
+function sameJson(a, b) {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => sameJson(a[k], b[k]));
+}
+
 // Checks a page of access_listReads as `tracectl verify-reads` does
 // (docs/oversight.md, "Asking who read what"): the checkpoint's receipt
 // against the trusted validators, that it is a successful access.checkpoint
@@ -376,7 +384,7 @@ export async function verifyReads(page, { trusted } = {}) {
     const bytes = fromHex(entry.hex);
     const decoded = decodeReadEntry(bytes);
     for (const [name, value] of Object.entries(decoded)) {
-      if (JSON.stringify(entry[name]) !== JSON.stringify(value)) fail(`entry ${entry.index}: its ${name} is not its bytes'`);
+      if (!sameJson(entry[name], value)) fail(`entry ${entry.index}: its ${name} is not its bytes'`);
     }
     if (decoded.node !== page.node) fail(`entry ${entry.index} was recorded by ${decoded.node}, not ${page.node}`);
     if (!checkpoint || entry.index >= checkpoint.size) {

@@ -24,7 +24,7 @@ import {
   verify,
   verifyStateTreeProof,
 } from '../src/index.js';
-import { doc, golden } from './docs.js';
+import { doc, golden } from '../golden.js';
 
 const encoding = doc('encoding.md');
 const label = (text) => sha256(utf8(text));

@@ -1,10 +1,10 @@
 // Reads the golden vectors of the repository's docs (docs/encoding.md,
-// docs/rpc.md) for the unit tests: the hex of a `golden:NAME` block with its
+// docs/rpc.md) for the unit tests and example.js: the hex of a `golden:NAME` block with its
 // comments stripped, as the C++ suite reads them.
 
 import { readFileSync } from 'node:fs';
 
-const docs = new URL('../../../docs/', import.meta.url);
+const docs = new URL('../../docs/', import.meta.url);
 
 export function doc(name) {
   return readFileSync(new URL(name, docs), 'utf8');
