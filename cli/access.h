@@ -10,35 +10,11 @@
 
 #include "cli/audit.h"
 #include "cli/remote.h"
-#include "cli/verify.h"
-#include "ledger/read_log.h"
+#include "cli/verify_reads.h"
 
 namespace tracechain::cli {
 
 inline constexpr std::string_view kReadsFormat = "tracechain-reads/1";
-
-// One page of access_listReads, checked against genesis.
-struct ReadsVerification {
-  // The checkpoint's receipt and its payload; empty when the node has none.
-  Verification checkpoint;
-  bool has_checkpoint = false;
-  std::uint64_t checkpoint_size = 0;
-  std::uint64_t checkpoint_height = 0;
-  struct Entry {
-    std::uint64_t index = 0;
-    std::optional<ledger::ReadEntry> entry;  // decoded from the entry's bytes
-    enum class State { kProven, kPending, kFailed } state = State::kFailed;
-    std::string detail;  // why it failed
-  };
-  std::vector<Entry> entries;
-
-  bool ok() const;
-};
-
-// Never throws on malformed input: a missing or mistyped field fails the
-// check concerned.
-ReadsVerification verify_reads(const Json& page, const ledger::Genesis& genesis,
-                               const ValidatorHistory& validators);
 
 struct AccessReadsOptions {
   RemoteOptions remote;

@@ -1,10 +1,13 @@
-// What an auditor checks offline (cli/verify.h): a verifiable receipt, a
-// state proof and a history proof, a validator-set change document and a
-// consistency proof, as JSON a node (or
-// anyone) handed over. Every input is tried as each against the fixed chain.
+// What an auditor checks offline (cli/verify.h, cli/verify_reads.h): a
+// verifiable receipt, a state proof and a history proof, a validator-set
+// change document, a consistency proof and a page of the read log, as JSON a
+// node (or anyone) handed over. Every input is tried as each against the fixed chain.
 // A malformed document must come back as failed checks, never as a throw,
-// and a receipt that passes every check must name the transaction it proves.
+// a receipt that passes every check must name the transaction it proves,
+// and a read-log entry reported proven must lie inside a checkpoint that
+// verified.
 #include "cli/verify.h"
+#include "cli/verify_reads.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fuzz_chain.h"
 
@@ -39,5 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const cli::LogCheckpoint from{1, log.size1, log.root1, 0, {}};
   const cli::LogCheckpoint to{2, log.size2, log.root2, 0, {}};
   (void)cli::verify_consistency_proof(json, from, to, crypto::HashAlgorithm::kSha256);
+  const cli::ReadsVerification reads = cli::verify_reads(json, genesis, history);
+  for (const cli::ReadsVerification::Entry& entry : reads.entries) {
+    if (entry.state != cli::ReadsVerification::Entry::State::kProven) continue;
+    fuzz::check(reads.has_checkpoint && reads.checkpoint.ok() && entry.index < reads.checkpoint_size &&
+                    entry.entry.has_value(),
+                "a read-log entry is proven without a verified checkpoint that covers it");
+  }
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "ledger/payloads.h"
 #include "ledger/receipt.h"
 #include "ledger/queries.h"
+#include "ledger/read_log.h"
 #include "node/config.h"
 #include "node/rpc/shapes.h"
 #include "storage/memory_kv.h"
@@ -406,6 +407,36 @@ void chain_seeds() {
                        {"fromRoot", to_hex(log.root1)}, {"toRoot", to_hex(log.root2)},
                        {"path", path}}
             .dump());
+
+  // A page of access_listReads (cli/verify_reads.h) of a three-entry
+  // read log, without a checkpoint, and with one whose receipt is the
+  // receipt above (not an access.checkpoint: it fails, after parsing).
+  crypto::MemoryMerkleNodeStore read_nodes;
+  crypto::MerkleLog read_log(algorithm, read_nodes);
+  std::vector<Bytes> read_entries;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    ledger::ReadEntry read;
+    read.node = "validator-0";
+    read.time_ms = 1'767'225'600'000 + i;
+    read.reader = "auditor-1";
+    read.method = "trade_get";
+    read.subjects = {{"trade", "trade-1"}};
+    read.about = {"buyer-bank", "provider-acme"};
+    read_entries.push_back(ledger::encode(read));
+    read_log.append(hasher.leaf(read_entries.back()));
+  }
+  nlohmann::json page = {{"node", "validator-0"}, {"participant", "validator-0"},
+                         {"logSize", 3}, {"checkpoint", nullptr}, {"checkpointReceipt", nullptr},
+                         {"entries", nlohmann::json::array()}};
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    nlohmann::json proof = nlohmann::json::array();
+    for (const Digest& d : must(read_log.inclusion_proof(i, 3))) proof.push_back(to_hex(d));
+    page["entries"].push_back({{"index", i}, {"hex", to_hex(read_entries[i])}, {"inclusionProof", proof}});
+  }
+  write("receipt", "reads-pending", page.dump());
+  page["checkpoint"] = {{"height", 1}, {"size", 3}, {"root", to_hex(read_log.root())}};
+  page["checkpointReceipt"] = receipt;
+  write("receipt", "reads-checkpoint", page.dump());
 }
 
 // A frame as a client sends it: `first` (FIN, opcode), the masked length and
