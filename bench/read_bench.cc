@@ -28,6 +28,7 @@
 #include "node/rpc/backend.h"
 #include "node/rpc/client.h"
 #include "node/rpc/server.h"
+#include "storage/append_file.h"
 #include "storage/memory_kv.h"
 
 using namespace tracechain;
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
   std::uint64_t workers = 0;
   bool in_memory = false;
   app.add_flag("--memory-log", in_memory,
-               "record into an in-memory log instead of the node's RocksDB one (diagnosis)");
+               "record into an in-memory log instead of the node's (diagnosis)");
   app.add_option("--workers", workers, "rpc.worker_threads (default: the node's default)");
   CLI11_PARSE(app, argc, argv);
 
@@ -235,11 +236,12 @@ int main(int argc, char** argv) {
     setup.stop();
   }
 
-  // --memory-log: the same recording into the in-memory engine, which
-  // separates the recording's own cost from RocksDB's write path.
+  // --memory-log: the same recording into an in-memory engine and file,
+  // which separates the recording's own cost from the disk's.
   std::unique_ptr<node::ReadLog> memory_log;
   if (in_memory) {
     memory_log = must(node::ReadLog::open(std::make_shared<storage::MemoryKv>(),
+                                          std::make_shared<storage::MemoryAppendFile>(),
                                           crypto::suite_hash(crypto::kDefaultSuite),
                                           {config.node.id, ""}),
                       "in-memory read log");
@@ -286,11 +288,11 @@ int main(int argc, char** argv) {
             << "  effect        " << (median_off - median_on) / median_off * 100
             << " % (of the medians); " << median_effect << " % (median of the rounds' pairs)\n"
             << "read log: " << recorded << " entries recorded, " << log_bytes
-            << " bytes on disk (RocksDB, before compaction)\n"
+            << " bytes on disk (the entries file and RocksDB, before compaction)\n"
             << "machine: " << static_cast<long>(verify)
             << " P-256 verifications/s on one core; " << static_cast<long>(appends)
             << " read-log appends/s alone (" << cpu_per_append_us
-            << " µs of CPU each, RocksDB's threads included); "
+            << " µs of CPU each, background threads included); "
             << std::thread::hardware_concurrency() << " cores\n";
   std::filesystem::remove_all(home, ec);
   return 0;

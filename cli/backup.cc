@@ -103,6 +103,22 @@ Status copy_database(const storage::KvReader& source, const fs::path& target, co
   return {};
 }
 
+// Copies a file that only grows, as it is now, and syncs the copy.
+Status copy_entries(const fs::path& from, const fs::path& to) {
+  auto source = storage::open_append_file(from);
+  if (!source) return source.error();
+  auto target = storage::open_append_file(to);
+  if (!target) return target.error();
+  const std::uint64_t size = (*source)->size();
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
+  for (std::uint64_t at = 0; at < size; at += kChunk) {
+    auto chunk = (*source)->read(at, static_cast<std::size_t>(std::min(kChunk, size - at)));
+    if (!chunk) return chunk.error();
+    if (Status s = (*target)->append(*chunk); !s) return s;
+  }
+  return (*target)->sync();
+}
+
 void print_summary(std::ostream& out, OutputFormat output, const Json& summary,
                    const std::string& verb) {
   if (output == OutputFormat::kJson) {
@@ -162,6 +178,14 @@ int backup_create(const BackupCreateOptions& options, std::ostream& out, std::os
     if (!read_log) return report_error(err, read_log.error().with_context("the node's read log"));
     if (Status s = copy_database(*read_log->kv(), options.out / kReadLogDir, "read log"); !s) {
       return report_error(err, s.error());
+    }
+    // Then its entries file: it only grows, so it holds every entry the
+    // copied index covers (and perhaps more, which opening indexes).
+    const fs::path entries = paths.read_log_dir() / node::ReadLog::kEntriesFile;
+    if (fs::exists(entries, ec)) {
+      if (Status s = copy_entries(entries, options.out / kReadLogDir / node::ReadLog::kEntriesFile); !s) {
+        return report_error(err, s.error().with_context("the read log's entries"));
+      }
     }
     auto copied = node::ReadLog::open(options.out / kReadLogDir, crypto::suite_hash(genesis->suite),
                                       {"backup", ""});

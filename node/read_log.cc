@@ -1,5 +1,8 @@
 #include "node/read_log.h"
 
+#include <algorithm>
+
+#include "node/log.h"
 #include "storage/layout.h"
 #include "storage/log_node_store.h"
 #include "storage/rocksdb_kv.h"
@@ -10,42 +13,63 @@ namespace {
 
 using storage::Column;
 
+// A record: u32 length, 8 bytes of the leaf hash, the entry.
+constexpr std::size_t kRecordHeader = 12;
+// Far beyond any valid entry (ledger::validate bounds them); a length
+// above it is a torn or corrupt record.
+constexpr std::size_t kMaxEntryBytes = std::size_t{1} << 20;
+
+constexpr Column kLocations = Column::kReceipts;
+constexpr Column kIndex = Column::kTxIndex;
+// Entries kept before the file existed.
 constexpr Column kEntries = Column::kTransactions;
-// Written with the index: how many entries it covers. Absent in a log whose
-// every append wrote its own index (all of it, then).
+constexpr std::string_view kFileStartKey = "file_start";
 constexpr std::string_view kIndexedKey = "indexed_size";
+constexpr std::string_view kIndexedEndKey = "indexed_end";
 // Written (with fsync) by sync(): the size the log had then.
 constexpr std::string_view kSyncedKey = "synced_size";
-constexpr Column kIndex = Column::kTxIndex;
 
 Error no_entry(std::uint64_t index) {
   return Error(ErrorCode::kNotFound, "the read log has no entry " + std::to_string(index));
+}
+
+std::uint32_t read_u32(ByteView bytes) {
+  return static_cast<std::uint32_t>(bytes[0]) << 24 | static_cast<std::uint32_t>(bytes[1]) << 16 |
+         static_cast<std::uint32_t>(bytes[2]) << 8 | static_cast<std::uint32_t>(bytes[3]);
+}
+
+void append_record(Bytes& out, ByteView entry, const Digest& leaf) {
+  const auto size = static_cast<std::uint32_t>(entry.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(size >> shift));
+  out.insert(out.end(), leaf.begin(), leaf.begin() + 8);
+  out.insert(out.end(), entry.begin(), entry.end());
+}
+
+void append_u64(Bytes& out, std::uint64_t value) {
+  const std::string key = storage::height_key(value);
+  out.insert(out.end(), key.begin(), key.end());
 }
 
 // The log's nodes: those of level ReadLog::kStoredLevel and up from the
 // log_nodes column, those below from the entries themselves.
 class NodeStore final : public crypto::MerkleNodeStore {
  public:
-  NodeStore(const storage::KvReader& kv, const crypto::MerkleHasher& hasher)
-      : kv_(kv), nodes_(kv), hasher_(hasher) {}
+  NodeStore(const storage::KvReader& kv, const ReadLog& log)
+      : nodes_(kv), log_(log) {}
   Result<Digest> get(std::uint32_t level, std::uint64_t index) const override {
     if (level >= ReadLog::kStoredLevel) return nodes_.get(level, index);
     // The subtree's leaves, in order, folded pairwise up to its root.
     const std::uint64_t width = std::uint64_t{1} << level;
-    const std::uint64_t begin = index << level;
     std::vector<Digest> hashes;
     hashes.reserve(width);
-    Status scanned = kv_.scan(kEntries, storage::height_key(begin),
-                              storage::height_key(begin + width),
-                              [&](std::string_view, ByteView value) {
-                                hashes.push_back(hasher_.leaf(value));
-                                return true;
-                              });
-    if (!scanned) return scanned.error();
-    if (hashes.size() < width) return no_entry(begin + hashes.size());
+    for (std::uint64_t i = index << level; hashes.size() < width; ++i) {
+      auto entry = log_.entry(i);
+      if (!entry) return entry.error();
+      hashes.push_back(log_.hasher().leaf(*entry));
+    }
     for (std::size_t n = hashes.size(); n > 1; n /= 2) {
       for (std::size_t i = 0; i < n / 2; ++i) {
-        hashes[i] = hasher_.node(hashes[2 * i], hashes[2 * i + 1]);
+        hashes[i] = log_.hasher().node(hashes[2 * i], hashes[2 * i + 1]);
       }
     }
     return hashes.front();
@@ -55,9 +79,8 @@ class NodeStore final : public crypto::MerkleNodeStore {
   }
 
  private:
-  const storage::KvReader& kv_;
   storage::LogNodeStore nodes_;
-  const crypto::MerkleHasher& hasher_;
+  const ReadLog& log_;
 };
 
 std::string index_prefix(char kind, std::string_view participant) {
@@ -90,14 +113,23 @@ Result<std::vector<std::uint64_t>> list_of(std::string_view key, ByteView value)
   return indices;
 }
 
-// Calls `use` with the tree of `size` entries held in `kv`.
+Result<std::optional<std::uint64_t>> meta_u64(const storage::KvReader& kv, std::string_view key) {
+  auto stored = kv.get(Column::kMeta, key);
+  if (!stored) return stored.error();
+  if (!*stored) return std::optional<std::uint64_t>();
+  auto value = storage::decode_u64(**stored, key);
+  if (!value) return value.error().with_context("read log");
+  return std::optional(*value);
+}
+
+// Calls `use` with the tree of `size` entries of `log`.
 template <typename Use>
-auto over_tree(const storage::KvReader& kv, const crypto::MerkleHasher& hasher, std::uint64_t size,
-               Use&& use) -> decltype(use(std::declval<const crypto::MerkleLog&>())) {
-  NodeStore nodes(kv, hasher);
-  auto log = crypto::MerkleLog::open(hasher.algorithm(), nodes, size);
-  if (!log) return log.error();
-  return use(*log);
+auto over_tree(const storage::KvReader& kv, const ReadLog& log, std::uint64_t size, Use&& use)
+    -> decltype(use(std::declval<const crypto::MerkleLog&>())) {
+  NodeStore nodes(kv, log);
+  auto tree = crypto::MerkleLog::open(log.hasher().algorithm(), nodes, size);
+  if (!tree) return tree.error();
+  return use(*tree);
 }
 
 }  // namespace
@@ -112,94 +144,142 @@ Result<std::unique_ptr<ReadLog>> ReadLog::open(const std::filesystem::path& dir,
   options.background_jobs = 1;
   auto kv = storage::open_rocksdb_kv(dir, options);
   if (!kv) return kv.error().with_context("read log '" + dir.string() + "'");
-  return open(std::move(*kv), algorithm, std::move(owner));
+  auto file = storage::open_append_file(dir / kEntriesFile);
+  if (!file) return file.error().with_context("read log");
+  return open(std::move(*kv), std::move(*file), algorithm, std::move(owner));
 }
 
 Result<std::unique_ptr<ReadLog>> ReadLog::open(std::shared_ptr<storage::KvStore> kv,
+                                               std::shared_ptr<storage::AppendFile> file,
                                                crypto::HashAlgorithm algorithm, ReadLogOwner owner) {
-  // Entries are written in index order: the last gives the size.
-  std::uint64_t size = 0;
+  // Entries kept in the engine come first, in index order.
+  std::uint64_t in_engine = 0;
   auto last = kv->last_in_range(kEntries, "", "");
   if (!last) return last.error();
   if (*last) {
     auto index = storage::parse_height_key((*last)->first);
     if (!index) return index.error().with_context("read log");
-    size = *index + 1;
+    in_engine = *index + 1;
   }
-  std::uint64_t indexed = size;
-  auto stored = kv->get(Column::kMeta, kIndexedKey);
-  if (!stored) return stored.error();
-  if (*stored) {
-    auto value = storage::decode_u64(**stored, "read log indexed size");
-    if (!value || *value > size) {
-      return Error(ErrorCode::kCorruption,
-                   "read log: the index claims more entries than the log holds (" +
-                       std::to_string(size) + ")");
+  auto file_start = meta_u64(*kv, kFileStartKey);
+  auto indexed = meta_u64(*kv, kIndexedKey);
+  auto indexed_end = meta_u64(*kv, kIndexedEndKey);
+  if (!file_start || !indexed || !indexed_end) {
+    return (!file_start ? file_start : !indexed ? indexed : indexed_end).error();
+  }
+  if (!*file_start) {
+    // A new log, or one kept before the file existed: each of its appends
+    // wrote the entry's index with it, so all of it is indexed.
+    if (*indexed && **indexed != in_engine) {
+      return Error(ErrorCode::kCorruption, "read log: its index covers " +
+                                               std::to_string(**indexed) + " of its " +
+                                               std::to_string(in_engine) + " entries");
     }
-    indexed = *value;
+    storage::KvBatch batch;
+    for (auto key : {kFileStartKey, kIndexedKey}) {
+      batch.put(Column::kMeta, key, storage::encode_u64(in_engine));
+    }
+    batch.put(Column::kMeta, kIndexedEndKey, storage::encode_u64(0));
+    if (Status s = kv->write(batch, true); !s) return s.error().with_context("read log");
+    *file_start = in_engine;
+    *indexed = in_engine;
+    *indexed_end = 0;
   }
-  const crypto::MerkleHasher hasher(algorithm);
-  NodeStore nodes(*kv, hasher);
-  auto tree = crypto::MerkleLog::open(algorithm, nodes, indexed);
-  if (!tree) return tree.error().with_context("read log of " + std::to_string(indexed) + " entries");
-  std::unique_ptr<ReadLog> log(new ReadLog(kv, algorithm, std::move(owner), tree->frontier()));
-
-  // Index what a crash left unindexed, a batch at a time.
-  Status status;
-  std::unique_lock lock(log->mutex_);
-  Status scanned = kv->scan(kEntries, storage::height_key(indexed), "",
-                            [&](std::string_view key, ByteView value) {
-                              auto index = storage::parse_height_key(key);
-                              auto entry = ledger::decode<ledger::ReadEntry>(value);
-                              if (!index || *index != log->frontier_.size() || !entry) {
-                                status = Error(ErrorCode::kCorruption,
-                                               "read log entry " +
-                                                   std::to_string(log->frontier_.size()) +
-                                                   " is missing or corrupt");
-                                return false;
-                              }
-                              log->note(*index, *entry, log->hasher_.leaf(value));
-                              log->written_ = log->frontier_;
-                              if (log->unindexed_.entries < kIndexBatch) return true;
-                              status = log->write_until(lock, log->frontier_.size(), true);
-                              return status.ok();
-                            });
-  if (!scanned) return scanned.error();
-  if (!status) return status.error().with_context("read log");
-  if (Status s = log->write_until(lock, log->frontier_.size(), true); !s) {
-    return s.error().with_context("read log");
+  if (!*indexed || !*indexed_end || **file_start != in_engine || **indexed < **file_start) {
+    return Error(ErrorCode::kCorruption, "read log: its meta entries disagree with its entries");
   }
-  lock.unlock();
+  if (file->size() < **indexed_end) {
+    return Error(ErrorCode::kCorruption,
+                 "read log: the entries file holds " + std::to_string(file->size()) +
+                     " bytes, fewer than the " + std::to_string(**indexed_end) +
+                     " its index covers: it was cut or replaced; put back the data/read-log it had");
+  }
+  std::unique_ptr<ReadLog> log(new ReadLog(kv, std::move(file), algorithm, std::move(owner),
+                                           **file_start, **indexed, **indexed_end));
+  NodeStore nodes(*kv, *log);
+  auto tree = crypto::MerkleLog::open(algorithm, nodes, **indexed);
+  if (!tree) return tree.error().with_context("read log of " + std::to_string(**indexed) + " entries");
+  log->frontier_ = tree->frontier();
+  log->written_ = tree->frontier();
+  if (Status s = log->recover(**indexed_end); !s) return s.error().with_context("read log");
   return log;
 }
 
-ReadLog::ReadLog(std::shared_ptr<storage::KvStore> kv, crypto::HashAlgorithm algorithm,
-                 ReadLogOwner owner, crypto::MerkleFrontier frontier)
+ReadLog::ReadLog(std::shared_ptr<storage::KvStore> kv, std::shared_ptr<storage::AppendFile> file,
+                 crypto::HashAlgorithm algorithm, ReadLogOwner owner, std::uint64_t file_start,
+                 std::uint64_t indexed, std::uint64_t indexed_end)
     : kv_(std::move(kv)),
+      file_(std::move(file)),
       hasher_(algorithm),
       owner_(std::move(owner)),
-      frontier_(frontier),
-      written_(frontier),
-      indexed_(frontier.size()) {}
+      file_start_(file_start),
+      appended_end_(indexed_end),
+      unindexed_first_(indexed),
+      indexed_(indexed) {}
 
-void ReadLog::note(std::uint64_t index, const ledger::ReadEntry& entry, const Digest& leaf) {
+Status ReadLog::recover(std::uint64_t offset) {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t end = file_->size();
+  std::string torn;
+  while (offset < end) {
+    const std::uint64_t index = frontier_.size();
+    if (end - offset < kRecordHeader) {
+      torn = "a record header cut short";
+      break;
+    }
+    auto header = file_->read(offset, kRecordHeader);
+    if (!header) return header.error();
+    const std::uint32_t size = read_u32(*header);
+    if (size > kMaxEntryBytes || end - offset - kRecordHeader < size) {
+      torn = "a record cut short or of an impossible length";
+      break;
+    }
+    auto record = read_record(index, offset, offset + kRecordHeader + size);
+    std::optional<ledger::ReadEntry> entry;
+    if (record) {
+      auto decoded = ledger::decode<ledger::ReadEntry>(*record);
+      if (decoded && ledger::validate(*decoded)) entry = std::move(*decoded);
+    }
+    if (!entry) {
+      torn = record ? "an entry that does not decode" : record.error().message();
+      break;
+    }
+    note(index, *entry, hasher_.leaf(*record), offset);
+    offset += kRecordHeader + size;
+    appended_end_ = offset;
+    written_ = frontier_;
+    if (unindexed_.offsets.size() < kIndexBatch) continue;
+    if (Status s = write_until(lock, frontier_.size(), true); !s) return s;
+  }
+  if (offset < end) {
+    // What a crash left half written: the entries before it are whole.
+    log::warn("read-log", "cutting {} bytes off the end of the entries file after entry {}: {}",
+              end - offset, frontier_.size(), torn);
+    if (Status s = file_->truncate(offset); !s) return s;
+  }
+  return write_until(lock, frontier_.size(), true);
+}
+
+void ReadLog::note(std::uint64_t index, const ledger::ReadEntry& entry, const Digest& leaf,
+                   std::uint64_t offset) {
   for (const ledger::ParticipantId& participant : entry.about) {
     unindexed_.lists[index_prefix('a', participant)].push_back(index);
   }
   unindexed_.lists[index_prefix('r', entry.reader)].push_back(index);
+  unindexed_.offsets.push_back(offset);
   frontier_.append(hasher_, leaf, [&](std::uint32_t level, std::uint64_t node, const Digest& hash) {
     if (level >= kStoredLevel) {
       unindexed_.nodes.put(Column::kLogNodes, storage::node_key(level, node), ByteView(hash));
     }
   });
-  ++unindexed_.entries;
 }
 
-// Group commit: each append adds its entry to the pending batch; whoever
-// finds no write in progress writes everything pending in one RocksDB write
-// (outside the lock), with the index once kIndexBatch entries wait for it or
-// when asked, and every append returns once its own entry is written. Under
-// load one write carries several reads' entries.
+// Group commit: each append adds its record to the pending bytes; whoever
+// finds no write in progress appends everything pending to the file in one
+// write (outside the lock), and every append returns once its own record is
+// written. Under load one write carries several reads' entries. The index
+// goes with the write once kIndexBatch entries wait for it, or when asked:
+// the file is synced, then the index written to the engine.
 Status ReadLog::write_until(std::unique_lock<std::mutex>& lock, std::uint64_t size, bool index) {
   while (written_.size() < size || (index && indexed_ < size)) {
     if (failed_) return *failed_;
@@ -208,41 +288,48 @@ Status ReadLog::write_until(std::unique_lock<std::mutex>& lock, std::uint64_t si
       continue;
     }
     writing_ = true;
-    storage::KvBatch batch = std::exchange(pending_, storage::KvBatch());
+    Bytes records = std::exchange(pending_, Bytes());
     crypto::MerkleFrontier after = frontier_;
-    std::optional<std::uint64_t> indexing;
-    if (index || unindexed_.entries >= kIndexBatch) {
+    const std::uint64_t after_end = appended_end_;
+    storage::KvBatch batch;
+    const bool indexing = index || unindexed_.offsets.size() >= kIndexBatch;
+    if (indexing && !unindexed_.offsets.empty()) {
       // Every entry noted so far is in this write or an earlier one.
-      Unindexed lists = std::exchange(unindexed_, Unindexed());
-      for (const storage::KvBatch::Entry& node : lists.nodes.entries()) {
-        batch.put(node.column, node.key, *node.value);
-      }
-      for (auto& [prefix, indices] : lists.lists) {
+      Unindexed taken = std::exchange(unindexed_, Unindexed());
+      const std::uint64_t first = std::exchange(unindexed_first_, frontier_.size());
+      batch = std::move(taken.nodes);
+      for (auto& [prefix, indices] : taken.lists) {
         Bytes value;
         value.reserve(indices.size() * 8);
-        for (std::uint64_t i : indices) {
-          const std::string key = storage::height_key(i);
-          value.insert(value.end(), key.begin(), key.end());
-        }
+        for (std::uint64_t i : indices) append_u64(value, i);
         batch.put(kIndex, prefix + storage::height_key(indices.back()), std::move(value));
       }
-      indexing = frontier_.size();
-      batch.put(Column::kMeta, kIndexedKey, storage::encode_u64(*indexing));
+      Bytes offsets;
+      offsets.reserve((taken.offsets.size() + 1) * 8);
+      for (std::uint64_t offset : taken.offsets) append_u64(offsets, offset);
+      append_u64(offsets, after_end);
+      batch.put(kLocations, storage::height_key(first), std::move(offsets));
+      batch.put(Column::kMeta, kIndexedKey, storage::encode_u64(after.size()));
+      batch.put(Column::kMeta, kIndexedEndKey, storage::encode_u64(after_end));
     }
     lock.unlock();
-    Status written = kv_->write(batch, false);
+    Status written = records.empty() ? Status() : file_->append(records);
+    if (written && !batch.empty()) {
+      written = file_->sync();
+      if (written) written = kv_->write(batch, false);
+    }
     lock.lock();
     writing_ = false;
     if (!written) {
-      // The entries of that batch are not in the store but are in the
-      // frontier: nothing more can be appended consistently until the log
-      // is reopened from what the store holds.
+      // The entries of that write are in the frontier but perhaps not in
+      // the file (or in part): nothing more can be appended consistently
+      // until the log is reopened from what the file holds.
       failed_ = written.error().with_context("read log write failed; restart the node");
       written_changed_.notify_all();
       return *failed_;
     }
     written_ = std::move(after);
-    if (indexing) indexed_ = *indexing;
+    if (!batch.empty()) indexed_ = written_.size();
     written_changed_.notify_all();
   }
   return {};
@@ -250,13 +337,19 @@ Status ReadLog::write_until(std::unique_lock<std::mutex>& lock, std::uint64_t si
 
 Result<std::uint64_t> ReadLog::append(const ledger::ReadEntry& entry) {
   if (Status s = ledger::validate(entry); !s) return s.error();
-  Bytes encoded = ledger::encode(entry);
+  const Bytes encoded = ledger::encode(entry);
+  if (encoded.size() > kMaxEntryBytes) {
+    return Error(ErrorCode::kInvalidInput, "a read-log entry of " + std::to_string(encoded.size()) +
+                                               " bytes is too large to record");
+  }
   const Digest leaf = hasher_.leaf(encoded);
   std::unique_lock lock(mutex_);
   if (failed_) return *failed_;
   const std::uint64_t index = frontier_.size();
-  pending_.put(kEntries, storage::height_key(index), std::move(encoded));
-  note(index, entry, leaf);
+  const std::uint64_t offset = appended_end_;
+  append_record(pending_, encoded, leaf);
+  appended_end_ += kRecordHeader + encoded.size();
+  note(index, entry, leaf, offset);
   if (Status s = write_until(lock, index + 1, false); !s) return s.error();
   return index;
 }
@@ -274,7 +367,8 @@ Result<std::uint64_t> ReadLog::sync() {
   std::unique_lock lock(mutex_);
   written_changed_.wait(lock, [&] { return !writing_ || failed_; });
   if (failed_) return *failed_;
-  // No write is in flight: a synced write makes every written entry durable.
+  // The file was synced before its index was written; a synced write makes
+  // the index durable too.
   storage::KvBatch batch;
   batch.put(Column::kMeta, kSyncedKey, storage::encode_u64(indexed_));
   if (Status s = kv_->write(batch, true); !s) return s.error();
@@ -301,7 +395,7 @@ Digest ReadLog::root() const {
 Result<Digest> ReadLog::root_at(std::uint64_t size) {
   auto indexed = index_all();
   if (!indexed) return indexed.error();
-  return over_tree(*kv_, hasher_, *indexed, [&](const crypto::MerkleLog& log) {
+  return over_tree(*kv_, *this, *indexed, [&](const crypto::MerkleLog& log) {
     return log.root_at(size);
   });
 }
@@ -309,7 +403,7 @@ Result<Digest> ReadLog::root_at(std::uint64_t size) {
 Result<std::vector<Digest>> ReadLog::inclusion_proof(std::uint64_t index, std::uint64_t size) {
   auto indexed = index_all();
   if (!indexed) return indexed.error();
-  return over_tree(*kv_, hasher_, *indexed, [&](const crypto::MerkleLog& log) {
+  return over_tree(*kv_, *this, *indexed, [&](const crypto::MerkleLog& log) {
     return log.inclusion_proof(index, size);
   });
 }
@@ -317,17 +411,71 @@ Result<std::vector<Digest>> ReadLog::inclusion_proof(std::uint64_t index, std::u
 Result<std::vector<Digest>> ReadLog::consistency_proof(std::uint64_t size1, std::uint64_t size2) {
   auto indexed = index_all();
   if (!indexed) return indexed.error();
-  return over_tree(*kv_, hasher_, *indexed, [&](const crypto::MerkleLog& log) {
+  return over_tree(*kv_, *this, *indexed, [&](const crypto::MerkleLog& log) {
     return log.consistency_proof(size1, size2);
   });
 }
 
 Result<Bytes> ReadLog::entry(std::uint64_t index) const {
-  const std::string key = storage::height_key(index);
-  auto value = kv_->get(kEntries, key);
-  if (!value) return value.error();
-  if (!*value) return no_entry(index);
-  return std::move(**value);
+  if (index < file_start_) {
+    auto value = kv_->get(kEntries, storage::height_key(index));
+    if (!value) return value.error();
+    if (!*value) return no_entry(index);
+    return std::move(**value);
+  }
+  std::unique_lock lock(mutex_);
+  // An index write in flight holds the locations of [indexed_, unindexed_first_).
+  written_changed_.wait(lock, [&] {
+    return index < indexed_ || index >= unindexed_first_ || failed_;
+  });
+  if (index >= indexed_) {
+    if (index < unindexed_first_) return *failed_;
+    if (index >= written_.size()) return no_entry(index);
+    const std::size_t k = static_cast<std::size_t>(index - unindexed_first_);
+    const std::uint64_t begin = unindexed_.offsets[k];
+    const std::uint64_t end =
+        k + 1 < unindexed_.offsets.size() ? unindexed_.offsets[k + 1] : appended_end_;
+    lock.unlock();
+    return read_record(index, begin, end);
+  }
+  lock.unlock();
+  auto batch = kv_->last_in_range(kLocations, "", storage::height_key(index + 1));
+  if (!batch) return batch.error();
+  if (!*batch) return no_entry(index);
+  auto first = storage::parse_height_key((*batch)->first);
+  const Bytes& offsets = (*batch)->second;
+  if (!first || offsets.size() % 8 != 0 || offsets.size() < 16 ||
+      index - *first >= offsets.size() / 8 - 1) {
+    return Error(ErrorCode::kCorruption,
+                 "read log: no location for entry " + std::to_string(index) + " where it should be");
+  }
+  const std::size_t k = static_cast<std::size_t>(index - *first);
+  const std::string_view bytes(reinterpret_cast<const char*>(offsets.data()), offsets.size());
+  auto begin = storage::parse_height_key(bytes.substr(k * 8, 8));
+  auto end = storage::parse_height_key(bytes.substr(k * 8 + 8, 8));
+  if (!begin || !end) return begin ? end.error() : begin.error();
+  return read_record(index, *begin, *end);
+}
+
+Result<Bytes> ReadLog::read_record(std::uint64_t index, std::uint64_t begin,
+                                   std::uint64_t end) const {
+  auto corrupt = [&](const std::string& why) {
+    return Error(ErrorCode::kCorruption,
+                 "read log entry " + std::to_string(index) + " is corrupt: " + why);
+  };
+  if (end < begin + kRecordHeader || end - begin > kRecordHeader + kMaxEntryBytes) {
+    return corrupt("its location is impossible");
+  }
+  auto record = file_->read(begin, static_cast<std::size_t>(end - begin));
+  if (!record) return corrupt(record.error().message());
+  const ByteView view(*record);
+  if (read_u32(view) != end - begin - kRecordHeader) return corrupt("its length does not match");
+  Bytes entry(record->begin() + kRecordHeader, record->end());
+  const Digest leaf = hasher_.leaf(entry);
+  if (!std::equal(leaf.begin(), leaf.begin() + 8, record->begin() + 4)) {
+    return corrupt("its checksum does not match");
+  }
+  return entry;
 }
 
 Result<ReadLog::Page> ReadLog::page(const std::optional<std::string>& about,

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "node/read_log.h"
+#include "storage/append_file.h"
 #include "storage/fault_injection_kv.h"
 #include "storage/layout.h"
 #include "storage/memory_kv.h"
@@ -42,7 +43,8 @@ ledger::MemoryState state_with(const std::string& participant, std::uint64_t siz
 }
 
 std::unique_ptr<ReadLog> memory_log() {
-  auto log = ReadLog::open(std::make_shared<storage::MemoryKv>(), kAlgorithm,
+  auto log = ReadLog::open(std::make_shared<storage::MemoryKv>(),
+                           std::make_shared<storage::MemoryAppendFile>(), kAlgorithm,
                            {"validator-0", "validator-0"});
   REQUIRE(log.ok());
   return std::move(*log);
@@ -163,7 +165,8 @@ TEST_CASE("read log: checked against the checkpoint on chain; the next checkpoin
 
 TEST_CASE("read log: concurrent appends share writes and keep one order", "[node][read-log]") {
   auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
-  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  auto opened = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(opened.ok());
   ReadLog& log = **opened;
   constexpr int kThreads = 4;
@@ -194,9 +197,8 @@ TEST_CASE("read log: concurrent appends share writes and keep one order", "[node
   std::sort(all.begin(), all.end());
   for (std::size_t i = 0; i < all.size(); ++i) REQUIRE(all[i] == i);
   CHECK(log.size() == kThreads * kEach);
-  CHECK(kv->writes() <= static_cast<std::size_t>(kThreads * kEach));
   // Reopened from the store, it is the same tree.
-  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto again = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(again.ok());
   CHECK((*again)->size() == log.size());
   CHECK((*again)->root() == log.root());
@@ -204,23 +206,26 @@ TEST_CASE("read log: concurrent appends share writes and keep one order", "[node
 
 TEST_CASE("read log: a failed write refuses every later append until reopened",
           "[node][read-log]") {
-  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
-  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto kv = std::make_shared<storage::MemoryKv>();
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  auto opened = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(opened.ok());
   ReadLog& log = **opened;
   REQUIRE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
   REQUIRE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
   const Digest root2 = log.root();
-  kv->set_writes_fail(true);
+  // The disk fills mid-write: half a record reaches the file.
+  file->set_fail(true);
   CHECK_FALSE(log.append(entry("auditor-1", {"buyer-bank"})).ok());
-  kv->set_writes_fail(false);
-  // The failed entry is in no store, so nothing may follow it.
+  file->set_fail(false);
+  // The failed entry is not whole in the file, so nothing may follow it.
   auto refused = log.append(entry("auditor-1", {"buyer-bank"}));
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message(), Catch::Contains("restart"));
   CHECK_FALSE(log.sync().ok());
   CHECK(log.size() == 2);
-  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  // Reopened, the half record is cut off and the log goes on.
+  auto again = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(again.ok());
   CHECK((*again)->size() == 2);
   CHECK((*again)->root() == root2);
@@ -229,7 +234,8 @@ TEST_CASE("read log: a failed write refuses every later append until reopened",
 
 TEST_CASE("read log: after a power cut, everything synced is there", "[node][read-log]") {
   auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
-  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  auto opened = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(opened.ok());
   for (int i = 0; i < 6; ++i) REQUIRE((*opened)->append(entry("auditor-1", {"buyer-bank"})).ok());
   auto synced = (*opened)->sync();
@@ -238,7 +244,8 @@ TEST_CASE("read log: after a power cut, everything synced is there", "[node][rea
   const Digest root6 = (*opened)->root();
   for (int i = 0; i < 3; ++i) REQUIRE((*opened)->append(entry("auditor-1", {"buyer-bank"})).ok());
   REQUIRE(kv->drop_unsynced().ok());
-  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  file->drop_unsynced();
+  auto again = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(again.ok());
   CHECK((*again)->size() == 6);
   CHECK((*again)->root() == root6);
@@ -299,14 +306,15 @@ std::vector<ledger::ReadEntry> varied_entries(std::size_t count) {
 TEST_CASE("read log: the index is written in batches, and every query sees all entries",
           "[node][read-log]") {
   auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
-  auto opened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto opened = ReadLog::open(kv, std::make_shared<storage::MemoryAppendFile>(), kAlgorithm,
+                              {"validator-0", ""});
   REQUIRE(opened.ok());
   ReadLog& log = **opened;
   const auto expected = varied_entries(2 * ReadLog::kIndexBatch + 300);
   const std::size_t writes_before = kv->writes();
   for (const auto& e : expected) REQUIRE(log.append(e).ok());
-  // The read path wrote entries only; two writes carried the index so far.
-  CHECK(kv->writes() - writes_before == expected.size());
+  // The read path wrote to the file only; two engine writes carried the index.
+  CHECK(kv->writes() - writes_before == 2);
   CHECK(log.indexed_size() == 2 * ReadLog::kIndexBatch);
   // Queries write the rest of the index first.
   check_log(log, expected, 250);
@@ -325,17 +333,18 @@ TEST_CASE("read log: the index is written in batches, and every query sees all e
 
 TEST_CASE("read log: entries a crash left unindexed are indexed on open", "[node][read-log]") {
   auto kv = std::make_shared<storage::MemoryKv>();
+  auto file = std::make_shared<storage::MemoryAppendFile>();
   const auto expected = varied_entries(ReadLog::kIndexBatch + 77);
   Digest root{};
   {
-    auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+    auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
     REQUIRE(log.ok());
     for (const auto& e : expected) REQUIRE((*log)->append(e).ok());
     CHECK((*log)->indexed_size() == ReadLog::kIndexBatch);
     root = (*log)->root();
     // The process ends here: 77 entries are written, their index is not.
   }
-  auto again = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto again = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(again.ok());
   CHECK((*again)->indexed_size() == expected.size());
   CHECK((*again)->root() == root);
@@ -369,17 +378,24 @@ TEST_CASE("read log: a log whose every append wrote its own index still opens an
                     });
     REQUIRE(kv->write(batch, false).ok());
   }
-  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(log.ok());
   CHECK((*log)->size() == 200);
   CHECK((*log)->root() == frontier.root(hasher));
   for (std::size_t i = 200; i < expected.size(); ++i) REQUIRE((*log)->append(expected[i]).ok());
   check_log(**log, expected, 30);
+  // Reopened, its first 200 entries still come from the engine, the rest from the file.
+  log->reset();
+  auto again = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
+  REQUIRE(again.ok());
+  check_log(**again, expected, 70);
 }
 
 TEST_CASE("read log: a corrupt index is reported, not followed", "[node][read-log]") {
   auto kv = std::make_shared<storage::MemoryKv>();
-  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(log.ok());
   for (int i = 0; i < 3; ++i) REQUIRE((*log)->append(entry("auditor-1", {"buyer-bank"})).ok());
   REQUIRE((*log)->sync().ok());
@@ -397,30 +413,82 @@ TEST_CASE("read log: a corrupt index is reported, not followed", "[node][read-lo
   storage::KvBatch batch;
   batch.put(storage::Column::kMeta, "indexed_size", storage::encode_u64(4));
   REQUIRE(kv->write(batch, false).ok());
-  auto reopened = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto reopened = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE_FALSE(reopened.ok());
   CHECK(reopened.error().code() == ErrorCode::kCorruption);
 }
 
-TEST_CASE("read log: entries with no index at all are indexed on open, a batch at a time",
+TEST_CASE("read log: a file with no index at all is indexed on open, a batch at a time",
           "[node][read-log]") {
-  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  // Every record of a log, in a file whose index was never written.
   const auto expected = varied_entries(2 * ReadLog::kIndexBatch + 5);
-  const crypto::MerkleHasher hasher(kAlgorithm);
-  crypto::MerkleFrontier frontier;
-  storage::KvBatch batch;
-  batch.put(storage::Column::kMeta, "indexed_size", storage::encode_u64(0));
-  for (std::uint64_t i = 0; i < expected.size(); ++i) {
-    const Bytes encoded = ledger::encode(expected[i]);
-    batch.put(storage::Column::kTransactions, storage::height_key(i), ByteView(encoded));
-    frontier.append(hasher, hasher.leaf(encoded));
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  Digest root{};
+  {
+    auto log = ReadLog::open(std::make_shared<storage::MemoryKv>(), file, kAlgorithm,
+                             {"validator-0", ""});
+    REQUIRE(log.ok());
+    for (const auto& e : expected) REQUIRE((*log)->append(e).ok());
+    root = (*log)->root();
   }
-  REQUIRE(kv->write(batch, false).ok());
-  const std::size_t writes_before = kv->writes();
-  auto log = ReadLog::open(kv, kAlgorithm, {"validator-0", ""});
+  auto kv = std::make_shared<storage::FaultInjectionKv>(std::make_shared<storage::MemoryKv>());
+  auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
   REQUIRE(log.ok());
-  CHECK(kv->writes() - writes_before == 3);
+  // The layout's meta keys, then three batches of index.
+  CHECK(kv->writes() == 4);
   CHECK((*log)->indexed_size() == expected.size());
-  CHECK((*log)->root() == frontier.root(hasher));
+  CHECK((*log)->root() == root);
   check_log(**log, expected, 500);
+}
+
+TEST_CASE("read log: a torn record at the file's end is cut; a damaged file is refused",
+          "[node][read-log]") {
+  auto kv = std::make_shared<storage::MemoryKv>();
+  auto file = std::make_shared<storage::MemoryAppendFile>();
+  const auto expected = varied_entries(40);
+  Digest root{};
+  std::uint64_t end = 0;
+  {
+    auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    for (std::size_t i = 0; i < 30; ++i) REQUIRE((*log)->append(expected[i]).ok());
+    REQUIRE((*log)->sync().ok());
+    for (std::size_t i = 30; i < 39; ++i) REQUIRE((*log)->append(expected[i]).ok());
+    root = (*log)->root();
+    end = file->size();
+  }
+  // Half of a 40th record, as a crash mid-write leaves it.
+  Bytes torn = ledger::encode(expected[39]);
+  const Bytes header{0, 0, 0, static_cast<std::uint8_t>(torn.size()), 1, 2, 3, 4, 5, 6, 7, 8};
+  REQUIRE(file->append(header).ok());
+  REQUIRE(file->append(ByteView(torn).first(torn.size() / 2)).ok());
+  {
+    auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
+    REQUIRE(log.ok());
+    CHECK(file->size() == end);
+    CHECK((*log)->size() == 39);
+    CHECK((*log)->root() == root);
+    REQUIRE((*log)->append(expected[39]).ok());
+    check_log(**log, expected, 7);
+  }
+  // A changed byte inside an indexed record (entry 5, under a stored node):
+  // reading it says so.
+  std::uint64_t end5 = 0;
+  for (std::size_t i = 0; i <= 5; ++i) end5 += 12 + ledger::encode(expected[i]).size();
+  file->corrupt(end5 - 3, Bytes{0xff});
+  auto log = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
+  REQUIRE(log.ok());
+  auto damaged = (*log)->entry(5);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.error().code() == ErrorCode::kCorruption);
+  CHECK_THAT(damaged.error().message(), Catch::Contains("checksum"));
+  CHECK((*log)->entry(4).ok());
+  CHECK((*log)->entry(6).ok());
+  CHECK_FALSE((*log)->inclusion_proof(4, 40).ok());
+  // A file shorter than its index: refused, not rebuilt into another log.
+  log->reset();
+  REQUIRE(file->truncate(end - 100).ok());
+  auto cut = ReadLog::open(kv, file, kAlgorithm, {"validator-0", ""});
+  REQUIRE_FALSE(cut.ok());
+  CHECK_THAT(cut.error().message(), Catch::Contains("put back"));
 }
