@@ -295,6 +295,10 @@ const std::vector<Field>& fields() {
                              &RpcSection::metrics_listen));
     f.push_back(rpc.list("cors_origins", "browser origins allowed to call the RPC (\"*\": any)",
                          &RpcSection::cors_origins));
+    f.push_back(rpc.text("console",
+                         "directory of the web console (console/ and js/src/), served at "
+                         "/console/; relative to the home (\"\": none)",
+                         &RpcSection::console));
     f.push_back(rpc.number("max_body_bytes", "largest request body (HTTP 413 above)",
                            &RpcSection::max_body_bytes));
     f.push_back(rpc.number("max_header_bytes", "largest request header block (HTTP 431 above)",
@@ -486,6 +490,12 @@ Result<PeerAddress> parse_peer_address(std::string_view text) {
 std::filesystem::path NodeConfig::log_file() const {
   if (log.file.empty()) return {};
   std::filesystem::path path(log.file);
+  return path.is_absolute() ? path : home / path;
+}
+
+std::filesystem::path NodeConfig::console_dir() const {
+  if (rpc.console.empty()) return {};
+  std::filesystem::path path(rpc.console);
   return path.is_absolute() ? path : home / path;
 }
 

@@ -104,6 +104,10 @@ struct RpcSection {
   Endpoint listen{"127.0.0.1", 26657};
   Endpoint metrics_listen{"127.0.0.1", 26660};
   std::vector<std::string> cors_origins;    // "*" allows any origin
+  // The web console (docs/console.md): a directory holding console/ and
+  // js/src/ (the repository's clients/), served read-only at /console/ and
+  // /js/src/; "" serves nothing. Relative to the home (console_dir()).
+  std::string console;
   std::uint64_t max_body_bytes = 1024 * 1024;   // larger requests get HTTP 413
   std::uint64_t max_header_bytes = 8 * 1024;    // larger headers get HTTP 431
   std::uint64_t max_connections = 256;          // HTTP and WebSocket together
@@ -164,6 +168,7 @@ struct NodeConfig {
   std::filesystem::path data_dir() const { return home / "data"; }
   std::filesystem::path read_log_dir() const { return data_dir() / "read-log"; }
   std::filesystem::path log_file() const;
+  std::filesystem::path console_dir() const;  // empty when rpc.console is ""
 };
 
 // Settings from outside the file, as "section.key" → text.

@@ -61,6 +61,8 @@ started=$SECONDS
 
 step "a 4-validator testnet: a consortium CA, the demo participants' keys, genesis, four homes"
 "$tracectl" testnet init --out "$net" --validators 4 --base-port "$base" --chain-id tracechain-demo
+# Every node serves the web console (docs/console.md) from this checkout.
+sed -i "s|^console = .*|console = '$root/clients'|" "$net"/node*/config/node.toml
 cleanup() { testnet stop "$net" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 testnet start "$net"
@@ -168,6 +170,7 @@ witness     $work/witness/state.json (the last checkpoint it cosigned)
 state proof $work/trade-1-state.json
 backup      $work/backup
 report      $work/weather-2026-report.html
+console     $(rpc_of 0)/console/ (sign in with $net/keys/auditor-1.pem and $net/genesis.json)
 documents   $docs (off chain; their hashes are on chain)
 took        $((SECONDS - started)) s
 INFO
@@ -178,6 +181,7 @@ else
   cat <<INFO
 
 The testnet is still running. Try:
+  the web console: $(rpc_of 0)/console/ (a browser on this machine)
   $tracectl status --node $(rpc_of 2)
   $tracectl trail trade-3 --key $net/keys/auditor-1.pem --genesis $net/genesis.json
 Stop it with:

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "ledger/checkpoint.h"
+#include "node/rpc/static_files.h"
 #include "node/rpc/ws_session.h"
 
 namespace tracechain::node::rpc {
@@ -208,6 +209,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                                                   "rate limit: too many requests from " + client_ +
                                                       " (rpc.rate_per_second)"));
     }
+    if (!config().console.empty() && (is_static_path(path) || path + "/" == kConsolePath)) {
+      if (method != http::verb::get && method != http::verb::head) return not_allowed("GET, HEAD");
+      return static_file(path, method == http::verb::head);
+    }
     if (path == "/") {
       if (method != http::verb::post) return not_allowed("POST, OPTIONS");
       return json_rpc(std::string(view(request.method_string())) + " " + path);
@@ -328,6 +333,35 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   }
 
 
+  // A file of the web console (static_files.h), read on a worker thread.
+  void static_file(const std::string& path, bool head_only) {
+    if (!is_static_path(path)) {
+      extra_headers_.emplace_back("Location", std::string(kConsolePath));
+      return respond(301, {});
+    }
+    auto work = [self = shared_from_this(), path, head_only] {
+      auto file = read_static_file(self->config().console, path);
+      asio::post(self->executor_, [self, file = std::move(file), head_only]() mutable {
+        if (!file) {
+          unsigned status = file.error().code() == ErrorCode::kNotFound            ? 404
+                            : file.error().code() == ErrorCode::kResourceExhausted ? 403
+                                                                                   : 500;
+          return self->respond(status, plain_error(file.error().message()));
+        }
+        self->content_type_ = std::move(file->content_type);
+        self->extra_headers_.emplace_back("X-Content-Type-Options", "nosniff");
+        self->extra_headers_.emplace_back("Content-Security-Policy",
+                                          std::string(kConsoleContentSecurityPolicy));
+        self->extra_headers_.emplace_back("Referrer-Policy", "no-referrer");
+        self->extra_headers_.emplace_back("Cache-Control", "no-cache");
+        self->respond(200, std::move(file->body), false, head_only);
+      });
+    };
+    if (!context_->post_work(std::move(work))) {
+      respond(503, plain_error("the node is stopping"), true);
+    }
+  }
+
   void json_rpc(std::string request_line) {
     auto& request = parser_->get();
     auto type = request.find(http::field::content_type);
@@ -389,7 +423,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
                     std::move(caller), client_);
   }
 
-  void respond(unsigned status, std::string body, bool close = false) {
+  // `head_only`: the headers `body` would have (its length included), and no
+  // body, as HEAD asks.
+  void respond(unsigned status, std::string body, bool close = false, bool head_only = false) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(status), version_);
     response->set(http::field::server, "tracechaind");
@@ -404,6 +440,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
     response->body() = std::move(body);
     response->keep_alive(keep_alive_ && !close);
     response->prepare_payload();
+    if (head_only) response->body().clear();  // Content-Length stays the body's
     context_->metrics().count_http(status);
     bool end = !response->keep_alive();
     stream_.expires_after(std::chrono::milliseconds(config().request_timeout_ms));

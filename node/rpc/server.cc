@@ -7,6 +7,7 @@
 
 #include "node/log.h"
 #include "node/rpc/http_session.h"
+#include "node/rpc/static_files.h"
 
 namespace tracechain::node::rpc {
 
@@ -137,12 +138,21 @@ class Server::Impl {
     metrics_ = std::make_shared<Listener>(io_, context_, Port::kMetrics);
     if (Status s = rpc_->listen(config_.listen, "rpc.listen"); !s) return s;
     if (Status s = metrics_->listen(config_.metrics_listen, "rpc.metrics_listen"); !s) return s;
+    std::error_code ec;
+    if (!config_.console.empty() && !std::filesystem::is_directory(config_.console, ec)) {
+      return Error(ErrorCode::kInvalidInput,
+                   "rpc.console '" + config_.console + "' is not a directory");
+    }
     workers_ = std::make_unique<asio::thread_pool>(config_.worker_threads);
     context_->start(*workers_);
     rpc_->start();
     metrics_->start();
     log::info("rpc", "JSON-RPC and WebSocket on {}, metrics on {}", rpc_->bound().to_string(),
               metrics_->bound().to_string());
+    if (!config_.console.empty()) {
+      log::info("rpc", "web console at http://{}{} from {}", rpc_->bound().to_string(),
+                kConsolePath, config_.console);
+    }
     return {};
   }
 
@@ -169,8 +179,23 @@ class Server::Impl {
   bool stopped_ = false;
 };
 
+namespace {
+
+// rpc.console relative to the node's home.
+RpcSection with_console_resolved(const Node& node, RpcSection config) {
+  if (!config.console.empty()) {
+    NodeConfig resolved = node.config();
+    resolved.rpc.console = config.console;
+    config.console = resolved.console_dir().string();
+  }
+  return config;
+}
+
+}  // namespace
+
 Server::Server(Node& node, const RpcSection& config)
-    : impl_(std::make_unique<Impl>(node.io_context(), std::make_unique<NodeBackend>(node), config)) {
+    : impl_(std::make_unique<Impl>(node.io_context(), std::make_unique<NodeBackend>(node),
+                                   with_console_resolved(node, config))) {
   node.add_commit_listener(impl_->commit_listener());
 }
 Server::Server(boost::asio::io_context& io, std::unique_ptr<Backend> backend,

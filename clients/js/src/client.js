@@ -111,7 +111,10 @@ export class Client {
         }),
       );
     }
-    const response = await this.fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    // Called unbound: a browser's fetch refuses any `this` but the window
+    // ("Illegal invocation"), and an unbound call gives it the window.
+    const fetch = this.fetch;
+    const response = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
     if (response.status === 204) return null;
     const text = await response.text();
     try {
