@@ -17,6 +17,7 @@ packages=(
   prometheus-cpp-dev
   libsystemd-dev  # sd_notify: readiness and the watchdog under systemd
   clang-14 libclang-rt-14-dev  # libFuzzer, for tests/fuzz (docs/testing.md)
+  chromium  # headless, for the web console's browser test (docs/console.md)
 )
 
 missing=()

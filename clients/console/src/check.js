@@ -3,9 +3,11 @@
 // the RFC 9162 inclusion proof, the certificate against genesis's
 // validators), then the transaction's own signature with the sender key
 // the receipt names, and whether genesis vouches for that key. A verdict
-// is a value, never a throw: {ok, why} or {ok, summary, tx, keySource}.
+// is a value, never a throw: {ok, why} or {ok, summary, tx, keySource,
+// timeMs}, where tx and timeMs (the block's time) are read from the
+// verified bytes, not from the node's decoded JSON beside them.
 
-import { decodeTransaction, fromHex, importPublicKey, transactionSigningBytes, verify, verifyReceipt } from '../../js/src/index.js';
+import { decodeTransaction, fromHex, importPublicKey, parseHeader, transactionSigningBytes, verify, verifyReceipt } from '../../js/src/index.js';
 
 export async function checkReceipt(receipt, { genesis, trusted }) {
   try {
@@ -15,7 +17,8 @@ export async function checkReceipt(receipt, { genesis, trusted }) {
     const summary = await verifyReceipt(receipt, { trusted });
     const tx = await decodeTransaction(fromHex(receipt.transaction.hex));
     const keySource = await checkSenderSignature(receipt, tx, genesis);
-    return { ok: true, summary, tx, keySource };
+    const timeMs = Number(parseHeader(fromHex(receipt.header.hex)).timeMs);
+    return { ok: true, summary, tx, keySource, timeMs };
   } catch (error) {
     return { ok: false, why: error.message };
   }

@@ -172,7 +172,7 @@ function timeline(evidence, tradeId) {
         h('h3', {}, `${i + 1}. ${STEP_NAMES[entry.kind] ?? entry.kind}`, entry.status === 'ok' ? '' : ' — refused'),
         facts([
           ['by', entry.sender],
-          ['time', receipt ? time(receipt.header.timeMs) : '—'],
+          ['time', verdict.ok ? time(verdict.timeMs) : '—'],
           ['block', `${entry.height}, transaction ${entry.index}`],
           ['outcome', entry.status === 'ok' ? 'applied' : `refused by the ledger: ${entry.reason}${receipt?.receipt.message ? ` (${receipt.receipt.message})` : ''}`],
           ...stepDetails(payload),

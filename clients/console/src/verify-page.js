@@ -48,7 +48,7 @@ async function verdictView(form) {
     return [h('p', { class: 'result bad', dataset: { verified: 'no' } }, mark(false, `rejected: ${error.message}`))];
   }
   const verdict = await checkReceipt(receipt, anchor);
-  const head = h('p', { class: `result ${verdict.ok ? 'ok' : 'bad'}`, dataset: { verified: verdict.ok ? 'yes' : 'no' } }, mark(verdict.ok, verdict.ok ? `accepted — ${describe(verdict)}` : `rejected — ${describe(verdict)}`));
+  const head = h('p', { class: `result ${verdict.ok ? 'ok' : 'bad'}`, dataset: { verified: verdict.ok ? 'yes' : 'no' } }, mark(verdict.ok, verdict.ok ? `accepted — ${describe(verdict)}` : `rejected — ${verdict.why}`));
   if (!verdict.ok) return [head];
   const { tx } = verdict;
   return [
@@ -59,7 +59,7 @@ async function verdictView(form) {
       ['sender', tx.sender],
       ['outcome', receipt.receipt.status === 'ok' ? 'applied' : `refused by the ledger: ${receipt.receipt.reason}`],
       ['block', `${verdict.summary.height}, transaction ${verdict.summary.index}`],
-      ['block time', time(receipt.header.timeMs)],
+      ['block time', time(verdict.timeMs)],
       ['payload', h('pre', {}, JSON.stringify(tx.payload, null, 1))],
     ]),
   ];

@@ -17,7 +17,7 @@
 // download link, verified offline on "Verify a receipt" with the network
 // cut, then tampered and rejected with the reason; the audit report in
 // print layout; governance, participants and assets; no horizontal
-// overflow at 1280×800 nor at 390×844; no script error or CSP violation.
+// overflow at 1280×800, 390×844 or 360×740; no script error or CSP violation.
 // Screenshots go to --screenshots. tests/rpc/console_test.cc runs it.
 // Prints "ok - ..." per check and "console: every check passed" at the end;
 // exit 1 on the first failure.
@@ -137,7 +137,7 @@ async function screenshot(name) {
 const text = (selector) => browser.evaluate(`document.querySelector(${JSON.stringify(selector)})?.innerText ?? null`);
 const go = async (hash) => {
   await browser.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-  await browser.waitFor(`location.hash === ${JSON.stringify(hash)} && document.querySelector('#main').getAttribute('aria-busy') === 'false'`, { what: `the page ${hash}`, timeoutMs: 30000 });
+  await browser.waitFor(`location.hash === ${JSON.stringify(hash)} && document.querySelector('#main').getAttribute('aria-busy') === 'false'`, { what: `the page ${hash}`, timeoutMs: 60000 });
 };
 const noOverflow = async (where) => {
   const [scroll, width] = await browser.evaluate('[document.documentElement.scrollWidth, window.innerWidth]');
@@ -154,7 +154,7 @@ try {
   await browser.waitFor("document.querySelector('#main h1')?.textContent === 'Chain status' && document.querySelector('#blocks table')", { what: 'the status page' });
   await browser.waitFor("document.querySelector('.live')?.textContent.startsWith('Live')", { what: 'the newBlocks subscription' });
   const before = Number(await text('#height'));
-  await browser.waitFor(`Number(document.querySelector('#height').textContent) > ${before}`, { what: 'a new block to appear live', timeoutMs: 20000 });
+  await browser.waitFor(`Number(document.querySelector('#height').textContent) > ${before}`, { what: 'a new block to appear live' });
   ok('the status page shows the chain and new blocks as they commit (WebSocket under the CSP)');
   await noOverflow('status at 1280×800');
   await screenshot('status');
@@ -209,6 +209,9 @@ try {
   ok(`every one of the ${steps} steps shows ✓ (the refused delivery too: its receipt is genuine); the trail is complete; the review's attestations and source review are verified`);
   await noOverflow('trade at 1280×800');
   await screenshot('trade');
+  await browser.evaluate("[...document.querySelectorAll('#timeline li.step')].find((li) => /Compliance review/.test(li.querySelector('h3').innerText)).scrollIntoView()");
+  await screenshot('trade-review');
+  await browser.evaluate('window.scrollTo(0, 0)');
 
   // Save the review's receipt with the page's own link.
   await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
@@ -252,7 +255,7 @@ try {
   await screenshot('verify-accepted');
   const [bad, badText] = await verifyFile(tamperedFile);
   assert.equal(bad, 'no', badText);
-  assert.match(badText, /rejected — not verified: receipt does not verify: the transaction hash is not the hash of its encoding/);
+  assert.match(badText, /rejected — receipt does not verify: the transaction hash is not the hash of its encoding/);
   ok(`offline, the saved receipt is accepted and the tampered one rejected: "${badText.replace(/^✗ /, '')}"`);
   await noOverflow('verify at 1280×800');
   await screenshot('verify-rejected');
@@ -281,14 +284,16 @@ try {
   assert.match(await text('#main'), /reviewer-1\s+approve\s+2026\.1/);
   ok('governance shows the proposal awaiting approval; participants, attestations, assets and source reviews read');
 
-  // A phone: nothing wider than the screen.
-  await browser.screen(390, 844, { mobile: true });
-  for (const hash of ['#/', `#/trade/${tradeId}`, '#/trades', '#/verify', `#/audit?trade=${tradeId}`, '#/governance', '#/participants', '#/asset/console-asset-' + run]) {
-    await go(hash);
-    await noOverflow(`${hash} at 390×844`);
-    if (hash === `#/trade/${tradeId}`) await screenshot('trade-phone');
+  // A laptop and two phones: nothing wider than the screen.
+  for (const [width, height] of [[1280, 800], [390, 844], [360, 740]]) {
+    await browser.screen(width, height, { mobile: width < 800 });
+    for (const hash of ['#/', `#/trade/${tradeId}`, '#/trades', '#/verify', `#/audit?trade=${tradeId}`, '#/governance', '#/participants', `#/asset/console-asset-${run}`]) {
+      await go(hash);
+      await noOverflow(`${hash} at ${width}×${height}`);
+      if (width === 390 && hash === `#/trade/${tradeId}`) await screenshot('trade-phone');
+    }
   }
-  ok('no page is wider than a 390 px phone screen');
+  ok('no page is wider than the window at 1280×800, 390×844 or 360×740');
 
   assert.deepEqual(problems, [], 'no script errors, failed loads or CSP violations');
   ok('no script error, failed load or CSP violation');

@@ -110,7 +110,7 @@ export class Browser {
   }
 
   // Waits until `expression` is truthy in the page; its value.
-  async waitFor(expression, { timeoutMs = 15000, what = expression } = {}) {
+  async waitFor(expression, { timeoutMs = 30000, what = expression } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await this.evaluate(expression).catch(() => undefined);
