@@ -163,6 +163,8 @@ step "an HTML audit report of weather-2026's trades, for the regulator"
   --format html --out "$work/weather-2026-report.html"
 
 step "where everything is"
+console_url=$(rpc_of 0)/console/
+curl -fsS -o /dev/null "$console_url" || { echo "the web console is not served at $console_url" >&2; exit 1; }
 cat <<INFO
 testnet     $net (homes node0..node3, logs node*.log, participant keys keys/, genesis.json)
 receipt     $work/receipt.json (witnessed)
@@ -170,7 +172,7 @@ witness     $work/witness/state.json (the last checkpoint it cosigned)
 state proof $work/trade-1-state.json
 backup      $work/backup
 report      $work/weather-2026-report.html
-console     $(rpc_of 0)/console/ (sign in with $net/keys/auditor-1.pem and $net/genesis.json)
+console     $console_url (sign in with $net/keys/auditor-1.pem and $net/genesis.json)
 documents   $docs (off chain; their hashes are on chain)
 took        $((SECONDS - started)) s
 INFO
@@ -181,7 +183,7 @@ else
   cat <<INFO
 
 The testnet is still running. Try:
-  the web console: $(rpc_of 0)/console/ (a browser on this machine)
+  the web console: $console_url (a browser on this machine)
   $tracectl status --node $(rpc_of 2)
   $tracectl trail trade-3 --key $net/keys/auditor-1.pem --genesis $net/genesis.json
 Stop it with:

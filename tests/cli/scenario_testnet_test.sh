@@ -3,7 +3,8 @@
 # scenario-testnet.sh): every step succeeds, the trades end where the story
 # says, the refused approval is on trade-2's trail, validator-3 caught up
 # after its crash, every receipt verifies, the backup re-executes, and the
-# HTML report is written with every receipt verified.
+# HTML report is written with every receipt verified, and the web console is
+# served and its address printed.
 # Usage: scenario_testnet_test.sh BUILD_DIR BASE_PORT
 set -euo pipefail
 export TRACECHAIN_BIN=$1 TRACECHAIN_SCENARIO_PORT=$2
@@ -49,4 +50,6 @@ grep -Eq '^VERIFIED [0-9]+ blocks' <<<"$out" || fail "audit verify over the back
 grep -Eq 'weather-2026-report.html: 3 trades, [0-9]+ transactions, ([0-9]+) verified, 0 failed' \
   <<<"$out" || fail "the HTML report is not complete"
 grep -q '✓ verified' "$work/run/weather-2026-report.html" || fail "the HTML report marks nothing verified"
+grep -Eq '^console +http://127\.0\.0\.1:[0-9]+/console/ \(sign in with .*/keys/auditor-1\.pem' <<<"$out" ||
+  fail "the web console's address is not printed"
 echo "testnet scenario test passed"
