@@ -423,7 +423,7 @@ TEST_CASE("a restore keeps a validator's signing state", "[cli][backup]") {
   CHECK_FALSE(std::filesystem::exists(empty.path() / "home" / "data"));
 }
 
-TEST_CASE("a backup carries the read log; a restore keeps the home's, else the backup's",
+TEST_CASE("a backup carries the read log, a restore keeps the home's, else the backup's",
           "[cli][backup]") {
   Home home(2);
   const auto algorithm = crypto::suite_hash(home.genesis.suite);

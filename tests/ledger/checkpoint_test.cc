@@ -271,7 +271,7 @@ TEST_CASE("checkpoint: the golden cosignature (c2sp.org/tlog-cosignature, Ed2551
   CHECK(log_only->empty());
 }
 
-TEST_CASE("checkpoint: a cosignature over another text, time or key fails; a second line fails") {
+TEST_CASE("checkpoint: a cosignature over another text, time or key fails, a second line fails") {
   crypto::PrivateKey witness = key_of(kWitnessPem);
   NoteVerifier cosigner{kWitnessName, witness.public_key()};
   const std::string other_text =

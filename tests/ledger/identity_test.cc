@@ -74,7 +74,7 @@ TEST_CASE("an attestation's validity window must be non-empty", "[ledger][identi
   CHECK_THAT(refused.error().message(), Catch::Contains("validity window is empty"));
 }
 
-TEST_CASE("a rotated key signs from the next height; the old one no longer does",
+TEST_CASE("a rotated key signs from the next height, the old one no longer does",
           "[ledger][identity]") {
   TestChain chain;
   auto new_key = *crypto::PrivateKey::generate(crypto::Suite::kP256Sha256);

@@ -68,7 +68,7 @@ TEST_CASE("text, hex, digests and identifiers", "[ledger][json]") {
   CHECK(error_of(ledger::read_boolean(Json(0))) == "expected true or false");
 }
 
-TEST_CASE("fields are named by their path; absent and null are both missing", "[ledger][json]") {
+TEST_CASE("fields are named by their path, absent and null are both missing", "[ledger][json]") {
   Json doc = Json::parse(R"({"a": {"n": "12", "z": null, "list": [1], "id": "Bad"}, "s": 1})");
   auto top = JsonFields::of(doc, "");
   REQUIRE(top.ok());

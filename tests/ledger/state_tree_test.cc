@@ -260,7 +260,7 @@ TEST_CASE("state tree: proofs survive their encoding, and the encoding is checke
   CHECK_THAT(refused.error().message(), Catch::Contains("state proof format version 2"));
 }
 
-TEST_CASE("a chain of format 2 commits to the tree and keeps history commitments; one of format "
+TEST_CASE("a chain of format 2 commits to the tree and keeps history commitments, one of format "
           "1 keeps its delta chain",
           "[ledger][state]") {
   test::TestChain tree_chain;

@@ -301,7 +301,7 @@ struct CountingListener {
 
 }  // namespace
 
-TEST_CASE("a silent peer is disconnected after peer_timeout_ms; a quiet one is kept",
+TEST_CASE("a silent peer is disconnected after peer_timeout_ms, a quiet one is kept",
           "[node][p2p]") {
   test::TempDir dir;
   Pki pki;

@@ -126,7 +126,7 @@ TEST_CASE("read log: reopened, it is the same log", "[node][read-log]") {
   CHECK((*log)->page("buyer-bank", std::nullopt, 30, 100)->indices.size() == 8);
 }
 
-TEST_CASE("read log: checked against the checkpoint on chain; the next checkpoint's payload",
+TEST_CASE("read log: checked against the checkpoint on chain, the next checkpoint's payload",
           "[node][read-log]") {
   auto log = memory_log();
   for (int i = 0; i < 4; ++i) REQUIRE(log->append(entry("auditor-1", {"buyer-bank"})).ok());
@@ -441,7 +441,7 @@ TEST_CASE("read log: a file with no index at all is indexed on open, a batch at 
   check_log(**log, expected, 500);
 }
 
-TEST_CASE("read log: a torn record at the file's end is cut; a damaged file is refused",
+TEST_CASE("read log: a torn record at the file's end is cut, a damaged file is refused",
           "[node][read-log]") {
   auto kv = std::make_shared<storage::MemoryKv>();
   auto file = std::make_shared<storage::MemoryAppendFile>();

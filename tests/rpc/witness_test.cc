@@ -44,7 +44,7 @@ int run_witness(LiveNode& live, const std::filesystem::path& state, std::string&
 
 }  // namespace
 
-TEST_CASE("a witness cosigns a live node's log; the node keeps, serves and tracks it",
+TEST_CASE("a witness cosigns a live node's log, the node keeps, serves and tracks it",
           "[rpc][witness]") {
   LiveNode live;
   live.trade_scenario();
