@@ -59,12 +59,20 @@ async function statusPage(main) {
   };
 }
 
+// A notification counts a block's transactions; a header read alone tells
+// it by how much the log grew since the block before.
+function transactionsIn(block, previous) {
+  if (block.transactionCount !== undefined) return `${block.transactionCount}${block.failedCount ? ` (${block.failedCount} failed)` : ''}`;
+  if (previous?.height === block.height - 1) return String(block.logSize - previous.logSize);
+  return block.height === 1 ? String(block.logSize) : '—';
+}
+
 function blocksTable(rows) {
   return table('The last ten blocks, newest first', [
     { label: 'height', cell: (b) => String(b.height) },
     { label: 'time', cell: (b) => time(b.timeMs) },
     { label: 'proposer', cell: (b) => b.proposer },
-    { label: 'transactions', cell: (b) => (b.transactionCount === undefined ? '' : `${b.transactionCount}${b.failedCount ? ` (${b.failedCount} failed)` : ''}`) },
+    { label: 'transactions', cell: (b, i) => transactionsIn(b, rows[i + 1]) },
     { label: 'block hash', cell: (b) => digest(b.hash) },
   ], rows);
 }

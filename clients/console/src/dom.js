@@ -22,7 +22,7 @@ function append(element, children) {
   }
 }
 
-// A table: `columns` [{label, cell: (row) => content}], one row per item.
+// A table: `columns` [{label, cell: (row, index) => content}], one row per item.
 export function table(caption, columns, rows, { empty = 'None.' } = {}) {
   if (rows.length === 0) return h('p', { class: 'empty' }, `${caption}: ${empty}`);
   return h(
@@ -33,7 +33,7 @@ export function table(caption, columns, rows, { empty = 'None.' } = {}) {
       {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
-      h('tbody', {}, rows.map((row) => h('tr', {}, columns.map((c) => h('td', {}, c.cell(row)))))),
+      h('tbody', {}, rows.map((row, i) => h('tr', {}, columns.map((c) => h('td', {}, c.cell(row, i)))))),
     ),
   );
 }

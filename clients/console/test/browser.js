@@ -270,6 +270,11 @@ try {
   await browser.page('Emulation.setEmulatedMedia', { media: '' });
   ok('the audit report verifies every step and prints without the menu or forms');
   await screenshot('audit');
+  await go('#/audit?participant=buyer-bank');
+  const listed = await browser.evaluate("[...document.querySelectorAll('#main .mark')].map((m) => [m.dataset.verified, m.innerText])");
+  assert.ok(listed.length === 1 && listed[0][0] === 'yes', `buyer-bank's report: ${listed}`);
+  assert.ok((await text('#main')).includes(tradeId));
+  ok("buyer-bank's audit report proves its list of trades complete");
 
   await go('#/governance');
   assert.ok((await text('#main')).includes(`suspend-abroad-${run}`));
@@ -294,6 +299,13 @@ try {
     }
   }
   ok('no page is wider than the window at 1280×800, 390×844 or 360×740');
+
+  await go('#/sign-in');
+  await browser.evaluate("document.querySelector('#sign-out').click()");
+  await browser.waitFor("document.querySelector('#who').textContent === 'Not signed in' && document.querySelector('#sign-in-button')", { what: 'signing out' });
+  await go('#/trades');
+  assert.match(await text('#main'), /Sign in to see the trades/);
+  ok('signing out forgets the key: the trades page asks to sign in again');
 
   assert.deepEqual(problems, [], 'no script errors, failed loads or CSP violations');
   ok('no script error, failed load or CSP violation');
