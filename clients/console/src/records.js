@@ -32,8 +32,12 @@ export async function participantsPage(view) {
       for (const p of proposals.proposals) if (p.change.type === 'admit-participant' && p.status === 'applied') ids.add(p.change.subject);
     }
   }
-  const rows = await Promise.all([...ids].sort().map(async (id) => ({ id, record: await attempt(() => state.client.participant.get({ participantId: id })) })));
+  const all = await Promise.all([...ids].sort().map(async (id) => ({ id, record: await attempt(() => state.client.participant.get({ participantId: id })) })));
+  // Those the caller's roles do not cover are counted, not listed.
+  const rows = all.filter((r) => !refused(r.record) || r.record.code !== -32002);
+  const hidden = all.length - rows.length;
   view.append(
+    ...(hidden ? [h('p', { class: 'note' }, `${hidden} more are not yours to read.`)] : []),
     table('Participants: the founders in genesis and those admitted since', [
       { label: 'participant', cell: (r) => link(`#/participant/${encodeURIComponent(r.id)}`, r.id) },
       { label: 'roles', cell: (r) => (refused(r.record) ? reason(r.record) : r.record.roles.join(', ')) },

@@ -91,7 +91,10 @@ async function evidenceOf(txHash) {
     const receipt = await state.client.tx.getVerifiableReceipt({ hash: txHash });
     return { receipt, verdict: await checkReceipt(receipt, state) };
   } catch (error) {
-    return { receipt: null, verdict: { ok: false, why: `the node gave no receipt: ${reason(error)}` } };
+    // A cited record's receipt may be another participant's to read: that
+    // is not a failed verification, and is shown apart.
+    const unreadable = error?.code === -32002;
+    return { receipt: null, verdict: { ok: false, unreadable, why: `the node gave no receipt: ${reason(error)}` } };
   }
 }
 
@@ -124,6 +127,13 @@ async function tradeEvidence(tradeId) {
 
 // ---------------------------------------------------------------- timeline
 
+// A cited record's verdict: ✓, ✗ with the reason, or that the caller may
+// not read its receipt.
+function citedVerdict({ verdict }) {
+  if (verdict.unreadable) return h('span', { class: 'note' }, '(its receipt is not yours to read)');
+  return mark(verdict.ok, verdict.ok ? 'receipt verified' : describe(verdict));
+}
+
 function stepReliedOn(payload, evidence) {
   if (!payload) return null;
   const cited = [];
@@ -133,7 +143,7 @@ function stepReliedOn(payload, evidence) {
     if (!found) return cited.push(h('li', {}, `${whose} attestation `, digest(id), ' (not in the trail)'));
     const a = found.record;
     cited.push(
-      h('li', {}, `${whose} attestation: `, `${a.attestor} attests ${a.subject} as ${a.claimType}, valid until `, time(a.validUntilMs), a.revoked ? h('strong', {}, ` — revoked at height ${a.revokedHeight}`) : '', ' ', mark(found.verdict.ok, found.verdict.ok ? 'receipt verified' : describe(found.verdict))),
+      h('li', {}, `${whose} attestation: `, `${a.attestor} attests ${a.subject} as ${a.claimType}, valid until `, time(a.validUntilMs), a.revoked ? h('strong', {}, ` — revoked at height ${a.revokedHeight}`) : '', ' ', citedVerdict(found)),
     );
   };
   attestation(payload.buyerAttestation, "Buyer's");
@@ -143,7 +153,7 @@ function stepReliedOn(payload, evidence) {
     if (!found) cited.push(h('li', {}, 'Source review ', digest(payload.sourceReview), ' (not in the trail)'));
     else {
       const r = found.record;
-      cited.push(h('li', {}, `Source review: ${r.reviewer} found ${r.asset}'s source "${r.verdict}" under rules ${r.ruleSetVersion} `, mark(found.verdict.ok, found.verdict.ok ? 'receipt verified' : describe(found.verdict))));
+      cited.push(h('li', {}, `Source review: ${r.reviewer} found ${r.asset}'s source "${r.verdict}" under rules ${r.ruleSetVersion} `, citedVerdict(found)));
     }
   }
   return cited.length ? h('div', { class: 'relied' }, h('p', {}, 'Relied on:'), h('ul', {}, cited)) : null;
