@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `cmake --install` into a staging directory (DESTDIR) puts the programs,
-# the documentation, the testnet script and the systemd unit where an
-# operator looks for them, and the installed pieces work together: the
-# programs run, the unit starts the installed tracechaind, and the installed
-# testnet.sh finds the installed programs on the PATH.
+# the documentation, the testnet script, the web console and the systemd
+# unit where an operator looks for them, and the installed pieces work
+# together: the programs run, the unit starts the installed tracechaind, and
+# the installed testnet.sh finds the installed programs on the PATH.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 source=$2
@@ -23,9 +23,17 @@ done
 "$staged/bin/tracechaind" --version | grep -q '^tracechaind [0-9]' || fail "installed tracechaind --version"
 "$staged/bin/tracectl" --version | grep -q '^tracectl [0-9]' || fail "installed tracectl --version"
 
-# Every page of docs/, and nothing else, under share/doc/tracechain.
-diff <(cd "$source/docs" && printf '%s\n' *.md) <(cd "$staged/share/doc/tracechain" && printf '%s\n' *) ||
-  fail "share/doc/tracechain differs from docs/*.md"
+# Every page of docs/ and the pictures they show, and nothing else, under
+# share/doc/tracechain.
+diff <(cd "$source/docs" && find . -name '*.md' -o -name '*.png' | sort) \
+     <(cd "$staged/share/doc/tracechain" && find . -type f | sort) ||
+  fail "share/doc/tracechain differs from docs/ (*.md, *.png)"
+
+# The console and the client it imports, as rpc.console expects them.
+for file in console/index.html console/console.css console/src/app.js js/src/index.js; do
+  [[ -f $staged/share/tracechain/clients/$file ]] || fail "share/tracechain/clients/$file is not installed"
+done
+[[ ! -e $staged/share/tracechain/clients/console/test ]] || fail "the console's tests are installed"
 
 unit=$staged/lib/systemd/system/tracechaind@.service
 [[ -f $unit ]] || fail "the systemd unit is not in lib/systemd/system"
