@@ -63,9 +63,9 @@ class NodeStore final : public crypto::MerkleNodeStore {
     std::vector<Digest> hashes;
     hashes.reserve(width);
     for (std::uint64_t i = index << level; hashes.size() < width; ++i) {
-      auto entry = log_.entry(i);
-      if (!entry) return entry.error();
-      hashes.push_back(log_.hasher().leaf(*entry));
+      auto leaf = log_.leaf(i);
+      if (!leaf) return leaf.error();
+      hashes.push_back(*leaf);
     }
     for (std::size_t n = hashes.size(); n > 1; n /= 2) {
       for (std::size_t i = 0; i < n / 2; ++i) {
@@ -237,14 +237,14 @@ Status ReadLog::recover(std::uint64_t offset) {
     auto record = read_record(index, offset, offset + kRecordHeader + size);
     std::optional<ledger::ReadEntry> entry;
     if (record) {
-      auto decoded = ledger::decode<ledger::ReadEntry>(*record);
+      auto decoded = ledger::decode<ledger::ReadEntry>(record->entry);
       if (decoded && ledger::validate(*decoded)) entry = std::move(*decoded);
     }
     if (!entry) {
       torn = record ? "an entry that does not decode" : record.error().message();
       break;
     }
-    note(index, *entry, hasher_.leaf(*record), offset);
+    note(index, *entry, record->leaf, offset);
     offset += kRecordHeader + size;
     appended_end_ = offset;
     written_ = frontier_;
@@ -417,11 +417,24 @@ Result<std::vector<Digest>> ReadLog::consistency_proof(std::uint64_t size1, std:
 }
 
 Result<Bytes> ReadLog::entry(std::uint64_t index) const {
+  auto found = record(index);
+  if (!found) return found.error();
+  return std::move(found->entry);
+}
+
+Result<Digest> ReadLog::leaf(std::uint64_t index) const {
+  auto found = record(index);
+  if (!found) return found.error();
+  return found->leaf;
+}
+
+Result<ReadLog::Record> ReadLog::record(std::uint64_t index) const {
   if (index < file_start_) {
     auto value = kv_->get(kEntries, storage::height_key(index));
     if (!value) return value.error();
     if (!*value) return no_entry(index);
-    return std::move(**value);
+    const Digest leaf = hasher_.leaf(**value);
+    return Record{std::move(**value), leaf};
   }
   std::unique_lock lock(mutex_);
   // An index write in flight holds the locations of [indexed_, unindexed_first_).
@@ -457,8 +470,8 @@ Result<Bytes> ReadLog::entry(std::uint64_t index) const {
   return read_record(index, *begin, *end);
 }
 
-Result<Bytes> ReadLog::read_record(std::uint64_t index, std::uint64_t begin,
-                                   std::uint64_t end) const {
+Result<ReadLog::Record> ReadLog::read_record(std::uint64_t index, std::uint64_t begin,
+                                            std::uint64_t end) const {
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorCode::kCorruption,
                  "read log entry " + std::to_string(index) + " is corrupt: " + why);
@@ -475,7 +488,7 @@ Result<Bytes> ReadLog::read_record(std::uint64_t index, std::uint64_t begin,
   if (!std::equal(leaf.begin(), leaf.begin() + 8, record->begin() + 4)) {
     return corrupt("its checksum does not match");
   }
-  return entry;
+  return Record{std::move(entry), leaf};
 }
 
 Result<ReadLog::Page> ReadLog::page(const std::optional<std::string>& about,

@@ -104,8 +104,10 @@ class ReadLog {
   Result<Digest> root_at(std::uint64_t size);
   Result<std::vector<Digest>> inclusion_proof(std::uint64_t index, std::uint64_t size);
   Result<std::vector<Digest>> consistency_proof(std::uint64_t size1, std::uint64_t size2);
-  // The canonical encoding of entry `index`.
+  // The canonical encoding of entry `index`, and its leaf hash (each
+  // checked against the record's checksum).
   Result<Bytes> entry(std::uint64_t index) const;
+  Result<Digest> leaf(std::uint64_t index) const;
 
   // Proofs, roots, pages and the checks below first write the index of
   // every entry written so far, so they see the whole log.
@@ -168,8 +170,14 @@ class ReadLog {
             std::uint64_t offset);
   // Indexes the records a crash left after `offset`, and cuts a torn one.
   Status recover(std::uint64_t offset);
-  // The bytes of entry `index`, given where its record begins and ends.
-  Result<Bytes> read_record(std::uint64_t index, std::uint64_t begin, std::uint64_t end) const;
+  struct Record {
+    Bytes entry;
+    Digest leaf;
+  };
+  // Entry `index`, wherever it is kept.
+  Result<Record> record(std::uint64_t index) const;
+  // Entry `index`, given where its record begins and ends in the file.
+  Result<Record> read_record(std::uint64_t index, std::uint64_t begin, std::uint64_t end) const;
   // Writes (group commit) until `size` entries are written, and indexed too
   // if `index`. Fails, and sets failed_, if a write fails.
   Status write_until(std::unique_lock<std::mutex>& lock, std::uint64_t size, bool index);

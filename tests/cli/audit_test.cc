@@ -328,6 +328,20 @@ TEST_CASE("audit verify hands blocks between its checks in small windows", "[cli
   }
 }
 
+// Restores `backup` into `home` (JSON output); `out` holds its summary.
+int restore_into(const std::filesystem::path& backup, const std::filesystem::path& home,
+                 std::ostringstream& out, std::ostringstream& err,
+                 const std::filesystem::path& signing_state_from = {}) {
+  cli::BackupRestoreOptions restore;
+  restore.backup = backup;
+  restore.home = home;
+  restore.signing_state_from = signing_state_from;
+  restore.output = cli::OutputFormat::kJson;
+  out.str("");
+  err.str("");
+  return cli::backup_restore(restore, out, err);
+}
+
 TEST_CASE("backup create and restore", "[cli][backup]") {
   Home home(4);
   test::TempDir target;
@@ -350,12 +364,7 @@ TEST_CASE("backup create and restore", "[cli][backup]") {
   CHECK(outcome->blocks == 4);
 
   test::TempDir fresh;
-  cli::BackupRestoreOptions restore;
-  restore.backup = create.out;
-  restore.home = fresh.path();
-  restore.output = cli::OutputFormat::kJson;
-  out.str("");
-  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  REQUIRE(restore_into(create.out, fresh.path(), out, err) == cli::kExitOk);
   CHECK(Json::parse(out.str())["signingState"] == "absent");
   CHECK_THAT(err.str(), Catch::Contains("signing_state.bin is absent; a validator refuses to sign"));
   auto store = storage::open_rocksdb_block_store(fresh.path() / "data", home.genesis);
@@ -363,8 +372,7 @@ TEST_CASE("backup create and restore", "[cli][backup]") {
   CHECK((*store)->height() == 4);
   store->reset();
   // Never over existing data.
-  err.str("");
-  CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
+  CHECK(restore_into(create.out, fresh.path(), out, err) == cli::kExitUsage);
   CHECK(err.str().find("refuses to overwrite") != std::string::npos);
 }
 
@@ -389,13 +397,7 @@ TEST_CASE("a restore keeps a validator's signing state", "[cli][backup]") {
   test::TempDir validator;
   write(validator.path() / "data" / "signing_state.bin", signing);
   write(validator.path() / "data" / "held_blocks.bin", held);
-  cli::BackupRestoreOptions restore;
-  restore.backup = create.out;
-  restore.home = validator.path();
-  restore.output = cli::OutputFormat::kJson;
-  out.str("");
-  err.str("");
-  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  REQUIRE(restore_into(create.out, validator.path(), out, err) == cli::kExitOk);
   CHECK(Json::parse(out.str())["signingState"] == "kept");
   CHECK(err.str().find("absent") == std::string::npos);
   CHECK(read(validator.path() / "data" / "signing_state.bin") == signing);
@@ -405,20 +407,15 @@ TEST_CASE("a restore keeps a validator's signing state", "[cli][backup]") {
   // From the old data directory, named.
   test::TempDir moved;
   write(moved.path() / "old-data" / "signing_state.bin", signing);
-  restore.home = moved.path() / "home";
-  restore.signing_state_from = moved.path() / "old-data";
-  out.str("");
-  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  REQUIRE(restore_into(create.out, moved.path() / "home", out, err, moved.path() / "old-data") ==
+          cli::kExitOk);
   CHECK(Json::parse(out.str())["signingState"] == "kept");
   CHECK(read(moved.path() / "home" / "data" / "signing_state.bin") == signing);
   CHECK_FALSE(std::filesystem::exists(moved.path() / "home" / "data" / "held_blocks.bin"));
 
   // A named directory without the signing state is an error, before anything is written.
   test::TempDir empty;
-  restore.home = empty.path() / "home";
-  restore.signing_state_from = empty.path();
-  err.str("");
-  CHECK(cli::backup_restore(restore, out, err) == cli::kExitUsage);
+  CHECK(restore_into(create.out, empty.path() / "home", out, err, empty.path()) == cli::kExitUsage);
   CHECK_THAT(err.str(), Catch::Contains("signing_state.bin does not exist"));
   CHECK_FALSE(std::filesystem::exists(empty.path() / "home" / "data"));
 }
@@ -458,21 +455,14 @@ TEST_CASE("a backup carries the read log, a restore keeps the home's, else the b
 
   // A home without one gets the backup's.
   test::TempDir fresh;
-  cli::BackupRestoreOptions restore;
-  restore.backup = create.out;
-  restore.home = fresh.path();
-  restore.output = cli::OutputFormat::kJson;
-  out.str("");
-  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  REQUIRE(restore_into(create.out, fresh.path(), out, err) == cli::kExitOk);
   CHECK(Json::parse(out.str())["readLog"] == "restored");
   CHECK(size_of(fresh.path() / "data" / "read-log") == std::pair(std::uint64_t{3}, root));
 
   // A home whose read log survived keeps it: it is newer than the backup's.
   test::TempDir survived;
   const Digest newer = fill(survived.path() / "data" / "read-log", 5);
-  restore.home = survived.path();
-  out.str("");
-  REQUIRE(cli::backup_restore(restore, out, err) == cli::kExitOk);
+  REQUIRE(restore_into(create.out, survived.path(), out, err) == cli::kExitOk);
   CHECK(Json::parse(out.str())["readLog"] == "kept");
   CHECK(size_of(survived.path() / "data" / "read-log") == std::pair(std::uint64_t{5}, newer));
   CHECK_FALSE(std::filesystem::exists(survived.path() / "read-log.kept"));
