@@ -134,15 +134,15 @@ class Server::Impl {
 
   Status start() {
     TC_ASSERT_MSG(!workers_, "Server::start called twice");
-    rpc_ = std::make_shared<Listener>(io_, context_, Port::kRpc);
-    metrics_ = std::make_shared<Listener>(io_, context_, Port::kMetrics);
-    if (Status s = rpc_->listen(config_.listen, "rpc.listen"); !s) return s;
-    if (Status s = metrics_->listen(config_.metrics_listen, "rpc.metrics_listen"); !s) return s;
     std::error_code ec;
     if (!config_.console.empty() && !std::filesystem::is_directory(config_.console, ec)) {
       return Error(ErrorCode::kInvalidInput,
                    "rpc.console '" + config_.console + "' is not a directory");
     }
+    rpc_ = std::make_shared<Listener>(io_, context_, Port::kRpc);
+    metrics_ = std::make_shared<Listener>(io_, context_, Port::kMetrics);
+    if (Status s = rpc_->listen(config_.listen, "rpc.listen"); !s) return s;
+    if (Status s = metrics_->listen(config_.metrics_listen, "rpc.metrics_listen"); !s) return s;
     workers_ = std::make_unique<asio::thread_pool>(config_.worker_threads);
     context_->start(*workers_);
     rpc_->start();
