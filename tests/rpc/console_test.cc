@@ -187,8 +187,9 @@ TEST_CASE("console: in headless Chromium, an auditor verifies a trade's every st
   }
   const std::string source = TRACECHAIN_SOURCE_DIR;
   LiveNode live([&](node::NodeConfig& config) { config.rpc.console = source + "/clients"; });
-  // The screenshots stay in the build tree, beside the test binary.
-  const fs::path shots = fs::current_path() / "console-screenshots";
+  // The screenshots stay in the build tree, beside the test binary, wherever
+  // it is run from.
+  const fs::path shots = fs::path(TRACECHAIN_TEST_BINARY_DIR) / "console-screenshots";
   fs::create_directories(shots);
   auto quote = [](const std::string& text) { return "'" + text + "'"; };
   std::string command =
